@@ -1,0 +1,91 @@
+# skbtrace build.  `make` builds ./skbtrace; `make test` installs what the
+# tests need, builds an ASan/UBSan variant and runs every suite.
+PREFIX ?= /usr/local
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+BUILD := build
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Isrc -I$(BUILD)
+LDLIBS := -lbpf -lelf -lz -lpcap -lpthread
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Isrc
+
+SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+OBJS := $(SRCS:src/%.c=$(BUILD)/%.o)
+ASAN_OBJS := $(SRCS:src/%.c=$(BUILD)/asan/%.o)
+HDRS := $(wildcard src/*.h) $(BUILD)/skbtrace.skel.h
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%)
+TOOLS_SRCS := $(wildcard tests/tools/*.c)
+TOOLS := $(TOOLS_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+
+.PHONY: all clean install test unit integration vmtest demo deps format bench asan tools
+all: skbtrace
+
+deps:
+	@scripts/deps.sh build
+
+$(BUILD) $(BUILD)/asan $(BUILD)/asan/tests $(BUILD)/tools:
+	@mkdir -p $@
+
+$(BUILD)/skbtrace.bpf.o: src/skbtrace.bpf.c src/skbtrace.h src/kernel_types.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/skbtrace.skel.h: $(BUILD)/skbtrace.bpf.o
+	$(BPFTOOL) gen skeleton $< name skbtrace_bpf > $@
+
+$(BUILD)/%.o: src/%.c $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/%.o: src/%.c $(HDRS) | $(BUILD)/asan
+	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+
+skbtrace: $(BUILD)/main.o $(OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/asan/skbtrace: $(BUILD)/asan/main.o $(ASAN_OBJS)
+	$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LDLIBS)
+
+asan: $(BUILD)/asan/skbtrace
+
+$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS) | $(BUILD)/asan/tests
+	$(CC) $(CFLAGS) $(SAN) -Itests/unit $< $(ASAN_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+tools: $(TOOLS)
+
+unit: $(UNIT_BINS)
+	@tests/run-unit.sh $(UNIT_BINS)
+
+integration: skbtrace $(BUILD)/asan/skbtrace tools
+	@tests/integration/run.sh $(BUILD)/asan/skbtrace
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all asan tools $(UNIT_BINS)
+	@tests/run-all.sh
+
+demo:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh ./skbtrace
+
+bench: skbtrace tools
+	@scripts/deps.sh bench
+	@bench/run.sh
+
+install: skbtrace
+	install -D -m 0755 skbtrace $(DESTDIR)$(PREFIX)/bin/skbtrace
+	@if [ -f docs/skbtrace.8 ]; then install -D -m 0644 docs/skbtrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/skbtrace.8; fi
+
+format:
+	clang-format -i src/*.c src/*.h tests/unit/*.c tests/tools/*.c
+
+clean:
+	rm -rf $(BUILD) skbtrace

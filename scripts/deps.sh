@@ -1,0 +1,37 @@
+#!/bin/sh
+# Install the Debian packages skbtrace needs to build, test and benchmark.
+# Idempotent: prints nothing and touches nothing when all are present.
+# Usage: scripts/deps.sh [build|test|bench|vm|all]   (default: test)
+set -eu
+
+build="make gcc clang llvm libbpf-dev bpftool libpcap-dev libelf-dev libdw-dev zlib1g-dev pkg-config"
+test_pkgs="$build libcmocka-dev libclang-rt-14-dev iproute2 nftables iptables jq procps"
+vm="qemu-system-x86 busybox-static cpio kmod xz-utils zstd"
+bench="$test_pkgs bpftrace iperf3 time"
+
+case "${1:-test}" in
+build) want="$build" ;;
+test) want="$test_pkgs $vm" ;;
+bench) want="$bench" ;;
+vm) want="$vm" ;;
+all) want="$bench $vm" ;;
+*) echo "usage: $0 [build|test|bench|vm|all]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages:$missing; run as root to install them" >&2
+	exit 1
+fi
+echo "deps.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Event formatting: text columns and JSON lines. */
+#ifndef SKBT_OUTPUT_H
+#define SKBT_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "skbtrace.h"
+#include "probes.h"
+
+struct btf;
+struct ksyms;
+struct drop_reasons;
+
+enum ts_mode {
+	TS_NONE = 0,
+	TS_CURRENT, /* wall-clock time of the event */
+	TS_RELATIVE, /* ns since the first event */
+	TS_ABSOLUTE, /* the raw bpf_ktime_get_ns() value */
+};
+
+struct output_cfg {
+	bool json;
+	bool meta; /* NETNS MARK IFACE PROTO MTU LEN columns */
+	bool tuple;
+	bool caller;
+	bool stack;
+	bool skb; /* struct sk_buff dumped from BTF */
+	enum ts_mode ts;
+};
+
+struct output {
+	struct output_cfg cfg;
+	FILE *f;
+	const struct probe_list *probes; /* names tracepoint events (SKBT_F_TRACEPOINT) */
+	const struct ksyms *ks; /* names function events, callers, stacks; may be NULL */
+	const struct drop_reasons *dr;
+	const struct btf *btf; /* for --output-skb */
+	int skb_type_id; /* BTF id of struct sk_buff, for --output-skb */
+	int stack_map_fd; /* stack trace map, or -1 */
+	long long consumed_reason; /* SKB_CONSUMED, or -1 */
+	unsigned long long mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
+	unsigned long long first_ts;
+	unsigned long long events;
+	void *priv; /* formatter state (buffers, btf_dump) */
+};
+
+/* Prepares the formatter; o->cfg, f and the lookup tables are set by the caller. */
+int output_init(struct output *o);
+/* The column header line for text output (nothing for JSON). */
+void output_header(struct output *o);
+/* Formats one ring-buffer record of size bytes. Returns 0 or negative errno. */
+int output_event(struct output *o, const struct skbt_event *e, size_t size);
+int output_flush(struct output *o);
+void output_free(struct output *o);
+
+#endif

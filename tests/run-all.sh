@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every suite (unit, integration on this kernel, the VM matrix) and
+# prints one closing line "N passed, N failed, N skipped" over all of them.
+set -u
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+rc=0
+
+suite() {
+	local name=$1
+	shift
+	echo "=== $name"
+	"$@" 2>&1 | tee -a "$log"
+	local s=${PIPESTATUS[0]}
+	if [ "$s" -ne 0 ]; then
+		echo "=== $name: FAILED (exit $s)"
+		rc=1
+	fi
+}
+
+suite unit tests/run-unit.sh build/asan/tests/test_*
+suite integration tests/integration/run.sh build/asan/skbtrace
+if [ -x tests/vm/run.sh ]; then
+	suite vm tests/vm/run.sh
+fi
+
+pass=$(grep -cE '^ok ' "$log" | head -1)
+skip=$(grep -cE '^ok .*# *(SKIP|skip)' "$log" | head -1)
+fail=$(grep -cE '^not ok ' "$log" | head -1)
+pass=$((pass - skip))
+echo "tests: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] || rc=1
+exit $rc
