@@ -17,7 +17,9 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Isrc
 SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
 OBJS := $(SRCS:src/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:src/%.c=$(BUILD)/asan/%.o)
-HDRS := $(wildcard src/*.h) $(BUILD)/skbtrace.skel.h
+HDRS := $(wildcard src/*.h)
+# Only the files that include the generated skeleton wait for the BPF build.
+SKEL_USERS := $(patsubst src/%.c,%.o,$(shell grep -l 'skbtrace.skel.h' src/*.c 2>/dev/null))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%)
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
@@ -51,6 +53,8 @@ $(BUILD)/asan/skbtrace: $(BUILD)/asan/main.o $(ASAN_OBJS)
 	$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LDLIBS)
 
 asan: $(BUILD)/asan/skbtrace
+
+$(addprefix $(BUILD)/,$(SKEL_USERS)) $(addprefix $(BUILD)/asan/,$(SKEL_USERS)): $(BUILD)/skbtrace.skel.h
 
 $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS) | $(BUILD)/asan/tests
 	$(CC) $(CFLAGS) $(SAN) -Itests/unit $< $(ASAN_OBJS) -o $@ $(LDLIBS) -lcmocka
