@@ -24,8 +24,10 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%)
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS := $(TOOLS_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all clean install test unit integration vmtest demo deps format bench asan tools
+.PHONY: all clean install test unit integration vmtest demo deps format bench bench-bins asan tools
 all: skbtrace
 
 deps:
@@ -64,6 +66,13 @@ $(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
 
 tools: $(TOOLS)
 
+# Benchmarks link the tool's own objects, optimised, without sanitizers.
+$(BUILD)/bench/%: bench/%.c $(OBJS)
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(CFLAGS) $< $(OBJS) -o $@ $(LDLIBS)
+
+bench-bins: $(BENCH_BINS)
+
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
@@ -80,7 +89,7 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh ./skbtrace
 
-bench: skbtrace tools
+bench: skbtrace tools bench-bins
 	@scripts/deps.sh bench
 	@bench/run.sh
 
