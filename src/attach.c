@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "skbtrace.h"
+#include "skbtrace.skel.h"
+
+#define MAX_WORKERS 8
+
+/* A raw tracepoint program that several tracepoints share through copies. */
+struct tp_template {
+	struct bpf_program *prog;
+	long first; /* probe index the loaded template itself serves */
+	size_t marker[4]; /* where the probe index sits in the final code */
+	size_t nmarker;
+};
+
+/*
+ * libbpf's prepare-load callback has no user pointer, so the tracer being
+ * loaded is kept here; loading is single-threaded and happens once.
+ */
+static struct tracer *loading;
+static struct tp_template templates[16];
+static size_t ntemplates;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static bool is_drop_r3(const struct probe *p)
+{
+	return p->skb_arg == 2 && p->reason_arg == 3 && !strcmp(p->name, "sk_skb_reason_drop");
+}
+
+static bool is_drop_r2(const struct probe *p)
+{
+	return p->skb_arg == 1 && p->reason_arg == 2 && !strcmp(p->name, "kfree_skb_reason");
+}
+
+const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
+{
+	static const char *const tp[] = { "skbt_tp1", "skbt_tp2", "skbt_tp3", "skbt_tp4",
+					   "skbt_tp5" };
+	static const char *const kp[] = { "skbt_kp1", "skbt_kp2", "skbt_kp3", "skbt_kp4",
+					   "skbt_kp5" };
+	static const char *const kpm[] = { "skbt_kpm1", "skbt_kpm2", "skbt_kpm3", "skbt_kpm4",
+					    "skbt_kpm5" };
+
+	if (p->skb_arg < 1)
+		return NULL;
+	if (p->kind == PROBE_TRACEPOINT) {
+		if (!strcmp(p->name, "kfree_skb") && p->skb_arg == 1 && p->reason_arg == 3)
+			return "skbt_tp_kfree_skb";
+		return p->skb_arg <= SKBT_TP_MAX_ARG ? tp[p->skb_arg - 1] : NULL;
+	}
+	if (t->cfg.backend == BACKEND_TRACEPOINT)
+		return NULL;
+	if (is_drop_r3(p))
+		return "skbt_kp_drop_r3";
+	if (is_drop_r2(p))
+		return "skbt_kp_drop_r2";
+	if (p->skb_arg > SKBT_KPROBE_MAX_ARG)
+		return NULL;
+	return t->cfg.backend == BACKEND_KPROBE_MULTI ? kpm[p->skb_arg - 1] : kp[p->skb_arg - 1];
+}
+
+static struct bpf_program *prog_of(const struct tracer *t, const struct probe *p)
+{
+	const char *name = tracer_prog_name(t, p);
+
+	return name ? bpf_object__find_program_by_name(t->skel->obj, name) : NULL;
+}
+
+static struct tp_template *template_of(const struct bpf_program *prog)
+{
+	for (size_t i = 0; i < ntemplates; i++)
+		if (templates[i].prog == prog)
+			return &templates[i];
+	return NULL;
+}
+
+/* Finds the probe-index marker immediates, remembers where, and sets them to id. */
+static size_t patch_probe_id(struct tp_template *tmpl, struct bpf_insn *insns, size_t cnt,
+			     long id)
+{
+	tmpl->nmarker = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		if (insns[i].code != (BPF_ALU64 | BPF_MOV | BPF_K) ||
+		    insns[i].imm != (int)SKBT_PROBE_ID_MARKER)
+			continue;
+		if (tmpl->nmarker == sizeof(tmpl->marker) / sizeof(tmpl->marker[0]))
+			return 0;
+		tmpl->marker[tmpl->nmarker++] = i;
+		insns[i].imm = (int)id;
+	}
+	return tmpl->nmarker;
+}
+
+static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
+{
+	const struct bpf_insn *in = bpf_program__insns(prog);
+	size_t cnt = bpf_program__insn_cnt(prog);
+	struct tp_template *tmpl = template_of(prog);
+	struct bpf_insn *buf = NULL;
+	int err = 0;
+
+	(void)opts;
+	(void)cookie;
+	if (loading && loading->insn_hook) {
+		err = loading->insn_hook(prog, in, cnt, &buf, &cnt, loading->insn_hook_ctx);
+		if (err)
+			return err;
+	}
+	if (tmpl) {
+		if (!buf) {
+			buf = malloc(cnt * sizeof(*buf));
+			if (!buf)
+				return -ENOMEM;
+			memcpy(buf, in, cnt * sizeof(*buf));
+		}
+		if (!patch_probe_id(tmpl, buf, cnt, tmpl->first))
+			err = -ENOENT;
+	}
+	if (buf && !err)
+		err = bpf_program__set_insns(prog, buf, cnt);
+	free(buf);
+	return err;
+}
+
+static int register_handlers(void)
+{
+	static bool done;
+	LIBBPF_OPTS(libbpf_prog_handler_opts, hopts, .prog_prepare_load_fn = prepare_load);
+
+	if (done)
+		return 0;
+	if (libbpf_register_prog_handler("skbt.raw_tp", BPF_PROG_TYPE_RAW_TRACEPOINT, 0, &hopts) <
+		    0 ||
+	    libbpf_register_prog_handler("skbt.kprobe", BPF_PROG_TYPE_KPROBE, 0, &hopts) < 0 ||
+	    libbpf_register_prog_handler("skbt.kprobe_multi", BPF_PROG_TYPE_KPROBE,
+					 BPF_TRACE_KPROBE_MULTI, &hopts) < 0)
+		return -errno;
+	done = true;
+	return 0;
+}
+
+static void configure(struct tracer *t)
+{
+	struct skbtrace_bpf *s = t->skel;
+
+	s->rodata->cfg_netns = t->cfg.netns;
+	s->rodata->cfg_ifindex = t->cfg.ifindex;
+	s->rodata->cfg_mark = t->cfg.mark;
+	s->rodata->cfg_mark_mask = t->cfg.mark_mask;
+	s->rodata->cfg_filter_mark = t->cfg.filter_mark;
+	s->rodata->cfg_stack = t->cfg.stack;
+	s->rodata->cfg_caller = t->cfg.caller;
+	s->rodata->cfg_pcap = t->cfg.pcap;
+	s->rodata->cfg_skb_size = t->cfg.skb_size;
+	bpf_map__set_max_entries(s->maps.events, t->cfg.ringbuf_size);
+	bpf_map__set_max_entries(s->maps.stacks, t->cfg.stack ? t->cfg.stack_map_size : 1);
+}
+
+/* Loads only the programs some probe needs; the first user of each raw_tp one is its own. */
+static void select_programs(struct tracer *t)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, t->skel->obj)
+		bpf_program__set_autoload(prog, false);
+	ntemplates = 0;
+	for (size_t i = 0; i < t->probes->n; i++) {
+		prog = prog_of(t, &t->probes->v[i]);
+		if (!prog)
+			continue;
+		bpf_program__set_autoload(prog, true);
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT && !template_of(prog) &&
+		    ntemplates < sizeof(templates) / sizeof(templates[0]))
+			templates[ntemplates++] = (struct tp_template){ prog, (long)i };
+	}
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static int debug = -1;
+
+	if (debug < 0)
+		debug = getenv("SKBT_DEBUG") != NULL;
+	if (!debug && level != LIBBPF_WARN)
+		return 0;
+	if (!debug)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int tracer_load(struct tracer *t, char *err, size_t errlen)
+{
+	double t0 = now_ms();
+	int rc;
+
+	libbpf_set_print(libbpf_quiet);
+	rc = register_handlers();
+	if (rc) {
+		snprintf(err, errlen, "libbpf refused our program sections: %s", strerror(-rc));
+		return rc;
+	}
+	t->skel = skbtrace_bpf__open();
+	if (!t->skel) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		return rc;
+	}
+	configure(t);
+	select_programs(t);
+	loading = t;
+	rc = skbtrace_bpf__load(t->skel);
+	loading = NULL;
+	if (rc) {
+		snprintf(err, errlen,
+			 "loading the BPF programs failed: %s (run with SKBT_DEBUG=1 for the verifier log)",
+			 strerror(-rc));
+		return rc;
+	}
+	t->load_ms = now_ms() - t0;
+	return 0;
+}
+
+/* Work shared by the attach threads: each takes the next index. */
+struct pool {
+	struct tracer *t;
+	atomic_size_t next, done;
+	size_t n;
+	int (*fn)(struct tracer *t, size_t i);
+};
+
+static void *pool_worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
+		p->fn(p->t, i);
+		atomic_fetch_add(&p->done, 1);
+	}
+	return NULL;
+}
+
+static void show_progress(struct pool *p, const char *what)
+{
+	size_t done = atomic_load(&p->done);
+
+	fprintf(stderr, "\r%s %zu/%zu", what, done, p->n);
+	fflush(stderr);
+}
+
+/* Runs fn(t, 0..n-1) on all CPUs; shows N/M on a terminal when asked. */
+static void run_parallel(struct tracer *t, size_t n, int (*fn)(struct tracer *, size_t),
+			 const char *what)
+{
+	struct pool p = { .t = t, .n = n, .fn = fn };
+	pthread_t th[MAX_WORKERS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int nth = cpus < 1 ? 1 : cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus;
+	bool progress = t->cfg.show_progress && n > 64;
+	int started = 0;
+
+	if ((size_t)nth > n)
+		nth = n ? (int)n : 1;
+	for (int i = 0; i < nth; i++)
+		if (!pthread_create(&th[started], NULL, pool_worker, &p))
+			started++;
+	if (!started)
+		pool_worker(&p);
+	while (progress && atomic_load(&p.done) < n) {
+		show_progress(&p, what);
+		usleep(50000);
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	if (progress) {
+		show_progress(&p, what);
+		fputc('\n', stderr);
+	}
+}
+
+static void mark_result(struct tracer *t, size_t i, int err)
+{
+	struct probe *p = &t->probes->v[i];
+
+	p->attached = !err;
+	p->attach_err = err;
+}
+
+/* A copy of the template's final code with probe i's index, loaded and attached. */
+static int attach_tp(struct tracer *t, size_t i)
+{
+	struct probe *p = &t->probes->v[i];
+	struct bpf_program *prog = prog_of(t, p);
+	struct tp_template *tmpl = template_of(prog);
+	int fd = bpf_program__fd(prog), link, err = 0;
+	struct bpf_insn *copy = NULL;
+
+	if (tmpl->first != (long)i) {
+		size_t cnt = bpf_program__insn_cnt(prog);
+		LIBBPF_OPTS(bpf_prog_load_opts, lo);
+
+		copy = malloc(cnt * sizeof(*copy));
+		if (!copy)
+			return mark_result(t, i, -ENOMEM), -ENOMEM;
+		memcpy(copy, bpf_program__insns(prog), cnt * sizeof(*copy));
+		for (size_t k = 0; k < tmpl->nmarker; k++)
+			copy[tmpl->marker[k]].imm = (int)i;
+		fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, bpf_program__name(prog), "GPL",
+				   copy, cnt, &lo);
+		free(copy);
+		if (fd < 0) {
+			err = -errno;
+			mark_result(t, i, err);
+			return err;
+		}
+		t->fds[2 * i] = fd;
+	}
+	link = bpf_raw_tracepoint_open(p->name, fd);
+	if (link < 0)
+		err = -errno;
+	else
+		t->fds[2 * i + 1] = link;
+	mark_result(t, i, err);
+	return err;
+}
+
+static int attach_kprobe(struct tracer *t, size_t i)
+{
+	struct probe *p = &t->probes->v[i];
+	struct bpf_link *l = bpf_program__attach_kprobe_opts(prog_of(t, p), p->name, NULL);
+	int err = l ? 0 : -errno;
+
+	t->links[i] = l;
+	mark_result(t, i, err);
+	return err;
+}
+
+/*
+ * One kprobe-multi link for the probes idx[0..n-1].  The kernel refuses
+ * the whole set if one address cannot be probed, so a refused set is
+ * split in halves until the culprits stand alone.
+ */
+static void attach_multi(struct tracer *t, struct bpf_program *prog, size_t *idx, size_t n)
+{
+	LIBBPF_OPTS(bpf_kprobe_multi_opts, mo);
+	unsigned long *addrs;
+	struct bpf_link *l;
+	int err;
+
+	if (!n)
+		return;
+	addrs = calloc(n, sizeof(*addrs));
+	if (!addrs) {
+		for (size_t k = 0; k < n; k++)
+			mark_result(t, idx[k], -ENOMEM);
+		return;
+	}
+	for (size_t k = 0; k < n; k++)
+		addrs[k] = t->probes->v[idx[k]].addr;
+	mo.addrs = addrs;
+	mo.cnt = n;
+	l = bpf_program__attach_kprobe_multi_opts(prog, NULL, &mo);
+	err = l ? 0 : -errno;
+	free(addrs);
+	if (l) {
+		t->links[idx[0]] = l;
+		for (size_t k = 0; k < n; k++)
+			mark_result(t, idx[k], 0);
+		return;
+	}
+	if (n == 1 || err == -EOPNOTSUPP) {
+		for (size_t k = 0; k < n; k++)
+			mark_result(t, idx[k], err);
+		return;
+	}
+	attach_multi(t, prog, idx, n / 2);
+	attach_multi(t, prog, idx + n / 2, n - n / 2);
+}
+
+static int attach_multi_all(struct tracer *t)
+{
+	size_t *idx = calloc(t->probes->n ? t->probes->n : 1, sizeof(*idx));
+	struct bpf_program *prog;
+
+	if (!idx)
+		return -ENOMEM;
+	/* One link per program, that is per sk_buff argument position. */
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		size_t n = 0;
+
+		if (bpf_program__expected_attach_type(prog) != BPF_TRACE_KPROBE_MULTI ||
+		    !bpf_program__autoload(prog))
+			continue;
+		for (size_t i = 0; i < t->probes->n; i++)
+			if (prog_of(t, &t->probes->v[i]) == prog && t->probes->v[i].addr)
+				idx[n++] = i;
+			else if (prog_of(t, &t->probes->v[i]) == prog)
+				mark_result(t, i, -ENOENT);
+		attach_multi(t, prog, idx, n);
+	}
+	free(idx);
+	return 0;
+}
+
+/* Probes that are not kprobe-multi ones, under any backend: drops, tracepoints. */
+static int attach_single(struct tracer *t, size_t i)
+{
+	struct probe *p = &t->probes->v[i];
+
+	if (p->kind == PROBE_TRACEPOINT)
+		return attach_tp(t, i);
+	return attach_kprobe(t, i);
+}
+
+static size_t *single_list;
+
+static int attach_single_nth(struct tracer *t, size_t k)
+{
+	return attach_single(t, single_list[k]);
+}
+
+int tracer_attach(struct tracer *t, char *err, size_t errlen)
+{
+	double t0 = now_ms();
+	size_t nsingle = 0;
+
+	t->links = calloc(t->probes->n + 1, sizeof(*t->links));
+	t->fds = malloc((2 * t->probes->n + 1) * sizeof(*t->fds));
+	single_list = calloc(t->probes->n + 1, sizeof(*single_list));
+	if (!t->links || !t->fds || !single_list) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	t->nlinks = t->probes->n;
+	t->nfds = 2 * t->probes->n;
+	for (size_t i = 0; i < t->nfds; i++)
+		t->fds[i] = -1;
+	for (size_t i = 0; i < t->probes->n; i++) {
+		struct probe *p = &t->probes->v[i];
+		struct bpf_program *prog = prog_of(t, p);
+
+		if (!prog) {
+			mark_result(t, i, -ERANGE);
+			continue;
+		}
+		if (bpf_program__expected_attach_type(prog) != BPF_TRACE_KPROBE_MULTI)
+			single_list[nsingle++] = i;
+	}
+	if (t->cfg.backend == BACKEND_KPROBE_MULTI)
+		attach_multi_all(t);
+	run_parallel(t, nsingle, attach_single_nth, "attaching probes:");
+	free(single_list);
+	single_list = NULL;
+	for (size_t i = 0; i < t->probes->n; i++) {
+		struct probe *p = &t->probes->v[i];
+
+		if (p->attached)
+			t->attached++;
+		else if (p->attach_err == -ERANGE)
+			t->unreadable++;
+		else
+			t->failed++;
+	}
+	t->attach_ms = now_ms() - t0;
+	return 0;
+}
+
+void tracer_destroy(struct tracer *t)
+{
+	for (size_t i = 0; t->links && i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	/* Links before programs, so nothing fires into a closing program. */
+	for (size_t i = 1; t->fds && i < t->nfds; i += 2)
+		if (t->fds[i] >= 0)
+			close(t->fds[i]);
+	for (size_t i = 0; t->fds && i < t->nfds; i += 2)
+		if (t->fds[i] >= 0)
+			close(t->fds[i]);
+	free(t->links);
+	free(t->fds);
+	t->links = NULL;
+	t->fds = NULL;
+	skbtrace_bpf__destroy(t->skel);
+	t->skel = NULL;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Loading the BPF programs and attaching them to the selected probes,
+ * per backend; and taking everything down again.
+ */
+#ifndef SKBT_ATTACH_H
+#define SKBT_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "opts.h"
+#include "probes.h"
+
+struct skbtrace_bpf;
+struct bpf_link;
+struct bpf_insn;
+struct bpf_program;
+
+struct tracer_cfg {
+	enum backend backend; /* resolved: never BACKEND_AUTO */
+	unsigned int netns, ifindex, mark, mark_mask;
+	bool filter_mark, stack, caller;
+	unsigned int skb_size; /* bytes of struct sk_buff per event, 0: none */
+	unsigned long ringbuf_size;
+	unsigned int stack_map_size;
+	bool show_progress; /* N/M on stderr while attaching (a terminal) */
+	bool pcap; /* a packet filter is spliced in by insn_hook */
+};
+
+/*
+ * Called on each program's final instructions right before it is loaded
+ * (after libbpf's relocations); may replace them.  The packet filter
+ * splices itself in here.  Returns 0 or a negative errno.
+ */
+typedef int (*insn_hook_fn)(struct bpf_program *prog, const struct bpf_insn *insns, size_t cnt,
+			    struct bpf_insn **out, size_t *out_cnt, void *ctx);
+
+struct tracer {
+	struct skbtrace_bpf *skel;
+	struct probe_list *probes; /* what to attach; attach results written back */
+	struct tracer_cfg cfg;
+	insn_hook_fn insn_hook;
+	void *insn_hook_ctx;
+	struct bpf_link **links;
+	size_t nlinks;
+	int *fds; /* program copies and raw tracepoint links we own */
+	size_t nfds;
+	size_t attached, failed, unreadable;
+	double load_ms, attach_ms;
+};
+
+/* Opens, configures and loads the BPF object for t->probes. */
+int tracer_load(struct tracer *t, char *err, size_t errlen);
+/* Attaches every probe; failures are counted per probe, not fatal. */
+int tracer_attach(struct tracer *t, char *err, size_t errlen);
+void tracer_destroy(struct tracer *t);
+/* Which BPF program a probe needs under cfg->backend, or NULL if none can read it. */
+const char *tracer_prog_name(const struct tracer *t, const struct probe *p);
+/* Largest sk_buff argument position the kprobe programs read. */
+#define SKBT_KPROBE_MAX_ARG 5
+#define SKBT_TP_MAX_ARG 5
+
+#endif

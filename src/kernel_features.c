@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+
+#include "kernel_features.h"
+
+/* ENOTSUPP is kernel-internal (524) but leaks out of some attach paths. */
+#define ENOTSUPP_FALLBACK 524
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static bool has_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1U << (cap % 32));
+}
+
+int features_check_privileges(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {};
+
+	if (geteuid() == 0)
+		return 0;
+	if (syscall(SYS_capget, &hdr, d) == 0 &&
+	    ((has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON)) || has_cap(d, CAP_SYS_ADMIN)))
+		return 0;
+	snprintf(err, errlen,
+		 "need root, or CAP_BPF and CAP_PERFMON, to load tracing programs (try sudo)");
+	return -1;
+}
+
+static bool kprobe_pmu_present(const char *tracefs)
+{
+	char path[256];
+
+	if (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0)
+		return true;
+	if (!tracefs)
+		return false;
+	snprintf(path, sizeof(path), "%s/kprobe_events", tracefs);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * Loads the smallest kprobe.multi program and asks for a link on a
+ * symbol that cannot exist: a kernel with kprobe-multi fails the lookup
+ * (ENOENT/EINVAL); one without CONFIG_FPROBE says EOPNOTSUPP.
+ */
+static int kprobe_multi_probe(char *why, size_t len)
+{
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+		{ .code = 0x95 }, /* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, popts, .expected_attach_type = BPF_TRACE_KPROBE_MULTI);
+	LIBBPF_OPTS(bpf_link_create_opts, lopts);
+	const char *syms[] = { "skbtrace_no_such_symbol__" };
+	int prog, link, err;
+
+	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "skbt_probe", "GPL", insns, 2, &popts);
+	if (prog < 0) {
+		snprintf(why, len, "kernel cannot load kprobe-multi programs (%s; needs 5.18+)",
+			 strerror(errno));
+		return 0;
+	}
+	lopts.kprobe_multi.syms = syms;
+	lopts.kprobe_multi.cnt = 1;
+	link = bpf_link_create(prog, 0, BPF_TRACE_KPROBE_MULTI, &lopts);
+	err = link < 0 ? errno : 0;
+	if (link >= 0)
+		close(link);
+	close(prog);
+	if (err == EOPNOTSUPP || err == ENOTSUPP_FALLBACK) {
+		snprintf(why, len, "kernel built without CONFIG_FPROBE");
+		return 0;
+	}
+	return 1;
+}
+
+void features_probe(struct kernel_features *f, const char *tracefs)
+{
+	memset(f, 0, sizeof(*f));
+	f->kprobe = kprobe_pmu_present(tracefs);
+	if (!f->kprobe)
+		snprintf(f->kprobe_why, sizeof(f->kprobe_why),
+			 "kernel built without CONFIG_KPROBES (no kprobe PMU)");
+	if (!f->kprobe) {
+		snprintf(f->kprobe_multi_why, sizeof(f->kprobe_multi_why),
+			 "kernel built without CONFIG_KPROBES");
+		return;
+	}
+	f->kprobe_multi = kprobe_multi_probe(f->kprobe_multi_why, sizeof(f->kprobe_multi_why));
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the running kernel can attach, probed once at start-up. */
+#ifndef SKBT_FEATURES_H
+#define SKBT_FEATURES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct kernel_features {
+	bool kprobe; /* kprobe PMU or kprobe_events: CONFIG_KPROBES */
+	bool kprobe_multi; /* BPF_TRACE_KPROBE_MULTI links: CONFIG_FPROBE, 5.18+ */
+	char kprobe_why[160]; /* why not, when false */
+	char kprobe_multi_why[160];
+};
+
+void features_probe(struct kernel_features *f, const char *tracefs);
+/* 0 when the process may load tracing programs, else -1 with the reason. */
+int features_check_privileges(char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few kernel types skbtrace's BPF side reads, declared by hand.
+ *
+ * preserve_access_index makes every field access a CO-RE relocation, so
+ * libbpf fixes offsets against the running kernel's BTF at load time and
+ * the build never depends on the build machine's kernel (see
+ * docs/design.md).  Only the fields we read are listed; order and
+ * nesting do not matter to CO-RE, names and types do.
+ */
+#ifndef SKBT_KERNEL_TYPES_H
+#define SKBT_KERNEL_TYPES_H
+
+#include <linux/types.h>
+
+#define SKBT_CORE __attribute__((preserve_access_index))
+
+struct ns_common {
+	unsigned int inum;
+} SKBT_CORE;
+
+struct net {
+	struct ns_common ns;
+} SKBT_CORE;
+
+typedef struct {
+	struct net *net;
+} SKBT_CORE possible_net_t;
+
+struct net_device {
+	char name[16];
+	int ifindex;
+	unsigned int mtu;
+	possible_net_t nd_net;
+} SKBT_CORE;
+
+struct sock_common {
+	possible_net_t skc_net;
+} SKBT_CORE;
+
+struct sock {
+	struct sock_common __sk_common;
+} SKBT_CORE;
+
+struct sk_buff {
+	struct net_device *dev;
+	struct sock *sk;
+	unsigned int len;
+	__u32 mark;
+	__be16 protocol;
+	__u16 transport_header;
+	__u16 network_header;
+	__u16 mac_header;
+	__u32 tail; /* an offset from head on 64-bit kernels */
+	unsigned char *head;
+	unsigned char *data;
+} SKBT_CORE;
+
+/* x86-64 kprobe context: the layout is ABI, no relocation needed. */
+struct pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+
+
+#endif

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opts.h"
+
+#ifndef SKBTRACE_VERSION
+#define SKBTRACE_VERSION "0.1.0"
+#endif
+
+enum {
+	OPT_BACKEND = 256,
+	OPT_FILTER_FUNC,
+	OPT_FILTER_NETNS,
+	OPT_FILTER_MARK,
+	OPT_FILTER_IFNAME,
+	OPT_LIST_FUNCS,
+	OPT_ALL_KMODS,
+	OPT_KMODS,
+	OPT_KERNEL_BTF,
+	OPT_OUTPUT_META,
+	OPT_OUTPUT_TUPLE,
+	OPT_OUTPUT_CALLER,
+	OPT_OUTPUT_STACK,
+	OPT_OUTPUT_SKB,
+	OPT_OUTPUT_JSON,
+	OPT_OUTPUT_FILE,
+	OPT_OUTPUT_LIMIT,
+	OPT_TIMESTAMP,
+	OPT_READY_FILE,
+	OPT_RINGBUF_SIZE,
+	OPT_STACK_MAP_SIZE,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "filter-func", required_argument, NULL, OPT_FILTER_FUNC },
+	{ "filter-netns", required_argument, NULL, OPT_FILTER_NETNS },
+	{ "filter-mark", required_argument, NULL, OPT_FILTER_MARK },
+	{ "filter-ifname", required_argument, NULL, OPT_FILTER_IFNAME },
+	{ "list-funcs", no_argument, NULL, OPT_LIST_FUNCS },
+	{ "all-kmods", no_argument, NULL, OPT_ALL_KMODS },
+	{ "kmods", required_argument, NULL, OPT_KMODS },
+	{ "kernel-btf", required_argument, NULL, OPT_KERNEL_BTF },
+	{ "output-meta", optional_argument, NULL, OPT_OUTPUT_META },
+	{ "output-tuple", optional_argument, NULL, OPT_OUTPUT_TUPLE },
+	{ "output-caller", optional_argument, NULL, OPT_OUTPUT_CALLER },
+	{ "output-stack", optional_argument, NULL, OPT_OUTPUT_STACK },
+	{ "output-skb", optional_argument, NULL, OPT_OUTPUT_SKB },
+	{ "output-json", optional_argument, NULL, OPT_OUTPUT_JSON },
+	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
+	{ "output-limit-lines", required_argument, NULL, OPT_OUTPUT_LIMIT },
+	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
+	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+	{ "stack-map-size", required_argument, NULL, OPT_STACK_MAP_SIZE },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ 0 },
+};
+
+static const char usage_text[] =
+	"Usage: skbtrace [options] [pcap-filter expression]\n"
+	"Follow packets (struct sk_buff) through the kernel and say why they were dropped.\n"
+	"\n"
+	"Selection:\n"
+	"  --backend auto|kprobe-multi|kprobe|tracepoint   how to attach (default auto)\n"
+	"  --filter-func REGEX        trace only functions/tracepoints whose whole name matches\n"
+	"  --filter-netns PATH|inode:N  only skbs in this network namespace (/proc/PID/ns/net)\n"
+	"  --filter-mark MARK[/MASK]  only skbs with (mark & MASK) == MARK\n"
+	"  --filter-ifname NAME       only skbs on this interface (in the --filter-netns netns)\n"
+	"  --all-kmods | --kmods a,b  also trace functions of kernel modules (from module BTF)\n"
+	"  --kernel-btf FILE          read kernel types from FILE instead of the running kernel\n"
+	"  --list-funcs               print what would be traced, then exit\n"
+	"Output:\n"
+	"  --output-meta[=false]      NETNS MARK IFACE PROTO MTU LEN columns (default on)\n"
+	"  --output-tuple[=false]     the address/port tuple column (default on)\n"
+	"  --output-caller            the calling function\n"
+	"  --output-stack             the kernel stack of each event\n"
+	"  --output-skb               struct sk_buff, field by field\n"
+	"  --output-json              one JSON object per line (docs/json-schema.md)\n"
+	"  --timestamp none|current|relative|absolute   (default none)\n"
+	"  --output-file FILE         write events to FILE instead of stdout\n"
+	"  --output-limit-lines N     exit after N events\n"
+	"  --ready-file FILE          create FILE once every probe is attached\n"
+	"  --ringbuf-size BYTES       event ring buffer size, a power of 2 (default 4M)\n"
+	"  --stack-map-size N         stacks kept in flight with --output-stack (default 4096)\n"
+	"  -q, --quiet                no start-up line on stderr\n"
+	"  --version, -h/--help\n"
+	"\n"
+	"Exit status: 0 ok, 1 the kernel or environment cannot do it, 2 bad usage.\n";
+
+const char *backend_name(enum backend b)
+{
+	switch (b) {
+	case BACKEND_KPROBE_MULTI:
+		return "kprobe-multi";
+	case BACKEND_KPROBE:
+		return "kprobe";
+	case BACKEND_TRACEPOINT:
+		return "tracepoint";
+	default:
+		return "auto";
+	}
+}
+
+static int usage_err(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "skbtrace: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'skbtrace --help'.\n");
+	return OPTS_USAGE;
+}
+
+static int parse_bool(const char *arg, bool *out)
+{
+	if (!arg || !strcmp(arg, "true") || !strcmp(arg, "1") || !strcmp(arg, "yes")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(arg, "false") || !strcmp(arg, "0") || !strcmp(arg, "no")) {
+		*out = false;
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_ull(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+static int parse_mark(struct opts *o, const char *arg)
+{
+	unsigned long long mark, mask = 0xffffffffULL;
+	char buf[64], *slash;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -1;
+	strcpy(buf, arg);
+	slash = strchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		if (parse_ull(slash + 1, &mask) || mask > 0xffffffffULL)
+			return -1;
+	}
+	if (parse_ull(buf, &mark) || mark > 0xffffffffULL)
+		return -1;
+	o->mark = mark & mask;
+	o->mark_mask = mask;
+	o->filter_mark_set = true;
+	return 0;
+}
+
+static int parse_backend(const char *arg, enum backend *b)
+{
+	static const enum backend all[] = { BACKEND_AUTO, BACKEND_KPROBE_MULTI, BACKEND_KPROBE,
+					    BACKEND_TRACEPOINT };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (!strcmp(arg, backend_name(all[i]))) {
+			*b = all[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_ts(const char *arg, enum ts_mode *ts)
+{
+	static const char *const names[] = { "none", "current", "relative", "absolute" };
+
+	for (int i = 0; i < 4; i++) {
+		if (!strcmp(arg, names[i])) {
+			*ts = (enum ts_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int set_toggle(int c, const char *arg, struct output_cfg *out)
+{
+	bool *t;
+
+	switch (c) {
+	case OPT_OUTPUT_META:
+		t = &out->meta;
+		break;
+	case OPT_OUTPUT_TUPLE:
+		t = &out->tuple;
+		break;
+	case OPT_OUTPUT_CALLER:
+		t = &out->caller;
+		break;
+	case OPT_OUTPUT_STACK:
+		t = &out->stack;
+		break;
+	case OPT_OUTPUT_SKB:
+		t = &out->skb;
+		break;
+	default:
+		t = &out->json;
+		break;
+	}
+	return parse_bool(arg, t);
+}
+
+static int parse_size(const char *arg, unsigned long *out)
+{
+	unsigned long long v;
+	char buf[32];
+	size_t n = strlen(arg);
+	unsigned int shift = 0;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	strcpy(buf, arg);
+	switch (buf[n - 1]) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	}
+	if (shift)
+		buf[n - 1] = '\0';
+	if (parse_ull(buf, &v) || v == 0 || v > (1ULL << (32 - shift)))
+		return -1;
+	*out = (unsigned long)(v << shift);
+	return 0;
+}
+
+static int join_positional(struct opts *o, int argc, char **argv)
+{
+	size_t len = 0;
+
+	if (optind >= argc)
+		return 0;
+	for (int i = optind; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	o->pcap_expr = calloc(1, len);
+	if (!o->pcap_expr)
+		return -1;
+	for (int i = optind; i < argc; i++) {
+		if (i > optind)
+			strcat(o->pcap_expr, " ");
+		strcat(o->pcap_expr, argv[i]);
+	}
+	return 0;
+}
+
+static enum opts_result check_combinations(struct opts *o)
+{
+	if (o->all_kmods && o->kmods)
+		return usage_err("%s: give --all-kmods or --kmods, not both", "modules");
+	return OPTS_OK;
+}
+
+static enum opts_result parse_one(struct opts *o, int c, const char *arg)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case OPT_BACKEND:
+		if (parse_backend(arg, &o->backend))
+			return usage_err("unknown backend '%s' (auto, kprobe-multi, kprobe, tracepoint)",
+					 arg);
+		break;
+	case OPT_FILTER_FUNC:
+		o->filter_func = arg;
+		break;
+	case OPT_FILTER_NETNS:
+		o->filter_netns = arg;
+		break;
+	case OPT_FILTER_MARK:
+		if (parse_mark(o, arg))
+			return usage_err("bad --filter-mark '%s': want MARK or MARK/MASK, 32-bit numbers",
+					 arg);
+		break;
+	case OPT_FILTER_IFNAME:
+		if (!*arg || strlen(arg) >= 16)
+			return usage_err("bad --filter-ifname '%s': 1 to 15 characters", arg);
+		o->filter_ifname = arg;
+		break;
+	case OPT_LIST_FUNCS:
+		o->list_funcs = true;
+		break;
+	case OPT_ALL_KMODS:
+		o->all_kmods = true;
+		break;
+	case OPT_KMODS:
+		o->kmods = arg;
+		break;
+	case OPT_KERNEL_BTF:
+		o->kernel_btf = arg;
+		break;
+	case OPT_OUTPUT_META:
+	case OPT_OUTPUT_TUPLE:
+	case OPT_OUTPUT_CALLER:
+	case OPT_OUTPUT_STACK:
+	case OPT_OUTPUT_SKB:
+	case OPT_OUTPUT_JSON:
+		if (set_toggle(c, arg, &o->out))
+			return usage_err("bad value '%s': want true or false", arg);
+		break;
+	case OPT_OUTPUT_FILE:
+		o->output_file = arg;
+		break;
+	case OPT_OUTPUT_LIMIT:
+		if (parse_ull(arg, &v) || v == 0)
+			return usage_err("bad --output-limit-lines '%s': want a positive number", arg);
+		o->limit_lines = v;
+		break;
+	case OPT_TIMESTAMP:
+		if (parse_ts(arg, &o->out.ts))
+			return usage_err("bad --timestamp '%s' (none, current, relative, absolute)",
+					 arg);
+		break;
+	case OPT_READY_FILE:
+		o->ready_file = arg;
+		break;
+	case OPT_RINGBUF_SIZE:
+		if (parse_size(arg, &o->ringbuf_size) || o->ringbuf_size < 4096 ||
+		    (o->ringbuf_size & (o->ringbuf_size - 1)))
+			return usage_err("bad --ringbuf-size '%s': want a power of 2 of at least 4096 bytes, e.g. 4M",
+					 arg);
+		break;
+	case OPT_STACK_MAP_SIZE:
+		if (parse_ull(arg, &v) || v == 0 || v > (1 << 20))
+			return usage_err("bad --stack-map-size '%s': want 1 to 1048576", arg);
+		o->stack_map_size = v;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	default:
+		return OPTS_USAGE;
+	}
+	return OPTS_OK;
+}
+
+enum opts_result opts_parse(struct opts *o, int argc, char **argv)
+{
+	enum opts_result r;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->out.meta = true;
+	o->out.tuple = true;
+	o->ringbuf_size = 4UL << 20;
+	o->stack_map_size = 4096;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hq", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return OPTS_EXIT_OK;
+		}
+		if (c == OPT_VERSION) {
+			printf("skbtrace %s\n", SKBTRACE_VERSION);
+			return OPTS_EXIT_OK;
+		}
+		if (c == '?' || c == ':')
+			return usage_err("unknown or incomplete option '%s'", argv[optind - 1]);
+		r = parse_one(o, c, optarg);
+		if (r != OPTS_OK)
+			return r;
+	}
+	if (join_positional(o, argc, argv))
+		return usage_err("%s", "out of memory");
+	return check_combinations(o);
+}
+
+void opts_free(struct opts *o)
+{
+	free(o->pcap_expr);
+	o->pcap_expr = NULL;
+}

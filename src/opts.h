@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command-line options. */
+#ifndef SKBT_OPTS_H
+#define SKBT_OPTS_H
+
+#include <stdbool.h>
+#include "output.h"
+
+enum backend {
+	BACKEND_AUTO = 0,
+	BACKEND_KPROBE_MULTI,
+	BACKEND_KPROBE,
+	BACKEND_TRACEPOINT,
+};
+
+struct opts {
+	enum backend backend;
+	const char *filter_func; /* POSIX extended regex, matched against whole names */
+	const char *filter_netns; /* "/proc/PID/ns/net" or "inode:N" */
+	const char *filter_ifname;
+	bool filter_mark_set;
+	unsigned int mark, mark_mask;
+	bool list_funcs;
+	bool all_kmods;
+	const char *kmods;
+	const char *kernel_btf;
+	struct output_cfg out;
+	const char *output_file;
+	unsigned long long limit_lines; /* 0: no limit */
+	const char *ready_file;
+	unsigned long ringbuf_size;
+	unsigned int stack_map_size;
+	char *pcap_expr; /* positional words joined, or NULL */
+	bool quiet;
+};
+
+enum opts_result {
+	OPTS_OK = 0,
+	OPTS_EXIT_OK, /* --help or --version printed */
+	OPTS_USAGE, /* error printed; exit 2 */
+};
+
+/* Parses argv into o (which it initialises); prints errors to stderr. */
+enum opts_result opts_parse(struct opts *o, int argc, char **argv);
+void opts_free(struct opts *o);
+const char *backend_name(enum backend b);
+
+#endif

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * skbtrace kernel side: every program hands (skb, probe, reason) to one
+ * shared body, handle_skb(), which filters, then fills one ring-buffer
+ * record.  Programs exist per sk_buff argument position because BPF
+ * context offsets must be constants.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "kernel_types.h"
+#include "skbtrace.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space before load; the verifier prunes what is unused. */
+const volatile __u32 cfg_netns = 0;
+const volatile __u32 cfg_mark = 0;
+const volatile __u32 cfg_mark_mask = 0;
+const volatile __u32 cfg_ifindex = 0;
+const volatile __u8 cfg_filter_mark = 0;
+const volatile __u8 cfg_stack = 0;
+const volatile __u8 cfg_caller = 0;
+const volatile __u8 cfg_pcap = 0;
+const volatile __u32 cfg_skb_size = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* resized by --ringbuf-size */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SKBT_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1); /* resized when --output-stack is on */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 127 * sizeof(__u64));
+} stacks SEC(".maps");
+
+#define ETH_HLEN 14
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define IPPROTO_SCTP 132
+#define NEXTHDR_HOP 0
+#define NEXTHDR_ROUTING 43
+#define NEXTHDR_FRAGMENT 44
+#define NEXTHDR_AUTH 51
+#define NEXTHDR_DEST 60
+#define IPV6_EXT_MAX 6
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/*
+ * The pcap-filter hook.  User space replaces the body of these stubs with
+ * the translated filter before load (see pcap_filter.c); without a filter
+ * cfg_pcap is 0 and the calls are pruned.  Arguments: packet start (MAC
+ * header for l2, network header for l3), readable linear bytes, skb->len.
+ */
+static __noinline int skbt_pcap_l2(void *data, __u32 caplen, __u32 len)
+{
+	return data != 0 && caplen <= len;
+}
+
+static __noinline int skbt_pcap_l3(void *data, __u32 caplen, __u32 len)
+{
+	return data != 0 && caplen <= len;
+}
+
+static __always_inline __u32 skb_netns(struct sk_buff *skb)
+{
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+
+	if (dev)
+		return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	return BPF_CORE_READ(skb, sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* Where the packet's headers are, read once per event. */
+struct pkt {
+	unsigned char *head;
+	unsigned char *data;
+	__u32 len;
+	__u32 tail;
+	__u16 mac;
+	__u16 nh;
+	__u16 proto; /* host order */
+};
+
+static __always_inline void pkt_read(struct sk_buff *skb, struct pkt *p)
+{
+	p->head = BPF_CORE_READ(skb, head);
+	p->data = BPF_CORE_READ(skb, data);
+	p->len = BPF_CORE_READ(skb, len);
+	p->tail = BPF_CORE_READ(skb, tail);
+	p->mac = BPF_CORE_READ(skb, mac_header);
+	p->nh = BPF_CORE_READ(skb, network_header);
+	p->proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+}
+
+static __always_inline int hdr_set(__u16 off)
+{
+	return off != (__u16)~0U && off != 0;
+}
+
+/*
+ * Calls the translated filter on the MAC header when the skb has one
+ * before its network header, else on the network header.  caplen stops
+ * at the end of the linear data; len is what tcpdump calls the wire
+ * length of that view.
+ */
+static __always_inline int pass_pcap(const struct pkt *p)
+{
+	__u16 start;
+	__u32 caplen, len;
+	long lead;
+
+	if (hdr_set(p->mac) && hdr_set(p->nh) && p->nh > p->mac)
+		start = p->mac;
+	else if (hdr_set(p->nh))
+		start = p->nh;
+	else
+		return 0;
+	if (p->tail <= start)
+		return 0;
+	caplen = p->tail - start;
+	lead = (long)(p->data - (p->head + start));
+	len = (__u32)((long)p->len + lead);
+	if (start == p->mac)
+		return skbt_pcap_l2(p->head + start, caplen, len);
+	return skbt_pcap_l3(p->head + start, caplen, len);
+}
+
+static __always_inline void parse_ports(struct skbt_event *e, unsigned char *l4, __u8 proto)
+{
+	__u8 th[14];
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)
+		return;
+	if (bpf_probe_read_kernel(th, proto == IPPROTO_TCP ? 14 : 4, l4))
+		return;
+	e->tuple.sport = (th[0] << 8) | th[1];
+	e->tuple.dport = (th[2] << 8) | th[3];
+	if (proto == IPPROTO_TCP)
+		e->tuple.tcp_flags = th[13];
+	e->flags |= SKBT_F_HAS_PORTS;
+}
+
+static __always_inline void parse_ipv4(struct skbt_event *e, unsigned char *nh)
+{
+	__u8 ip[20];
+
+	if (bpf_probe_read_kernel(ip, sizeof(ip), nh) || (ip[0] >> 4) != 4)
+		return;
+	__builtin_memcpy(e->tuple.saddr, &ip[12], 4);
+	__builtin_memcpy(e->tuple.daddr, &ip[16], 4);
+	e->tuple.l3 = 4;
+	e->tuple.l4 = ip[9];
+	e->flags |= SKBT_F_HAS_TUPLE;
+	/* Later fragments carry no L4 header. */
+	if (((ip[6] & 0x1f) | ip[7]) == 0)
+		parse_ports(e, nh + (ip[0] & 0xf) * 4, ip[9]);
+}
+
+static __always_inline void parse_ipv6(struct skbt_event *e, unsigned char *nh)
+{
+	__u8 ip[40], ext[4];
+	unsigned char *p = nh + 40;
+	__u8 next;
+
+	if (bpf_probe_read_kernel(ip, sizeof(ip), nh) || (ip[0] >> 4) != 6)
+		return;
+	__builtin_memcpy(e->tuple.saddr, &ip[8], 16);
+	__builtin_memcpy(e->tuple.daddr, &ip[24], 16);
+	e->tuple.l3 = 6;
+	e->flags |= SKBT_F_HAS_TUPLE;
+	next = ip[6];
+#pragma unroll
+	for (int i = 0; i < IPV6_EXT_MAX; i++) {
+		if (next != NEXTHDR_HOP && next != NEXTHDR_ROUTING && next != NEXTHDR_FRAGMENT &&
+		    next != NEXTHDR_AUTH && next != NEXTHDR_DEST)
+			break;
+		if (bpf_probe_read_kernel(ext, sizeof(ext), p))
+			return;
+		if (next == NEXTHDR_FRAGMENT) {
+			next = ext[0];
+			/* Only the first fragment holds the L4 header. */
+			if (((ext[2] << 8) | (ext[3] & 0xf8)) != 0) {
+				e->tuple.l4 = next;
+				return;
+			}
+			p += 8;
+			continue;
+		}
+		p += next == NEXTHDR_AUTH ? (ext[1] + 2) * 4 : (ext[1] + 1) * 8;
+		next = ext[0];
+	}
+	e->tuple.l4 = next;
+	parse_ports(e, p, next);
+}
+
+static __always_inline void parse_tuple(struct skbt_event *e, const struct pkt *p)
+{
+	unsigned char *nh;
+	__u16 proto = p->proto;
+
+	if (!hdr_set(p->nh))
+		return;
+	nh = p->head + p->nh;
+	/* A tag left in the packet: the network header points at it. */
+	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
+		__be16 inner;
+
+		if (bpf_probe_read_kernel(&inner, sizeof(inner), nh + 2))
+			return;
+		proto = bpf_ntohs(inner);
+		nh += 4;
+	}
+	if (proto == ETH_P_IP)
+		parse_ipv4(e, nh);
+	else if (proto == ETH_P_IPV6)
+		parse_ipv6(e, nh);
+}
+
+static __always_inline void fill_dev(struct skbt_event *e, struct sk_buff *skb)
+{
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+
+	if (!dev)
+		return;
+	e->ifindex = BPF_CORE_READ(dev, ifindex);
+	e->mtu = BPF_CORE_READ(dev, mtu);
+	bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), &dev->name);
+}
+
+static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns)
+{
+	if (cfg_netns) {
+		*netns = skb_netns(skb);
+		if (*netns != cfg_netns)
+			return 0;
+	}
+	if (cfg_filter_mark && (BPF_CORE_READ(skb, mark) & cfg_mark_mask) != cfg_mark)
+		return 0;
+	if (cfg_ifindex && BPF_CORE_READ(skb, dev, ifindex) != cfg_ifindex)
+		return 0;
+	return 1;
+}
+
+/* Fills and submits one event; the caller has checked the filters. */
+static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
+				__u64 func, __u16 flags, __u32 reason, __u64 caller)
+{
+	__u32 size = sizeof(struct skbt_event);
+	struct skbt_event *e;
+	__u32 skb_size = cfg_skb_size;
+
+	if (skb_size)
+		size += SKBT_SKB_DATA_MAX;
+	e = bpf_ringbuf_reserve(&events, size, 0);
+	if (!e) {
+		count(SKBT_CNT_LOST);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
+	e->skb = (__u64)skb;
+	e->func = func;
+	e->flags = flags;
+	e->reason = reason;
+	e->cpu = bpf_get_smp_processor_id();
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->netns = cfg_netns ? netns : skb_netns(skb);
+	e->mark = BPF_CORE_READ(skb, mark);
+	e->len = p->len;
+	e->proto = p->proto;
+	fill_dev(e, skb);
+	parse_tuple(e, p);
+	if (cfg_caller) {
+		if (caller) {
+			e->caller[0] = caller;
+		} else {
+			bpf_get_stack(ctx, e->caller, sizeof(e->caller), 0);
+		}
+		e->flags |= SKBT_F_HAS_CALLER;
+	}
+	if (cfg_stack) {
+		e->stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (e->stack_id >= 0) {
+			e->flags |= SKBT_F_HAS_STACK;
+		} else {
+			e->flags |= SKBT_F_STACK_LOST;
+			count(SKBT_CNT_STACK_LOST);
+		}
+	}
+	if (skb_size) {
+		if (skb_size > SKBT_SKB_DATA_MAX)
+			skb_size = SKBT_SKB_DATA_MAX;
+		if (!bpf_probe_read_kernel(e->skb_data, skb_size, skb)) {
+			e->skb_data_len = skb_size;
+			e->flags |= SKBT_F_HAS_SKB_DATA;
+		}
+	}
+	count(SKBT_CNT_MATCHED);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u64 func, __u16 flags,
+				      __u32 reason, __u64 caller)
+{
+	struct pkt p;
+	__u32 netns = 0;
+
+	if (!skb || !pass_filters(skb, &netns))
+		return 0;
+	pkt_read(skb, &p);
+	if (cfg_pcap && !pass_pcap(&p))
+		return 0;
+	return emit(ctx, skb, &p, netns, func, flags, reason, caller);
+}
+
+/*
+ * The probe index of a tracepoint program copy.  The immediate is a
+ * marker that user space rewrites in each copy it loads, since a raw
+ * tracepoint program cannot tell which tracepoint it is attached to.
+ */
+static __always_inline __u64 probe_id(void)
+{
+	__u64 id;
+
+	asm volatile("%0 = %1" : "=r"(id) : "i"(SKBT_PROBE_ID_MARKER));
+	return id;
+}
+
+#define TP_PROG(n)                                                                        \
+	SEC("skbt.raw_tp")                                                                \
+	int skbt_tp##n(struct bpf_raw_tracepoint_args *ctx)                               \
+	{                                                                                 \
+		return handle_skb(ctx, (struct sk_buff *)ctx->args[n - 1], probe_id(),    \
+				  SKBT_F_TRACEPOINT, 0, 0);                               \
+	}
+
+TP_PROG(1)
+TP_PROG(2)
+TP_PROG(3)
+TP_PROG(4)
+TP_PROG(5)
+
+/* skb:kfree_skb(skb, location, reason[, rx_sk]): reason since 5.17. */
+SEC("skbt.raw_tp")
+int skbt_tp_kfree_skb(struct bpf_raw_tracepoint_args *ctx)
+{
+	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], probe_id(),
+			  SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON, (__u32)ctx->args[2], 0);
+}
+
+static __always_inline __u64 kp_arg(struct pt_regs *regs, int n)
+{
+	switch (n) {
+	case 1:
+		return regs->di;
+	case 2:
+		return regs->si;
+	case 3:
+		return regs->dx;
+	case 4:
+		return regs->cx;
+	default:
+		return regs->r8;
+	}
+}
+
+static __always_inline __u64 kp_caller(struct pt_regs *regs)
+{
+	__u64 ret = 0;
+
+	/* At function entry the return address is on top of the stack. */
+	if (cfg_caller)
+		bpf_probe_read_kernel(&ret, sizeof(ret), (void *)regs->sp);
+	return ret;
+}
+
+static __always_inline int kp_handle(struct pt_regs *regs, int n)
+{
+	return handle_skb(regs, (struct sk_buff *)kp_arg(regs, n), bpf_get_func_ip(regs), 0, 0,
+			  kp_caller(regs));
+}
+
+#define KP_PROG(n)                                        \
+	SEC("skbt.kprobe")                                \
+	int skbt_kp##n(struct pt_regs *regs)              \
+	{                                                 \
+		return kp_handle(regs, n);                \
+	}                                                 \
+	SEC("skbt.kprobe_multi")                          \
+	int skbt_kpm##n(struct pt_regs *regs)             \
+	{                                                 \
+		return kp_handle(regs, n);                \
+	}
+
+KP_PROG(1)
+KP_PROG(2)
+KP_PROG(3)
+KP_PROG(4)
+KP_PROG(5)
+
+/* kfree_skb_reason(skb, reason), kernels 5.17 to 6.10. */
+SEC("skbt.kprobe")
+int skbt_kp_drop_r2(struct pt_regs *regs)
+{
+	return handle_skb(regs, (struct sk_buff *)regs->di, bpf_get_func_ip(regs),
+			  SKBT_F_HAS_REASON, (__u32)regs->si, kp_caller(regs));
+}
+
+/* sk_skb_reason_drop(sk, skb, reason), kernels 6.11 and later. */
+SEC("skbt.kprobe")
+int skbt_kp_drop_r3(struct pt_regs *regs)
+{
+	return handle_skb(regs, (struct sk_buff *)regs->si, bpf_get_func_ip(regs),
+			  SKBT_F_HAS_REASON, (__u32)regs->dx, kp_caller(regs));
+}
