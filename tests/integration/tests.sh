@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# The integration tests; sourced by run.sh, which provides lib.sh.
+# Each test_* function prints its own TAP lines.
+
+# jq_check NAME FILE FILTER [jq args...]: ok when the filter is true over all events.
+jq_check() {
+	local name=$1 file=$2 filter=$3
+	shift 3
+	if jq -e -s "$@" "$filter" "$file" >/dev/null 2>"$TMP/jq.err"; then
+		tap_ok "$name"
+	else
+		tap_not_ok "$name" "filter: $filter" "$(head -c 600 "$file")" \
+			"stderr: $(tail -n 3 "$file.err" 2>/dev/null)"
+	fi
+}
+
+ours_loaded() { # how many skbtrace programs are loaded now
+	bpftool prog show -j 2>/dev/null | jq '[.[] | select((.name // "") | startswith("skbt_"))] | length'
+}
+
+test_drop_reason_ipv4() {
+	local out=$TMP/drop.json
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-netns "$(ns_path "$NS_B")" ||
+		{ tap_not_ok "drop: skbtrace starts" "$(cat "$out.err")"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 3 64 40001 >/dev/null
+	stop_trace
+	check "drop: skbtrace exits 0 on SIGINT" test "$TRACE_STATUS" -eq 0
+	jq_check "drop: 3 drops named NETFILTER_DROP with tuple and netns" "$out" \
+		'[.[] | select(.drop_reason == "SKB_DROP_REASON_NETFILTER_DROP" and (.func | test($re))
+		  and .netns == $ino and .tuple.saddr == "10.231.0.1" and .tuple.daddr == "10.231.0.2"
+		  and .tuple.sport == 40001 and .tuple.dport == 9999 and .tuple.l4 == "udp")] | length == 3' \
+		--arg re "$DROP_FUNC_RE" --argjson ino "$(ns_inode "$NS_B")"
+	jq_check "drop: every event is in the filtered netns" "$out" \
+		'length > 0 and all(.[]; .netns == $ino)' --argjson ino "$(ns_inode "$NS_B")"
+	jq_check "drop: the dropped packet's path leads to the drop" "$out" \
+		'[.[] | select(.tuple.sport == 40001) | .skb] | unique | length >= 1' 
+	check "drop: summary counts the events" grep -Eq '^skbtrace: [0-9]+ events, 0 lost' "$out.err"
+}
+
+test_delivered_path() {
+	local out=$TMP/pass.json
+	ip netns exec "$NS_B" "$TOOLS/udp_recv" $PASS_PORT 2 3000 >"$TMP/recv.out" 2>"$TMP/recv.err" &
+	local rpid=$!
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-netns "$(ns_path "$NS_B")" ||
+		{ tap_not_ok "delivered: skbtrace starts"; kill $rpid; return; }
+	for _ in $(seq 1 50); do grep -q ready "$TMP/recv.err" && break; sleep 0.1; done
+	send_udp "$NS_A" $IP_B $PASS_PORT 2 64 40002 >/dev/null
+	wait $rpid
+	stop_trace
+	check "delivered: receiver got both packets" grep -qx 2 "$TMP/recv.out"
+	jq_check "delivered: receive path shows up, no drop reason" "$out" \
+		'[.[] | select(.tuple.sport == 40002 and .tuple.dport == 9998)] as $e
+		 | ($e | length) > 0 and ($e | map(.func) | any(test($re)))
+		 and ($e | map(.func) | unique | length) >= 2 and ($e | all(has("drop_reason") | not))' \
+		--arg re "$RECV_FUNC_RE"
+}
+
+test_text_output() {
+	local out=$TMP/text.out
+	start_trace "$out" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" ||
+		{ tap_not_ok "text: skbtrace starts"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 1 64 40003 >/dev/null
+	stop_trace
+	check "text: header has the pwru columns" \
+		grep -Eq '^SKB +CPU +PROCESS +NETNS +MARK +IFACE +PROTO +MTU +LEN +TUPLE +FUNC' "$out"
+	check "text: drop line names the reason and the tuple" \
+		grep -Eq '10\.231\.0\.1:40003->10\.231\.0\.2:9999\(udp\).*\(SKB_DROP_REASON_NETFILTER_DROP\)' "$out"
+}
+
+test_ipv6() {
+	local out=$TMP/v6.json
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-netns "$(ns_path "$NS_B")" ||
+		{ tap_not_ok "ipv6: skbtrace starts"; return; }
+	send_udp "$NS_A" $IP6_B $DROP_PORT 2 64 40004 >/dev/null
+	stop_trace
+	jq_check "ipv6: drops carry the IPv6 tuple" "$out" \
+		'[.[] | select(.drop_reason == "SKB_DROP_REASON_NETFILTER_DROP" and .proto == "0x86dd"
+		  and .tuple.saddr == "fd00:5ca1::1" and .tuple.daddr == "fd00:5ca1::2"
+		  and .tuple.sport == 40004 and .tuple.l4 == "udp")] | length == 2'
+}
+
+test_limit_lines() {
+	local out=$TMP/limit.json
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --output-limit-lines 2 \
+		--filter-netns "$(ns_path "$NS_B")" || { tap_not_ok "limit: skbtrace starts"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 5 64 40005 >/dev/null
+	local i
+	for i in $(seq 1 50); do kill -0 "$TRACE_PID" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$TRACE_PID" 2>/dev/null; then
+		tap_not_ok "limit: exits by itself after 2 events"
+		kill -INT "$TRACE_PID"
+		wait "$TRACE_PID"
+		return
+	fi
+	wait "$TRACE_PID"
+	TRACE_STATUS=$?
+	check "limit: exits by itself after 2 events, status 0" test "$TRACE_STATUS" -eq 0
+	check "limit: exactly 2 lines written" test "$(wc -l <"$out")" -eq 2
+}
+
+test_sigint_cleanup() {
+	local out=$TMP/sig.json before during after
+	before=$(ours_loaded)
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json || { tap_not_ok "cleanup: starts"; return; }
+	during=$(ours_loaded)
+	stop_trace
+	after=$(ours_loaded)
+	check "cleanup: programs were loaded while tracing" test "$during" -gt "$before"
+	check "cleanup: SIGINT leaves no program of ours" test "$after" -eq "$before"
+	check "cleanup: SIGINT leaves no link to our programs" \
+		test "$(bpftool link show -j 2>/dev/null | jq --argjson ids "$(bpftool prog show -j | jq '[.[] | select((.name // "") | startswith("skbt_")) | .id]')" \
+		'[.[] | select(.prog_id as $p | $ids | index($p))] | length')" -eq 0
+	# SIGTERM too.
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json || { tap_not_ok "cleanup: starts"; return; }
+	kill -TERM "$TRACE_PID"
+	wait "$TRACE_PID"
+	check "cleanup: SIGTERM exits 0 and leaves nothing" test "$?" -eq 0 -a "$(ours_loaded)" -eq "$before"
+	check "cleanup: summary printed on SIGTERM" grep -Eq 'events, [0-9]+ lost, [0-9]+ probes attached' "$out.err"
+}
+
+test_filter_mark() {
+	local out=$TMP/mark.json
+	ip netns exec "$NS_A" nft -f - <<-NFT
+		table ip skbt_mark {
+			chain out {
+				type route hook output priority -150; policy accept;
+				udp sport 40010 meta mark set 0x42
+			}
+		}
+	NFT
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-mark 0x42/0xff ||
+		{ tap_not_ok "mark: starts"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 2 64 40010 >/dev/null
+	send_udp "$NS_A" $IP_B $DROP_PORT 2 64 40011 >/dev/null
+	stop_trace
+	ip netns exec "$NS_A" nft delete table ip skbt_mark
+	jq_check "mark: only marked packets, and they show up" "$out" \
+		'length > 0 and all(.[]; .mark == 66) and any(.[]; .tuple.sport == 40010)
+		 and all(.[]; .tuple.sport != 40011)'
+}
+
+test_filter_ifname() {
+	local out=$TMP/ifname.json
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-netns "$(ns_path "$NS_B")" \
+		--filter-ifname veth-b || { tap_not_ok "ifname: starts"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 1 64 40020 >/dev/null
+	send_udp "$NS_B" 127.0.0.1 $DROP_PORT 1 64 40021 >/dev/null
+	stop_trace
+	jq_check "ifname: only veth-b events, loopback traffic filtered out" "$out" \
+		'length > 0 and all(.[]; .iface == "veth-b") and any(.[]; .tuple.sport == 40020)
+		 and all(.[]; .tuple.sport != 40021)'
+}
+
+test_stack_and_caller() {
+	local out=$TMP/stack.json
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --output-stack --output-caller \
+		--filter-netns "$(ns_path "$NS_B")" || { tap_not_ok "stack: starts"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 1 64 40030 >/dev/null
+	stop_trace
+	jq_check "stack: the drop's stack goes through netfilter" "$out" \
+		'[.[] | select(.drop_reason) | .stack // [] | map(test("^nf_hook_slow")) | any] | any'
+	jq_check "caller: every event names a calling function" "$out" \
+		'length > 0 and all(.[]; (.caller // "") | length > 0)'
+}
+
+test_lost_events() {
+	local out=$TMP/lost.json sent events lost
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --ringbuf-size 4096 \
+		--filter-netns "$(ns_path "$NS_B")" || { tap_not_ok "lost: starts"; return; }
+	sent=$(send_udp "$NS_A" $IP_B $DROP_PORT 20000 64 40040)
+	stop_trace
+	events=$(sed -nE 's/^skbtrace: ([0-9]+) events, ([0-9]+) lost.*/\1/p' "$out.err")
+	lost=$(sed -nE 's/^skbtrace: ([0-9]+) events, ([0-9]+) lost.*/\2/p' "$out.err")
+	check "lost: a 4 KiB ring under $sent packets loses events and says so" \
+		test "${lost:-0}" -gt 0
+	check "lost: live 'lost N events' line on stderr" grep -Eq '^skbtrace: lost [0-9]+ events' "$out.err"
+	check "lost: summary events equal the lines written" test "${events:-x}" = "$(wc -l <"$out")"
+}
+
+# expect_fail NAME STATUS REGEX ARGS...: skbtrace must exit STATUS, saying REGEX.
+expect_fail() {
+	local name=$1 want=$2 re=$3 st
+	shift 3
+	"$SKBTRACE" "$@" >"$TMP/bad.out" 2>"$TMP/bad.err" </dev/null
+	st=$?
+	if [ "$st" -eq "$want" ] && grep -Eq "$re" "$TMP/bad.err"; then
+		tap_ok "bad input: $name (exit $want)"
+	else
+		tap_not_ok "bad input: $name (exit $want)" "got exit $st" "$(head -n 3 "$TMP/bad.err")"
+	fi
+}
+
+test_bad_inputs() {
+	local before
+	before=$(ours_loaded)
+	head -c 4096 /dev/urandom >"$TMP/corrupt.btf"
+	expect_fail "unknown backend" 2 "unknown backend 'nope'" --backend nope
+	expect_fail "bad regex" 2 "bad --filter-func" --filter-func '('
+	expect_fail "no function matches" 2 "no sk_buff .* matches" "${BACKEND_ARGS[@]}" --filter-func 'no_such_function_xyz'
+	expect_fail "unwritable output file" 2 "cannot write --output-file" "${BACKEND_ARGS[@]}" --output-file /nonexistent-dir/out.json
+	expect_fail "missing netns path" 2 "bad --filter-netns" "${BACKEND_ARGS[@]}" --filter-netns /nonexistent/ns
+	expect_fail "netns path not a namespace" 2 "not a namespace file" "${BACKEND_ARGS[@]}" --filter-netns /etc/hostname
+	expect_fail "unknown interface" 2 "unknown interface 'nosuchif0'" "${BACKEND_ARGS[@]}" --filter-ifname nosuchif0
+	expect_fail "missing BTF file" 2 "BTF" --kernel-btf /nonexistent.btf
+	expect_fail "corrupt BTF file" 2 "BTF" --kernel-btf "$TMP/corrupt.btf"
+	expect_fail "bad mark" 2 "bad --filter-mark" --filter-mark zz
+	expect_fail "bad timestamp" 2 "bad --timestamp" --timestamp later
+	expect_fail "zero line limit" 2 "bad --output-limit-lines" --output-limit-lines 0
+	expect_fail "unknown option" 2 "unknown or incomplete option" --no-such-flag
+	expect_fail "ring buffer not a power of 2" 2 "bad --ringbuf-size" --ringbuf-size 5000
+	if [ ! -e /sys/bus/event_source/devices/kprobe/type ]; then
+		expect_fail "kprobe backend on a kernel without kprobes" 1 "backend kprobe unavailable" --backend kprobe
+	elif ! "$SKBTRACE" --backend kprobe-multi --list-funcs >/dev/null 2>&1; then
+		expect_fail "kprobe-multi on a kernel without it" 1 "backend kprobe-multi unavailable" --backend kprobe-multi
+	else
+		tap_skip "bad input: unsupported backend" "every backend works on this kernel"
+	fi
+	if command -v setpriv >/dev/null; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+			"$SKBTRACE" "${BACKEND_ARGS[@]}" >/dev/null 2>"$TMP/bad.err"
+		local st=$?
+		if [ $st -eq 1 ] && grep -q "need root" "$TMP/bad.err"; then
+			tap_ok "bad input: not root (exit 1)"
+		else
+			tap_not_ok "bad input: not root (exit 1)" "got $st" "$(cat "$TMP/bad.err")"
+		fi
+	else
+		tap_skip "bad input: not root" "setpriv not installed"
+	fi
+	check "bad input: nothing left loaded after the errors" test "$(ours_loaded)" -eq "$before"
+}
