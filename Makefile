@@ -14,7 +14,7 @@ LDLIBS := -lbpf -lelf -lz -lpcap -lpthread
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Isrc -I/usr/include/$(shell gcc -dumpmachine)
 
-SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+SRCS := $(filter-out src/main.c src/%.bpf.c,$(wildcard src/*.c))
 OBJS := $(SRCS:src/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:src/%.c=$(BUILD)/asan/%.o)
 HDRS := $(wildcard src/*.h)
