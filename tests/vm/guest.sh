@@ -13,6 +13,17 @@ set -uo pipefail
 source /etc/skbt.conf
 cd /skbt || exit 1
 
+# What this boot runs comes from the kernel command line (one initramfs
+# serves every boot): skbt.smoke=0|1 skbt.backends=a,b,c
+run_smoke=1
+backends=""
+for arg in $(</proc/cmdline); do
+	case $arg in
+	skbt.smoke=*) run_smoke=${arg#*=} ;;
+	skbt.backends=*) backends=${arg#*=} backends=${backends//,/ } ;;
+	esac
+done
+
 results=/dev/ttyS1
 if [[ ! -c $results ]]; then
 	echo "guest: no $results; TAP goes to the console only"
@@ -52,10 +63,12 @@ out "#@ uname $(uname -v)"
 skbtrace=""
 [[ -x /skbt/skbtrace ]] && skbtrace=/skbt/skbtrace
 
-group smoke "$SKBT_VM_SUITE_TIMEOUT" bash tests/vm/smoke.sh $skbtrace || status=1
+if [[ $run_smoke == 1 ]]; then
+	group smoke "$SKBT_VM_SUITE_TIMEOUT" bash tests/vm/smoke.sh $skbtrace || status=1
+fi
 
 suite=tests/integration/run.sh
-for backend in $SKBT_VM_BACKENDS; do
+for backend in $backends; do
 	if [[ ! -f $suite ]]; then
 		skipped "$backend" "$suite not present"
 	elif [[ -z $skbtrace ]]; then

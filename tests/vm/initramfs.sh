@@ -82,6 +82,7 @@ ir_modules() {
 		fi
 		while read -r kind path _; do
 			[[ $kind == insmod ]] || continue # "builtin NAME": nothing to copy
+			path=${path#"$kdir"}
 			[[ -e $ir$path ]] || copy_file "$ir" "$kdir$path" "$path"
 		done <"$ir/.deps"
 		[[ " $SKBT_VM_NOLOAD " == *" $m "* ]] || load+="$m "
