@@ -380,8 +380,6 @@ static int setup_output(struct app *a)
 			return fail(a, EXIT_ENV, "--output-skb: no struct sk_buff in the kernel's BTF");
 		o->skb_type_id = id;
 	}
-	if (output_init(o))
-		return fail(a, EXIT_ENV, "cannot set up the output formatter");
 	return 0;
 }
 
@@ -417,6 +415,8 @@ static int start_tracer(struct app *a)
 			    t->failed ? strerror(-a->probes.v[0].attach_err) : "");
 	if (a->o.out.stack)
 		a->out.stack_map_fd = bpf_map__fd(t->skel->maps.stacks);
+	if (output_init(&a->out))
+		return fail(a, EXIT_ENV, "cannot set up the output formatter");
 	return 0;
 }
 
@@ -444,6 +444,8 @@ static void say_started(struct app *a)
 	if (a->unprobeable)
 		fprintf(stderr, ", %zu not probeable (per %s)", a->unprobeable, a->probe_source);
 	fprintf(stderr, " (ready in %.0f ms)\n", (now_s() - a->t_start) * 1e3);
+	if (getenv("SKBT_DEBUG"))
+		fprintf(stderr, "skbtrace: load %.1f ms, attach %.1f ms\n", a->tr.load_ms, a->tr.attach_ms);
 }
 
 static int write_ready_file(struct app *a)
@@ -466,11 +468,14 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct skbt_event))
 		return 0;
+	/* libbpf stops consuming only on a negative return. */
+	if (a->o.limit_lines && a->events >= a->o.limit_lines)
+		return -ECANCELED;
 	output_event(&a->out, data, size);
 	a->events++;
 	if (a->o.limit_lines && a->events >= a->o.limit_lines) {
 		stop_flag = 1;
-		return 1;
+		return -ECANCELED;
 	}
 	return 0;
 }
@@ -514,7 +519,7 @@ static int event_loop(struct app *a)
 	output_header(&a->out);
 	while (!stop_flag) {
 		rc = ring_buffer__poll(a->rb, 100);
-		if (rc < 0 && rc != -EINTR)
+		if (rc < 0 && rc != -EINTR && rc != -ECANCELED)
 			return fail(a, EXIT_ENV, "reading events failed: %s", strerror(-rc));
 		if (now_s() - last_report >= 1.0) {
 			report_lost(a);
