@@ -83,13 +83,21 @@ static __noinline int skbt_pcap_l3(void *data, __u32 caplen, __u32 len)
 	return data != 0 && caplen <= len;
 }
 
+/*
+ * The device's namespace, else the socket's.  Once UDP queues an skb to
+ * a socket it reuses skb->dev's storage (dev_scratch): reading through
+ * that non-pointer fails and yields 0, and the socket answers instead.
+ */
 static __always_inline __u32 skb_netns(struct sk_buff *skb)
 {
 	struct net_device *dev = BPF_CORE_READ(skb, dev);
+	__u32 inum = 0;
 
 	if (dev)
-		return BPF_CORE_READ(dev, nd_net.net, ns.inum);
-	return BPF_CORE_READ(skb, sk, __sk_common.skc_net.net, ns.inum);
+		inum = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	if (!inum)
+		inum = BPF_CORE_READ(skb, sk, __sk_common.skc_net.net, ns.inum);
+	return inum;
 }
 
 /* Where the packet's headers are, read once per event. */
