@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Option parsing: defaults, each flag, and the usage errors (exit 2). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "opts.h"
+
+#define PARSE(o, ...)                                                              \
+	({                                                                         \
+		char *argv[] = { "skbtrace", __VA_ARGS__, NULL };                  \
+		opts_parse(o, sizeof(argv) / sizeof(argv[0]) - 1, argv);           \
+	})
+
+static void test_defaults(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-q"), OPTS_OK);
+	assert_int_equal(o.backend, BACKEND_AUTO);
+	assert_true(o.out.meta);
+	assert_true(o.out.tuple);
+	assert_false(o.out.json);
+	assert_int_equal(o.out.ts, TS_NONE);
+	assert_int_equal(o.ringbuf_size, 4UL << 20);
+	assert_null(o.pcap_expr);
+	opts_free(&o);
+}
+
+static void test_flags(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--backend", "kprobe-multi", "--filter-func", "ip_.*",
+			       "--filter-mark", "0x42/0xff", "--output-json", "--output-meta=false",
+			       "--timestamp", "relative", "--output-limit-lines", "7",
+			       "--ringbuf-size", "64K", "--kmods", "veth,bridge"),
+			 OPTS_OK);
+	assert_int_equal(o.backend, BACKEND_KPROBE_MULTI);
+	assert_string_equal(o.filter_func, "ip_.*");
+	assert_true(o.filter_mark_set);
+	assert_int_equal(o.mark, 0x42);
+	assert_int_equal(o.mark_mask, 0xff);
+	assert_true(o.out.json);
+	assert_false(o.out.meta);
+	assert_int_equal(o.out.ts, TS_RELATIVE);
+	assert_int_equal(o.limit_lines, 7);
+	assert_int_equal(o.ringbuf_size, 64 << 10);
+	assert_string_equal(o.kmods, "veth,bridge");
+	opts_free(&o);
+}
+
+static void test_mark_masked_on_parse(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--filter-mark", "0x1234/0xff00"), OPTS_OK);
+	assert_int_equal(o.mark, 0x1200);
+	opts_free(&o);
+}
+
+static void test_positional_words_form_one_expression(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--output-json", "dst", "host", "10.1.1.1", "and", "tcp"),
+			 OPTS_OK);
+	assert_string_equal(o.pcap_expr, "dst host 10.1.1.1 and tcp");
+	opts_free(&o);
+}
+
+static void test_usage_errors(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--backend", "fentryx"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--filter-mark", "zz"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--filter-mark", "1/0x1ffffffff"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--timestamp", "later"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--output-limit-lines", "0"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--output-limit-lines", "-3"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--ringbuf-size", "5000"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--ringbuf-size", "1K"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--output-json=maybe"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--filter-ifname", "a-name-longer-than-15"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--no-such-option"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--all-kmods", "--kmods", "veth"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--backend"), OPTS_USAGE);
+}
+
+static void test_help_and_version_exit_ok(void **state)
+{
+	struct opts o;
+	FILE *saved = stdout;
+
+	(void)state;
+	stdout = fopen("/dev/null", "w");
+	assert_int_equal(PARSE(&o, "--version"), OPTS_EXIT_OK);
+	assert_int_equal(PARSE(&o, "-h"), OPTS_EXIT_OK);
+	fclose(stdout);
+	stdout = saved;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_mark_masked_on_parse),
+		cmocka_unit_test(test_positional_words_form_one_expression),
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_help_and_version_exit_ok),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
