@@ -39,7 +39,8 @@ struct btf *discover_load_btf(const char *path, char *err, size_t errlen)
 		btf = btf__parse(path, NULL);
 		if (btf)
 			return btf;
-		if (errno == ENOENT || errno == EACCES || errno == EPERM)
+		/* libbpf says ENOENT for an ELF file without .BTF too: ask the file system. */
+		if (access(path, R_OK))
 			snprintf(err, errlen, "cannot open BTF file %s: %s", path, strerror(errno));
 		else
 			snprintf(

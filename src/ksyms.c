@@ -287,7 +287,7 @@ static size_t hash_slot(const struct ksyms *ks, const char *name, uint32_t h)
 
 static int hash_grow(struct ksyms *ks)
 {
-	size_t size = ks->hash ? (ks->hash_mask + 1) * 2 : 1 << 16;
+	size_t size = ks->hash ? (ks->hash_mask + 1) * 2 : 1 << 12;
 	uint64_t *old = ks->hash, *nh;
 
 	nh = calloc(size, sizeof(*nh));
