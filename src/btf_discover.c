@@ -109,6 +109,11 @@ static int load_all_modules(const struct btf *base, struct btf ***btfs, char ***
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, "vmlinux"))
 			continue;
 		ret = append_module(base, de->d_name, btfs, mod_names, count);
+		/* A module unloaded since readdir() is no longer of interest. */
+		if (ret == -ENOENT) {
+			ret = 0;
+			continue;
+		}
 		if (ret) {
 			snprintf(err, errlen, "cannot load BTF of module %s: %s", de->d_name,
 				 strerror(-ret));
