@@ -640,8 +640,15 @@ static const char *dump_skb(struct output *o, const struct skbt_event *e, size_t
 {
 	struct out_priv *pv = o->priv;
 	size_t len = size - SKBT_EVENT_MIN;
+	/*
+	 * emit_zeroes: without it libbpf (1.1.2 here, and releases until
+	 * the fix) drops a whole struct or union whose first member is zero,
+	 * its zero check comparing with ENODATA instead of -ENODATA:
+	 * sk_buff's leading union (next, prev, dev) vanished whenever next
+	 * was NULL.
+	 */
 	LIBBPF_OPTS(btf_dump_type_data_opts, opts, .compact = compact, .indent_str = "    ",
-		    .indent_level = compact ? 0 : 1);
+		    .indent_level = compact ? 0 : 1, .emit_zeroes = true);
 	int err;
 
 	if (!pv->dump || !(e->flags & SKBT_F_HAS_SKB_DATA))
@@ -653,8 +660,9 @@ static const char *dump_skb(struct output *o, const struct skbt_event *e, size_t
 	if (pv->dump_buf)
 		pv->dump_buf[0] = '\0';
 	err = btf_dump__dump_type_data(pv->dump, o->skb_type_id, e->skb_data, len, &opts);
+	/* the copy was shorter than the struct: say so where it stops */
 	if (err == -E2BIG)
-		dump_str(pv, "%s", " (truncated)");
+		dump_str(pv, "%s", compact ? " (truncated)" : "    (truncated)");
 	else if (err < 0)
 		return NULL;
 	return pv->dump_oom || !pv->dump_buf ? NULL : pv->dump_buf;

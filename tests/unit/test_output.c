@@ -601,9 +601,10 @@ static struct btf *skb_btf(int *skb_id)
 	return btf;
 }
 
-static void run_skb_dump(struct output_cfg cfg, unsigned short data_len, const char *want)
+static void run_skb_dump(struct output_cfg cfg, unsigned int len, unsigned int mark,
+			 unsigned short data_len, const char *want)
 {
-	static const unsigned int data[2] = {84, 0x10};
+	const unsigned int data[2] = {len, mark};
 	/* as the ring buffer has it: the bytes start at skb_data, not sizeof */
 	union {
 		struct skbt_event e;
@@ -636,18 +637,31 @@ static void run_skb_dump(struct output_cfg cfg, unsigned short data_len, const c
 static void test_skb_dump(void **state)
 {
 	(void)state;
-	run_skb_dump((struct output_cfg){.skb = true}, 8,
+	run_skb_dump((struct output_cfg){.skb = true}, 84, 0x10, 8,
 		     "0xffff888012345600 1   [1234] nc            ip_rcv\n"
 		     "    (struct sk_buff){\n"
 		     "        .len = (unsigned int)84,\n"
 		     "        .mark = (unsigned int)16,\n"
 		     "    }\n");
-	run_skb_dump((struct output_cfg){.json = true, .skb = true}, 8,
+	run_skb_dump((struct output_cfg){.json = true, .skb = true}, 84, 0x10, 8,
 		     "{\"time\":5000000123,\"skb\":\"0xffff888012345600\",\"cpu\":1,\"pid\":1234,"
 		     "\"process\":\"nc\",\"func\":\"ip_rcv\",\"netns\":4026531840,\"mark\":16,"
 		     "\"ifindex\":2,\"iface\":\"eth0\",\"proto\":2048,\"len\":84,\"mtu\":1500,"
 		     "\"skb_dump\":\"(struct sk_buff){.len = (unsigned int)84,.mark = (unsigned "
 		     "int)16,}\"}\n");
+	/* a zero first member must not hide the rest (libbpf's zero check) */
+	run_skb_dump((struct output_cfg){.skb = true}, 0, 0x10, 8,
+		     "0xffff888012345600 1   [1234] nc            ip_rcv\n"
+		     "    (struct sk_buff){\n"
+		     "        .len = (unsigned int)0,\n"
+		     "        .mark = (unsigned int)16,\n"
+		     "    }\n");
+	/* fewer bytes than the struct: what fits, then a note */
+	run_skb_dump((struct output_cfg){.skb = true}, 84, 0x10, 4,
+		     "0xffff888012345600 1   [1234] nc            ip_rcv\n"
+		     "    (struct sk_buff){\n"
+		     "        .len = (unsigned int)84,\n"
+		     "    (truncated)\n");
 }
 
 static void test_short_record(void **state)
