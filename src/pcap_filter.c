@@ -1,0 +1,1771 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcap-filter expression -> classic BPF (libpcap) -> eBPF subprogram.
+ * See pcap_filter.h for the calling convention and the design.
+ *
+ * libpcap's <pcap/bpf.h> and <linux/bpf.h> both define struct bpf_insn
+ * (classic and extended); libpcap's is renamed while it is included and
+ * only struct sock_filter (same layout) is used for classic code here.
+ */
+#define bpf_insn pcap_bpf_insn
+#define bpf_program pcap_bpf_program
+#include <pcap/pcap.h>
+#undef bpf_insn
+#undef bpf_program
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "bpf_insn.h"
+#include "pcap_filter.h"
+
+/* Registers of the generated code; r6-r9 are callee-saved across helpers. */
+#define R_DATA BPF_REG_6 /* packet pointer, kept for loads past the window */
+#define R_CAP BPF_REG_7 /* caplen, zero-extended */
+#define R_A BPF_REG_8 /* classic A, always zero-extended 32 bits */
+#define R_X BPF_REG_9 /* classic X, likewise */
+
+/*
+ * Offsets and lengths are compared as positive s32 immediates, so packets
+ * are assumed shorter than 2 GiB; a load that would need more can never
+ * succeed and is translated as a reject.
+ */
+#define PKT_MAX 0x7fffffffu
+#define INF UINT32_MAX
+#define ALL_DEFS 0x3ffffu /* M[0..15], A (bit 16), X (bit 17) */
+#define DEF_A (1u << 16)
+#define DEF_X (1u << 17)
+/* Times one instruction's A/X facts may change before they go unknown. */
+#define WIDEN_AFTER 8
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- classic instruction properties ---------------------------------- */
+
+static unsigned int ld_size(uint16_t code)
+{
+	switch (BPF_SIZE(code)) {
+	case BPF_W:
+		return 4;
+	case BPF_H:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+/* Loads at a constant packet offset: ld[bhw] [k], ldxb 4*([k]&0xf). */
+static bool is_abs_load(uint16_t code)
+{
+	return code == (BPF_LD | BPF_W | BPF_ABS) ||
+	       code == (BPF_LD | BPF_H | BPF_ABS) ||
+	       code == (BPF_LD | BPF_B | BPF_ABS) ||
+	       code == (BPF_LDX | BPF_B | BPF_MSH);
+}
+
+static bool is_ind_load(uint16_t code)
+{
+	return code == (BPF_LD | BPF_W | BPF_IND) ||
+	       code == (BPF_LD | BPF_H | BPF_IND) ||
+	       code == (BPF_LD | BPF_B | BPF_IND);
+}
+
+/* Bytes of packet a load needs: k + size, or past PKT_MAX for never. */
+static uint64_t load_need(const struct sock_filter *f)
+{
+	return (uint64_t)f->k + ld_size(f->code);
+}
+
+/* A load that no packet can satisfy ends the program like "ret #0". */
+static bool is_dead_load(const struct sock_filter *f)
+{
+	return (is_abs_load(f->code) || is_ind_load(f->code)) &&
+	       load_need(f) > PKT_MAX;
+}
+
+static bool valid_opcode(const struct sock_filter *f)
+{
+	switch (f->code) {
+	case BPF_RET | BPF_K:
+	case BPF_RET | BPF_A:
+	case BPF_LD | BPF_W | BPF_ABS:
+	case BPF_LD | BPF_H | BPF_ABS:
+	case BPF_LD | BPF_B | BPF_ABS:
+	case BPF_LD | BPF_W | BPF_IND:
+	case BPF_LD | BPF_H | BPF_IND:
+	case BPF_LD | BPF_B | BPF_IND:
+	case BPF_LD | BPF_W | BPF_LEN:
+	case BPF_LDX | BPF_W | BPF_LEN:
+	case BPF_LDX | BPF_B | BPF_MSH:
+	case BPF_LD | BPF_IMM:
+	case BPF_LDX | BPF_IMM:
+	case BPF_JMP | BPF_JA:
+	case BPF_JMP | BPF_JEQ | BPF_K:
+	case BPF_JMP | BPF_JGT | BPF_K:
+	case BPF_JMP | BPF_JGE | BPF_K:
+	case BPF_JMP | BPF_JSET | BPF_K:
+	case BPF_JMP | BPF_JEQ | BPF_X:
+	case BPF_JMP | BPF_JGT | BPF_X:
+	case BPF_JMP | BPF_JGE | BPF_X:
+	case BPF_JMP | BPF_JSET | BPF_X:
+	case BPF_ALU | BPF_NEG:
+	case BPF_MISC | BPF_TAX:
+	case BPF_MISC | BPF_TXA:
+		return true;
+	case BPF_LD | BPF_MEM:
+	case BPF_LDX | BPF_MEM:
+	case BPF_ST:
+	case BPF_STX:
+		return true; /* index checked by the caller */
+	}
+	if (BPF_CLASS(f->code) == BPF_ALU && BPF_OP(f->code) != BPF_NEG) {
+		switch (BPF_OP(f->code)) {
+		case BPF_ADD:
+		case BPF_SUB:
+		case BPF_MUL:
+		case BPF_DIV:
+		case BPF_MOD:
+		case BPF_AND:
+		case BPF_OR:
+		case BPF_XOR:
+		case BPF_LSH:
+		case BPF_RSH:
+			return f->code == (BPF_ALU | BPF_OP(f->code) | BPF_K) ||
+			       f->code == (BPF_ALU | BPF_OP(f->code) | BPF_X);
+		}
+	}
+	return false;
+}
+
+static bool uses_mem_index(uint16_t code)
+{
+	return code == (BPF_LD | BPF_MEM) || code == (BPF_LDX | BPF_MEM) ||
+	       code == BPF_ST || code == BPF_STX;
+}
+
+/* Successors of instruction i; returns how many (0, 1 or 2). */
+static unsigned int successors(const struct sock_filter *c, size_t i,
+			       size_t s[2])
+{
+	const struct sock_filter *f = &c[i];
+
+	if (BPF_CLASS(f->code) == BPF_RET || is_dead_load(f))
+		return 0;
+	if (f->code == (BPF_JMP | BPF_JA)) {
+		s[0] = (size_t)((int64_t)i + 1 + (int32_t)f->k);
+		return 1;
+	}
+	if (BPF_CLASS(f->code) == BPF_JMP) {
+		s[0] = i + 1 + f->jt;
+		s[1] = i + 1 + f->jf;
+		return s[0] == s[1] ? 1 : 2;
+	}
+	s[0] = i + 1;
+	return 1;
+}
+
+static int check_insn(const struct sock_filter *c, size_t n, size_t i,
+		      char *err, size_t errlen)
+{
+	const struct sock_filter *f = &c[i];
+	uint8_t op = BPF_OP(f->code);
+
+	if (!valid_opcode(f)) {
+		set_err(err, errlen, "insn %zu: unknown opcode 0x%04x", i,
+			f->code);
+		return -1;
+	}
+	if (uses_mem_index(f->code) && f->k >= BPF_MEMWORDS) {
+		set_err(err, errlen,
+			"insn %zu: scratch memory index %u out of range (M[0..%d])",
+			i, f->k, BPF_MEMWORDS - 1);
+		return -1;
+	}
+	if (BPF_CLASS(f->code) == BPF_ALU && BPF_SRC(f->code) == BPF_K &&
+	    (op == BPF_DIV || op == BPF_MOD) && f->k == 0) {
+		set_err(err, errlen, "insn %zu: division by constant 0", i);
+		return -1;
+	}
+	if (BPF_CLASS(f->code) == BPF_ALU && BPF_SRC(f->code) == BPF_K &&
+	    (op == BPF_LSH || op == BPF_RSH) && f->k >= 32) {
+		set_err(err, errlen, "insn %zu: shift by %u (more than 31)", i,
+			f->k);
+		return -1;
+	}
+	if (f->code == (BPF_JMP | BPF_JA)) {
+		int64_t t = (int64_t)i + 1 + (int32_t)f->k;
+
+		if (t < 0 || t >= (int64_t)n || t == (int64_t)i) {
+			set_err(err, errlen, "insn %zu: jump out of range", i);
+			return -1;
+		}
+	} else if (BPF_CLASS(f->code) == BPF_JMP) {
+		if (i + 1 + f->jt >= n || i + 1 + f->jf >= n) {
+			set_err(err, errlen, "insn %zu: jump out of range", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- analyses --------------------------------------------------------- */
+
+/* What is known of A or X on entry to an instruction (see mirror note). */
+struct absval {
+	uint32_t lo, hi;
+	uint8_t align; /* value is a multiple of 1 << align */
+	uint8_t state; /* AV_NONE (not reached), AV_RANGE, AV_TOP */
+};
+
+enum { AV_NONE, AV_RANGE, AV_TOP };
+
+struct absreg {
+	struct absval a, x;
+};
+
+struct analysis {
+	size_t n;
+	uint8_t *reach;
+	uint32_t *defs; /* must-defined M[]/A/X on entry */
+	uint32_t *need; /* every path from i rejects if caplen < need[i] */
+	uint32_t *known; /* caplen proven on entry to i */
+	struct absreg *ax; /* A and X on entry */
+	bool init_a, init_x;
+	bool has_back;
+	bool uses_len;
+	int mem_max; /* highest scratch index used, -1 for none */
+};
+
+static void analysis_free(struct analysis *an)
+{
+	free(an->reach);
+	free(an->defs);
+	free(an->need);
+	free(an->known);
+	free(an->ax);
+	memset(an, 0, sizeof(*an));
+}
+
+static int analysis_alloc(struct analysis *an, size_t n)
+{
+	memset(an, 0, sizeof(*an));
+	an->n = n;
+	an->mem_max = -1;
+	an->reach = calloc(n, sizeof(*an->reach));
+	an->defs = calloc(n, sizeof(*an->defs));
+	an->need = calloc(n, sizeof(*an->need));
+	an->known = calloc(n, sizeof(*an->known));
+	an->ax = calloc(n, sizeof(*an->ax));
+	if (!an->reach || !an->defs || !an->need || !an->known || !an->ax) {
+		analysis_free(an);
+		return -1;
+	}
+	return 0;
+}
+
+static void find_reachable(const struct sock_filter *c, struct analysis *an)
+{
+	size_t *stack = NULL, sp = 0, s[2];
+	size_t n = an->n;
+
+	/* Each instruction is pushed at most once: n slots suffice. */
+	stack = malloc(n * sizeof(*stack));
+	if (!stack) {
+		/* Fall back to "everything reachable"; only costs code. */
+		memset(an->reach, 1, n);
+		return;
+	}
+	an->reach[0] = 1;
+	stack[sp++] = 0;
+	while (sp) {
+		size_t i = stack[--sp];
+		unsigned int ns = successors(c, i, s);
+
+		for (unsigned int j = 0; j < ns; j++) {
+			if (s[j] <= i)
+				an->has_back = true;
+			if (!an->reach[s[j]]) {
+				an->reach[s[j]] = 1;
+				stack[sp++] = s[j];
+			}
+		}
+	}
+	free(stack);
+}
+
+static uint32_t insn_defs(const struct sock_filter *f)
+{
+	switch (BPF_CLASS(f->code)) {
+	case BPF_LD:
+		return DEF_A;
+	case BPF_LDX:
+		return DEF_X;
+	case BPF_ST:
+	case BPF_STX:
+		return 1u << f->k;
+	case BPF_ALU:
+		return DEF_A;
+	case BPF_MISC:
+		return BPF_MISCOP(f->code) == BPF_TAX ? DEF_X : DEF_A;
+	}
+	return 0;
+}
+
+static uint32_t insn_uses(const struct sock_filter *f)
+{
+	uint32_t u = 0;
+
+	switch (BPF_CLASS(f->code)) {
+	case BPF_LD:
+		if (BPF_MODE(f->code) == BPF_IND)
+			u |= DEF_X;
+		if (BPF_MODE(f->code) == BPF_MEM)
+			u |= 1u << f->k;
+		break;
+	case BPF_LDX:
+		if (BPF_MODE(f->code) == BPF_MEM)
+			u |= 1u << f->k;
+		break;
+	case BPF_ST:
+		u |= DEF_A;
+		break;
+	case BPF_STX:
+		u |= DEF_X;
+		break;
+	case BPF_ALU:
+		u |= DEF_A;
+		if (BPF_OP(f->code) != BPF_NEG && BPF_SRC(f->code) == BPF_X)
+			u |= DEF_X;
+		break;
+	case BPF_JMP:
+		if (BPF_OP(f->code) != BPF_JA) {
+			u |= DEF_A;
+			if (BPF_SRC(f->code) == BPF_X)
+				u |= DEF_X;
+		}
+		break;
+	case BPF_RET:
+		if (BPF_RVAL(f->code) == BPF_A)
+			u |= DEF_A;
+		break;
+	case BPF_MISC:
+		u |= BPF_MISCOP(f->code) == BPF_TAX ? DEF_A : DEF_X;
+		break;
+	}
+	return u;
+}
+
+/*
+ * Must-defined analysis: a scratch slot read before it is written on some
+ * path is an error (as in the kernel's classic checker); A or X read
+ * before written just get the interpreter's initial 0.
+ */
+static int check_defs(const struct sock_filter *c, struct analysis *an,
+		      char *err, size_t errlen)
+{
+	size_t n = an->n, s[2];
+	bool changed = true;
+
+	for (size_t i = 0; i < n; i++)
+		an->defs[i] = i ? ALL_DEFS : 0;
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < n; i++) {
+			uint32_t out;
+			unsigned int ns;
+
+			if (!an->reach[i])
+				continue;
+			out = an->defs[i] | insn_defs(&c[i]);
+			ns = successors(c, i, s);
+			for (unsigned int j = 0; j < ns; j++) {
+				uint32_t nd = an->defs[s[j]] & out;
+
+				if (nd != an->defs[s[j]]) {
+					an->defs[s[j]] = nd;
+					changed = true;
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t miss;
+
+		if (!an->reach[i])
+			continue;
+		miss = insn_uses(&c[i]) & ~an->defs[i];
+		if (miss & 0xffffu) {
+			set_err(err, errlen,
+				"insn %zu: reads scratch memory M[%u] before it is written",
+				i, c[i].k);
+			return -1;
+		}
+		if (miss & DEF_A)
+			an->init_a = true;
+		if (miss & DEF_X)
+			an->init_x = true;
+		if (uses_mem_index(c[i].code) && (int)c[i].k > an->mem_max)
+			an->mem_max = (int)c[i].k;
+		if (c[i].code == (BPF_LD | BPF_W | BPF_LEN) ||
+		    c[i].code == (BPF_LDX | BPF_W | BPF_LEN))
+			an->uses_len = true;
+	}
+	return 0;
+}
+
+/*
+ * need[i]: the largest N such that, from i, every path that could accept
+ * passes a constant-offset load needing N bytes, so a packet shorter than
+ * N is rejected whatever happens.  Greatest fixpoint from INF (loops
+ * only lower it); sound because it holds along every finite path.
+ */
+static void compute_need(const struct sock_filter *c, struct analysis *an)
+{
+	size_t n = an->n, s[2];
+	bool changed = true;
+
+	for (size_t i = 0; i < n; i++)
+		an->need[i] = INF;
+	while (changed) {
+		changed = false;
+		for (size_t i = n; i-- > 0;) {
+			const struct sock_filter *f = &c[i];
+			unsigned int ns;
+			uint32_t v;
+
+			if (!an->reach[i])
+				continue;
+			ns = successors(c, i, s);
+			if (BPF_CLASS(f->code) == BPF_RET)
+				v = (f->code == (BPF_RET | BPF_K) && f->k == 0) ?
+					    INF :
+					    0;
+			else if (ns == 0)
+				v = INF; /* a load no packet satisfies */
+			else if (ns == 1)
+				v = an->need[s[0]];
+			else
+				v = an->need[s[0]] < an->need[s[1]] ?
+					    an->need[s[0]] :
+					    an->need[s[1]];
+			if (ns && is_abs_load(f->code) &&
+			    load_need(f) > (uint64_t)(v == INF ? 0 : v))
+				v = v == INF ? INF : (uint32_t)load_need(f);
+			if (v != an->need[i]) {
+				an->need[i] = v;
+				changed = true;
+			}
+		}
+	}
+}
+
+/*
+ * Caplen proven on entry to each instruction, given that a load emits a
+ * check against the hoisted length max(its need, need[i]) only when
+ * what is proven does not cover it.  entry is what the prologue proved.
+ */
+static uint32_t guard_len(const struct sock_filter *f, uint32_t need_i)
+{
+	uint32_t ld = (uint32_t)load_need(f);
+
+	return (need_i != INF && need_i > ld) ? need_i : ld;
+}
+
+static void compute_known(const struct sock_filter *c, struct analysis *an,
+			  uint32_t entry)
+{
+	size_t n = an->n, s[2];
+	bool changed = true;
+
+	for (size_t i = 0; i < n; i++)
+		an->known[i] = INF;
+	an->known[0] = entry;
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < n; i++) {
+			const struct sock_filter *f = &c[i];
+			uint32_t out = an->known[i];
+			unsigned int ns;
+
+			if (!an->reach[i])
+				continue;
+			ns = successors(c, i, s);
+			if (ns && is_abs_load(f->code) && load_need(f) > out)
+				out = guard_len(f, an->need[i]);
+			for (unsigned int j = 0; j < ns; j++) {
+				if (out < an->known[s[j]]) {
+					an->known[s[j]] = out;
+					changed = true;
+				}
+			}
+		}
+	}
+}
+
+/*
+ * A and X value facts, used to read X-relative offsets straight from the
+ * window.  They must never claim more than the kernel verifier itself
+ * derives from the generated code, so only operations whose range and
+ * alignment it tracks exactly (constants, byte loads, and/lsh/rsh/add/
+ * sub/mul by constants without wrap-around, register copies) keep a
+ * range; the rest, and anything read back from M[], becomes unknown.
+ */
+static struct absval av_const(uint32_t k)
+{
+	return (struct absval){ .lo = k, .hi = k,
+				.align = k ? (uint8_t)__builtin_ctz(k) : 31,
+				.state = AV_RANGE };
+}
+
+static struct absval av_range(uint32_t lo, uint32_t hi, unsigned int align)
+{
+	return (struct absval){ .lo = lo, .hi = hi,
+				.align = (uint8_t)(align > 31 ? 31 : align),
+				.state = AV_RANGE };
+}
+
+static const struct absval av_top = { .state = AV_TOP };
+
+static unsigned int ctz_or(uint32_t k, unsigned int dflt)
+{
+	return k ? (unsigned int)__builtin_ctz(k) : dflt;
+}
+
+static unsigned int umin(unsigned int a, unsigned int b)
+{
+	return a < b ? a : b;
+}
+
+static struct absval av_alu(uint8_t op, struct absval a, struct absval b)
+{
+	uint32_t k;
+
+	if (a.state != AV_RANGE || b.state != AV_RANGE || b.lo != b.hi)
+		return av_top;
+	k = b.lo;
+	switch (op) {
+	case BPF_ADD:
+		if ((uint64_t)a.hi + k > UINT32_MAX)
+			return av_top;
+		return av_range(a.lo + k, a.hi + k,
+				umin(a.align, ctz_or(k, 31)));
+	case BPF_SUB:
+		if (a.lo < k)
+			return av_top;
+		return av_range(a.lo - k, a.hi - k,
+				umin(a.align, ctz_or(k, 31)));
+	case BPF_MUL:
+		if (k == 0)
+			return av_const(0);
+		if ((uint64_t)a.hi * k > UINT32_MAX)
+			return av_top;
+		return av_range(a.lo * k, a.hi * k, a.align + ctz_or(k, 0));
+	case BPF_AND:
+		if (k == 0)
+			return av_const(0);
+		return av_range(0, a.hi < k ? a.hi : k,
+				a.align > ctz_or(k, 0) ? a.align : ctz_or(k, 0));
+	case BPF_LSH:
+		if (k >= 32 || ((uint64_t)a.hi << k) > UINT32_MAX)
+			return av_top;
+		return av_range(a.lo << k, a.hi << k, a.align + k);
+	case BPF_RSH:
+		if (k >= 32)
+			return av_const(0);
+		return av_range(a.lo >> k, a.hi >> k,
+				a.align > k ? a.align - k : 0);
+	}
+	return av_top;
+}
+
+static struct absreg av_step(const struct sock_filter *f, struct absreg r)
+{
+	switch (BPF_CLASS(f->code)) {
+	case BPF_LD:
+		if (BPF_MODE(f->code) == BPF_IMM)
+			r.a = av_const(f->k);
+		else if ((BPF_MODE(f->code) == BPF_ABS ||
+			  BPF_MODE(f->code) == BPF_IND) &&
+			 BPF_SIZE(f->code) == BPF_B)
+			r.a = av_range(0, 255, 0);
+		else
+			r.a = av_top;
+		break;
+	case BPF_LDX:
+		if (BPF_MODE(f->code) == BPF_IMM)
+			r.x = av_const(f->k);
+		else if (BPF_MODE(f->code) == BPF_MSH)
+			r.x = av_range(0, 60, 2);
+		else
+			r.x = av_top;
+		break;
+	case BPF_ALU:
+		if (BPF_OP(f->code) == BPF_NEG)
+			r.a = av_top;
+		else
+			r.a = av_alu(BPF_OP(f->code), r.a,
+				     BPF_SRC(f->code) == BPF_X ? r.x :
+								 av_const(f->k));
+		break;
+	case BPF_MISC:
+		if (BPF_MISCOP(f->code) == BPF_TAX)
+			r.x = r.a;
+		else
+			r.a = r.x;
+		break;
+	}
+	return r;
+}
+
+static struct absval av_join(struct absval a, struct absval b)
+{
+	if (a.state == AV_NONE)
+		return b;
+	if (b.state == AV_NONE)
+		return a;
+	if (a.state == AV_TOP || b.state == AV_TOP)
+		return av_top;
+	return av_range(a.lo < b.lo ? a.lo : b.lo, a.hi > b.hi ? a.hi : b.hi,
+			umin(a.align, b.align));
+}
+
+static bool av_eq(struct absval a, struct absval b)
+{
+	if (a.state != b.state)
+		return false;
+	return a.state != AV_RANGE ||
+	       (a.lo == b.lo && a.hi == b.hi && a.align == b.align);
+}
+
+static int compute_values(const struct sock_filter *c, struct analysis *an)
+{
+	size_t n = an->n, s[2];
+	uint8_t *changes = calloc(n, 1);
+	bool changed = true;
+
+	if (!changes)
+		return -1;
+	an->ax[0].a = av_const(0);
+	an->ax[0].x = av_const(0);
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < n; i++) {
+			struct absreg out;
+			unsigned int ns;
+
+			if (!an->reach[i] || an->ax[i].a.state == AV_NONE)
+				continue;
+			out = av_step(&c[i], an->ax[i]);
+			ns = successors(c, i, s);
+			for (unsigned int j = 0; j < ns; j++) {
+				struct absreg *d = &an->ax[s[j]];
+				struct absreg nr = { av_join(d->a, out.a),
+						     av_join(d->x, out.x) };
+
+				if (av_eq(nr.a, d->a) && av_eq(nr.x, d->x))
+					continue;
+				/* Loops: give up on exact facts quickly. */
+				if (++changes[s[j]] > WIDEN_AFTER)
+					nr.a = nr.x = av_top;
+				*d = nr;
+				changed = true;
+			}
+		}
+	}
+	free(changes);
+	return 0;
+}
+
+/* ---- validation ------------------------------------------------------- */
+
+static int validate(const struct sock_filter *c, size_t n,
+		    struct analysis *an, char *err, size_t errlen)
+{
+	if (!c || n == 0) {
+		set_err(err, errlen, "empty classic program");
+		return -1;
+	}
+	if (n > BPF_MAXINSNS) {
+		set_err(err, errlen,
+			"filter too large: %zu classic BPF instructions, more than BPF_MAXINSNS (%d)",
+			n, BPF_MAXINSNS);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (check_insn(c, n, i, err, errlen))
+			return -1;
+	if (BPF_CLASS(c[n - 1].code) != BPF_RET) {
+		set_err(err, errlen, "last instruction is not a return");
+		return -1;
+	}
+	if (analysis_alloc(an, n)) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	find_reachable(c, an);
+	if (check_defs(c, an, err, errlen)) {
+		analysis_free(an);
+		return -1;
+	}
+	return 0;
+}
+
+int pcap_filter_validate(const struct sock_filter *insns, size_t cnt,
+			 char *err, size_t errlen)
+{
+	struct analysis an;
+
+	if (validate(insns, cnt, &an, err, errlen))
+		return -1;
+	analysis_free(&an);
+	return 0;
+}
+
+/* ---- code generation -------------------------------------------------- */
+
+enum target_kind {
+	T_INSN, /* classic instruction idx */
+	T_REJECT, /* the shared "return 0" */
+};
+
+struct fixup {
+	size_t at;
+	enum target_kind kind;
+	size_t idx;
+};
+
+struct xlat {
+	const struct sock_filter *c;
+	struct analysis *an;
+	struct bpf_insn *out;
+	size_t cnt, cap;
+	struct fixup *fix;
+	size_t nfix, capfix;
+	size_t *pos; /* eBPF index of each classic instruction */
+	size_t reject_pos;
+	bool have_reject;
+	bool oom;
+	/* frame (offsets from r10) */
+	unsigned int window; /* bytes copied on entry */
+	unsigned int wincap; /* largest window allowed */
+	int w_off, mem_off, len_off, cnt_off, tmp_off;
+	unsigned int stack;
+	unsigned int back_jumps;
+	bool no_window;
+	bool need_data, need_cap;
+	uint32_t entry_guard;
+};
+
+static void emit(struct xlat *x, struct bpf_insn insn)
+{
+	if (x->cnt == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 256;
+		struct bpf_insn *v = realloc(x->out, cap * sizeof(*v));
+
+		if (!v) {
+			x->oom = true;
+			return;
+		}
+		x->out = v;
+		x->cap = cap;
+	}
+	x->out[x->cnt++] = insn;
+}
+
+static void emit_jump(struct xlat *x, struct bpf_insn insn,
+		      enum target_kind kind, size_t idx)
+{
+	if (x->nfix == x->capfix) {
+		size_t cap = x->capfix ? x->capfix * 2 : 64;
+		struct fixup *v = realloc(x->fix, cap * sizeof(*v));
+
+		if (!v) {
+			x->oom = true;
+			return;
+		}
+		x->fix = v;
+		x->capfix = cap;
+	}
+	x->fix[x->nfix++] = (struct fixup){ x->cnt, kind, idx };
+	emit(x, insn);
+}
+
+static void emit_reject_if(struct xlat *x, struct bpf_insn insn)
+{
+	emit_jump(x, insn, T_REJECT, 0);
+}
+
+static uint8_t size_code(unsigned int size)
+{
+	return size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B;
+}
+
+/*
+ * Alignment in bytes (power of two, at most 8) of an address whose
+ * variable part is a multiple of 1 << base_align and whose constant part
+ * is c (relative to the 8-aligned frame pointer).
+ */
+static unsigned int align_of(int c, unsigned int base_align)
+{
+	unsigned int a = umin(ctz_or((uint32_t)c, 31), base_align);
+
+	return 1u << umin(a, 3);
+}
+
+/*
+ * dst = the size bytes at base + off, big-endian, read from the stack.
+ * The verifier wants stack accesses aligned, so an unaligned value is
+ * assembled from the widest aligned pieces.  align_c is the constant
+ * part of the address (off plus what base adds beyond its multiple of
+ * 1 << base_align).  With x NULL only counts.  Returns instructions.
+ */
+static unsigned int emit_stack_load(struct xlat *x, uint8_t dst, uint8_t base,
+				    int off, int align_c,
+				    unsigned int base_align, unsigned int size,
+				    uint8_t tmp)
+{
+	unsigned int pos = 0, used = 0;
+
+	while (pos < size) {
+		unsigned int al = align_of(align_c + (int)pos, base_align);
+		unsigned int z = size - pos;
+		uint8_t r = pos ? tmp : dst;
+
+		while (z > al || z == 3)
+			z >>= 1;
+		used += 1 + (z > 1) + (pos ? 2 : 0);
+		if (x) {
+			emit(x, EI_LDX(size_code(z), r, base, off + (int)pos));
+			if (z > 1)
+				emit(x, EI_BE(r, z * 8));
+			if (pos) {
+				emit(x, EI_ALU32_IMM(BPF_LSH, dst, z * 8));
+				emit(x, EI_ALU32_REG(BPF_OR, dst, tmp));
+			}
+		}
+		pos += z;
+	}
+	return used;
+}
+
+/* dst = size bytes read with the helper from the kernel address in r3. */
+static void emit_helper_load(struct xlat *x, uint8_t dst, unsigned int size)
+{
+	emit(x, EI_MOV64_REG(BPF_REG_1, BPF_REG_10));
+	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, x->tmp_off));
+	emit(x, EI_MOV64_IMM(BPF_REG_2, (int32_t)size));
+	emit(x, EI_CALL_HELPER(BPF_FUNC_probe_read_kernel));
+	emit_reject_if(x, EI_JMP_IMM(BPF_JNE, BPF_REG_0, 0, 0));
+	emit(x, EI_LDX(size_code(size), dst, BPF_REG_10, x->tmp_off));
+	if (size > 1)
+		emit(x, EI_BE(dst, size * 8));
+}
+
+static struct absval x_at(const struct xlat *x, size_t i)
+{
+	return x->an->ax[i].x;
+}
+
+static unsigned int x_align(const struct xlat *x, size_t i)
+{
+	struct absval xv = x_at(x, i);
+
+	return xv.state == AV_RANGE ? xv.align : 0;
+}
+
+/*
+ * An X-relative load the window always covers (X bounded statically).
+ * Only those read the stack at X: that makes the verifier track X
+ * precisely, and for an X it cannot bound (protochain's loop) precise
+ * ranges differ on every path and state pruning fails, exponentially.
+ * The others read the packet with the helper, where X stays imprecise.
+ */
+static bool ind_in_window(const struct xlat *x, size_t i)
+{
+	struct absval xv = x_at(x, i);
+
+	return !x->no_window && xv.state == AV_RANGE &&
+	       (uint64_t)xv.hi + load_need(&x->c[i]) <= x->wincap;
+}
+
+static void emit_abs_load(struct xlat *x, size_t i)
+{
+	const struct sock_filter *f = &x->c[i];
+	bool msh = f->code == (BPF_LDX | BPF_B | BPF_MSH);
+	uint8_t dst = msh ? R_X : R_A;
+	unsigned int size = ld_size(f->code);
+	uint32_t need = (uint32_t)load_need(f);
+
+	if (need > x->an->known[i])
+		emit_reject_if(x, EI_JMP_IMM(BPF_JLT, R_CAP,
+					     (int32_t)guard_len(f, x->an->need[i]),
+					     0));
+	if (need <= x->window) {
+		int off = x->w_off + (int)f->k;
+
+		emit_stack_load(x, dst, BPF_REG_10, off, off, 31, size,
+				BPF_REG_1);
+	} else {
+		emit(x, EI_MOV64_REG(BPF_REG_3, R_DATA));
+		if (f->k)
+			emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_3, (int32_t)f->k));
+		emit_helper_load(x, dst, size);
+	}
+	if (msh) {
+		emit(x, EI_ALU32_IMM(BPF_AND, R_X, 0xf));
+		emit(x, EI_ALU32_IMM(BPF_LSH, R_X, 2));
+	}
+}
+
+/* r3 = packet + X + k, given r1 = X + k + size. */
+static void emit_ind_src(struct xlat *x, unsigned int size)
+{
+	emit(x, EI_MOV64_REG(BPF_REG_3, R_DATA));
+	emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_3, BPF_REG_1));
+	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_3, -(int32_t)size));
+}
+
+static void emit_ind_load(struct xlat *x, size_t i)
+{
+	const struct sock_filter *f = &x->c[i];
+	unsigned int size = ld_size(f->code);
+	uint32_t need = (uint32_t)load_need(f);
+	int align_c = x->w_off + (int)f->k;
+
+	/* r1 = X + k + size (64-bit: no wrap), which caplen must cover. */
+	emit(x, EI_MOV64_REG(BPF_REG_1, R_X));
+	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, (int32_t)need));
+	emit_reject_if(x, EI_JMP_REG(BPF_JGT, BPF_REG_1, R_CAP, 0));
+	if (ind_in_window(x, i)) {
+		emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_10));
+		emit_stack_load(x, R_A, BPF_REG_1, x->w_off - (int)size,
+				align_c, x_align(x, i), size, BPF_REG_2);
+	} else {
+		emit_ind_src(x, size);
+		emit_helper_load(x, R_A, size);
+	}
+}
+
+static void emit_ld(struct xlat *x, size_t i)
+{
+	const struct sock_filter *f = &x->c[i];
+	uint8_t dst = BPF_CLASS(f->code) == BPF_LD ? R_A : R_X;
+
+	if (is_dead_load(f)) {
+		emit_jump(x, EI_JA(0), T_REJECT, 0);
+		return;
+	}
+	if (is_abs_load(f->code)) {
+		emit_abs_load(x, i);
+		return;
+	}
+	switch (BPF_MODE(f->code)) {
+	case BPF_IND:
+		emit_ind_load(x, i);
+		break;
+	case BPF_LEN:
+		emit(x, EI_LDX(BPF_W, dst, BPF_REG_10, x->len_off));
+		break;
+	case BPF_IMM:
+		emit(x, EI_MOV32_IMM(dst, (int32_t)f->k));
+		break;
+	case BPF_MEM:
+		emit(x, EI_LDX(BPF_W, dst, BPF_REG_10,
+			       x->mem_off + 4 * (int)f->k));
+		break;
+	}
+}
+
+static void emit_alu(struct xlat *x, size_t i)
+{
+	const struct sock_filter *f = &x->c[i];
+	uint8_t op = BPF_OP(f->code);
+
+	if (op == BPF_NEG) {
+		emit(x, EI_NEG32(R_A));
+		return;
+	}
+	if (BPF_SRC(f->code) == BPF_K) {
+		emit(x, EI_ALU32_IMM(op, R_A, (int32_t)f->k));
+		return;
+	}
+	if (op == BPF_DIV || op == BPF_MOD)
+		emit_reject_if(x, EI_JMP_IMM(BPF_JEQ, R_X, 0, 0));
+	emit(x, EI_ALU32_REG(op, R_A, R_X));
+	if (op == BPF_LSH || op == BPF_RSH) {
+		/* libpcap: a shift by 32 or more gives 0. */
+		emit(x, EI_JMP_IMM(BPF_JLT, R_X, 32, 1));
+		emit(x, EI_MOV32_IMM(R_A, 0));
+	}
+}
+
+static uint8_t invert_jmp(uint8_t op)
+{
+	switch (op) {
+	case BPF_JEQ:
+		return BPF_JNE;
+	case BPF_JGT:
+		return BPF_JLE;
+	case BPF_JGE:
+		return BPF_JLT;
+	}
+	return 0; /* JSET has no inverse */
+}
+
+static struct bpf_insn cond_insn(const struct sock_filter *f, uint8_t op)
+{
+	if (BPF_SRC(f->code) == BPF_X)
+		return EI_JMP32_REG(op, R_A, R_X, 0);
+	return EI_JMP32_IMM(op, R_A, (int32_t)f->k, 0);
+}
+
+/* Each backward jump spends one unit of the per-packet budget. */
+static void emit_back_jump(struct xlat *x, size_t target)
+{
+	emit(x, EI_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, x->cnt_off));
+	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, -1));
+	emit(x, EI_STX(BPF_DW, BPF_REG_10, BPF_REG_1, x->cnt_off));
+	emit_reject_if(x, EI_JMP_IMM(BPF_JEQ, BPF_REG_1, 0, 0));
+	emit_jump(x, EI_JA(0), T_INSN, target);
+}
+
+static void emit_jmp(struct xlat *x, size_t i)
+{
+	const struct sock_filter *f = &x->c[i];
+	uint8_t op = BPF_OP(f->code);
+	size_t next = i + 1, tt, ft;
+
+	if (op == BPF_JA) {
+		tt = (size_t)((int64_t)next + (int32_t)f->k);
+		if (tt <= i)
+			emit_back_jump(x, tt);
+		else if (tt != next)
+			emit_jump(x, EI_JA(0), T_INSN, tt);
+		return;
+	}
+	tt = next + f->jt;
+	ft = next + f->jf;
+	if (tt == ft) {
+		if (tt != next)
+			emit_jump(x, EI_JA(0), T_INSN, tt);
+	} else if (ft == next) {
+		emit_jump(x, cond_insn(f, op), T_INSN, tt);
+	} else if (tt == next && op != BPF_JSET) {
+		emit_jump(x, cond_insn(f, invert_jmp(op)), T_INSN, ft);
+	} else if (tt == next) {
+		struct bpf_insn skip = cond_insn(f, op);
+
+		skip.off = 1;
+		emit(x, skip);
+		emit_jump(x, EI_JA(0), T_INSN, ft);
+	} else {
+		emit_jump(x, cond_insn(f, op), T_INSN, tt);
+		emit_jump(x, EI_JA(0), T_INSN, ft);
+	}
+}
+
+static void emit_insn(struct xlat *x, size_t i)
+{
+	const struct sock_filter *f = &x->c[i];
+
+	switch (BPF_CLASS(f->code)) {
+	case BPF_LD:
+	case BPF_LDX:
+		emit_ld(x, i);
+		break;
+	case BPF_ST:
+	case BPF_STX:
+		emit(x, EI_STX(BPF_W, BPF_REG_10,
+			       BPF_CLASS(f->code) == BPF_ST ? R_A : R_X,
+			       x->mem_off + 4 * (int)f->k));
+		break;
+	case BPF_ALU:
+		emit_alu(x, i);
+		break;
+	case BPF_JMP:
+		emit_jmp(x, i);
+		break;
+	case BPF_RET:
+		if (BPF_RVAL(f->code) == BPF_A) {
+			emit(x, EI_MOV32_REG(BPF_REG_0, R_A));
+		} else {
+			if (f->k == 0 && !x->have_reject) {
+				x->have_reject = true;
+				x->reject_pos = x->cnt;
+			}
+			emit(x, EI_MOV32_IMM(BPF_REG_0, (int32_t)f->k));
+		}
+		emit(x, EI_EXIT());
+		break;
+	case BPF_MISC:
+		if (BPF_MISCOP(f->code) == BPF_TAX)
+			emit(x, EI_MOV32_REG(R_X, R_A));
+		else
+			emit(x, EI_MOV32_REG(R_A, R_X));
+		break;
+	}
+}
+
+static void emit_prologue(struct xlat *x)
+{
+	const struct analysis *an = x->an;
+
+	if (an->init_a)
+		emit(x, EI_MOV32_IMM(R_A, 0));
+	if (an->init_x)
+		emit(x, EI_MOV32_IMM(R_X, 0));
+	if (an->uses_len)
+		emit(x, EI_STX(BPF_W, BPF_REG_10, BPF_REG_3, x->len_off));
+	if (x->need_data)
+		emit(x, EI_MOV64_REG(R_DATA, BPF_REG_1));
+	if (an->has_back) {
+		emit(x, EI_MOV64_IMM(BPF_REG_5, (int32_t)x->back_jumps));
+		emit(x, EI_STX(BPF_DW, BPF_REG_10, BPF_REG_5, x->cnt_off));
+	}
+	if (x->need_cap)
+		emit(x, EI_MOV32_REG(R_CAP, BPF_REG_2));
+	if (x->entry_guard)
+		emit_reject_if(x, EI_JMP_IMM(BPF_JLT, R_CAP,
+					     (int32_t)x->entry_guard, 0));
+	if (!x->window)
+		return;
+	/* Copy min(caplen, window) bytes; the size must be bounded. */
+	if (x->entry_guard >= x->window) {
+		emit(x, EI_MOV64_IMM(BPF_REG_2, (int32_t)x->window));
+	} else {
+		emit(x, EI_MOV64_REG(BPF_REG_2, R_CAP));
+		emit(x, EI_JMP_IMM(BPF_JLE, BPF_REG_2, (int32_t)x->window, 1));
+		emit(x, EI_MOV64_IMM(BPF_REG_2, (int32_t)x->window));
+	}
+	emit(x, EI_MOV64_REG(BPF_REG_3, BPF_REG_1));
+	emit(x, EI_MOV64_REG(BPF_REG_1, BPF_REG_10));
+	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, x->w_off));
+	emit(x, EI_CALL_HELPER(BPF_FUNC_probe_read_kernel));
+	emit_reject_if(x, EI_JMP_IMM(BPF_JNE, BPF_REG_0, 0, 0));
+}
+
+/* Decide the window size and which registers/slots the code needs. */
+static void plan_loads(struct xlat *x)
+{
+	const struct analysis *an = x->an;
+	x->window = 0;
+	for (size_t i = 0; i < an->n; i++) {
+		const struct sock_filter *f = &x->c[i];
+		uint64_t need = load_need(f);
+
+		if (!an->reach[i] || is_dead_load(f))
+			continue;
+		if (is_abs_load(f->code)) {
+			if (need > an->known[i])
+				x->need_cap = true;
+			if (need <= x->wincap && need > x->window)
+				x->window = (unsigned int)need;
+		} else if (is_ind_load(f->code)) {
+			x->need_cap = true;
+			if (ind_in_window(x, i)) {
+				need += x_at(x, i).hi;
+				if (need > x->window)
+					x->window = (unsigned int)need;
+			}
+		}
+	}
+	if (x->no_window)
+		x->window = 0;
+	if (x->entry_guard || (x->window && x->entry_guard < x->window))
+		x->need_cap = true;
+	for (size_t i = 0; i < an->n; i++) {
+		const struct sock_filter *f = &x->c[i];
+
+		if (!an->reach[i] || is_dead_load(f))
+			continue;
+		if ((is_abs_load(f->code) && load_need(f) > x->window) ||
+		    (is_ind_load(f->code) && !ind_in_window(x, i)))
+			x->need_data = true;
+	}
+}
+
+/* Instructions spent reading the window if its byte 0 sits at residue b. */
+static unsigned int window_cost(const struct xlat *x, int b)
+{
+	const struct analysis *an = x->an;
+	unsigned int cost = 0;
+
+	for (size_t i = 0; i < an->n; i++) {
+		const struct sock_filter *f = &x->c[i];
+		unsigned int size = ld_size(f->code);
+
+		if (!an->reach[i] || is_dead_load(f))
+			continue;
+		if (is_abs_load(f->code) && load_need(f) <= x->window)
+			cost += emit_stack_load(NULL, 0, 0, 0, b + (int)f->k, 31,
+						size, 0);
+		else if (is_ind_load(f->code) && ind_in_window(x, i))
+			cost += emit_stack_load(NULL, 0, 0, 0, b + (int)f->k,
+						x_align(x, i), size, 0);
+	}
+	return cost;
+}
+
+/*
+ * Frame, from r10 down: M[] (as many words as used), len, the backward
+ * jump budget, the helper's 8-byte landing slot, then the window, placed
+ * so that most loads from it are aligned.
+ */
+static void layout(struct xlat *x)
+{
+	const struct analysis *an = x->an;
+	int off = 0, best_b = 0;
+	unsigned int best = UINT_MAX;
+
+	if (an->mem_max >= 0) {
+		off -= (4 * (an->mem_max + 1) + 7) & ~7;
+		x->mem_off = off;
+	}
+	if (an->uses_len) {
+		off -= 8;
+		x->len_off = off;
+	}
+	if (an->has_back) {
+		off -= 8;
+		x->cnt_off = off;
+	}
+	if (x->need_data) {
+		off -= 8;
+		x->tmp_off = off;
+	}
+	if (x->window) {
+		for (int b = 0; b < 8; b++) {
+			unsigned int c = window_cost(x, b);
+
+			if (c < best) {
+				best = c;
+				best_b = b;
+			}
+		}
+		off -= (int)x->window;
+		off -= ((off % 8) + 8 - best_b) % 8;
+		x->w_off = off;
+	}
+	x->stack = (unsigned int)-off;
+}
+
+static int resolve(struct xlat *x, char *err, size_t errlen)
+{
+	for (size_t j = 0; j < x->nfix; j++) {
+		const struct fixup *fx = &x->fix[j];
+		size_t target = 0;
+		int64_t d;
+
+		switch (fx->kind) {
+		case T_INSN:
+			target = x->pos[fx->idx];
+			break;
+		case T_REJECT:
+			target = x->reject_pos;
+			break;
+		}
+		d = (int64_t)target - (int64_t)fx->at - 1;
+		if (d < INT16_MIN || d > INT16_MAX) {
+			set_err(err, errlen,
+				"filter too large: a jump spans %lld eBPF instructions, more than an eBPF jump offset holds (32767)",
+				(long long)d);
+			return -1;
+		}
+		x->out[fx->at].off = (int16_t)d;
+	}
+	return 0;
+}
+
+static void emit_tail(struct xlat *x)
+{
+	if (!x->have_reject) {
+		bool used = false;
+
+		for (size_t j = 0; j < x->nfix; j++)
+			used |= x->fix[j].kind == T_REJECT;
+		if (used) {
+			x->reject_pos = x->cnt;
+			emit(x, EI_MOV32_IMM(BPF_REG_0, 0));
+			emit(x, EI_EXIT());
+		}
+	}
+}
+
+static int set_options(struct xlat *x, const struct pcap_filter_opts *opts,
+		       char *err, size_t errlen)
+{
+	x->wincap = PCAP_FILTER_WINDOW;
+	x->back_jumps = PCAP_FILTER_BACK_JUMPS;
+	if (!opts)
+		return 0;
+	if (opts->window) {
+		if (opts->window < 8 || opts->window > PCAP_FILTER_WINDOW_MAX) {
+			set_err(err, errlen, "window must be 8..%d bytes",
+				PCAP_FILTER_WINDOW_MAX);
+			return -1;
+		}
+		x->wincap = opts->window;
+	}
+	if (opts->max_back_jumps) {
+		if (opts->max_back_jumps > 4096) {
+			set_err(err, errlen, "max_back_jumps must be <= 4096");
+			return -1;
+		}
+		x->back_jumps = opts->max_back_jumps;
+	}
+	x->no_window = opts->no_window;
+	return 0;
+}
+
+static int generate(struct xlat *x, char *err, size_t errlen)
+{
+	const struct analysis *an = x->an;
+
+	compute_need(x->c, x->an);
+	if (an->need[0] != INF && an->need[0] > 0)
+		x->entry_guard = an->need[0];
+	compute_known(x->c, x->an, x->entry_guard);
+	if (compute_values(x->c, x->an))
+		goto oom;
+	plan_loads(x);
+	layout(x);
+	x->pos = calloc(an->n, sizeof(*x->pos));
+	if (!x->pos)
+		goto oom;
+	emit_prologue(x);
+	for (size_t i = 0; i < an->n; i++) {
+		if (!an->reach[i])
+			continue;
+		x->pos[i] = x->cnt;
+		emit_insn(x, i);
+	}
+	emit_tail(x);
+	if (x->oom)
+		goto oom;
+	if (x->cnt > PCAP_FILTER_MAX_INSNS) {
+		set_err(err, errlen,
+			"filter too large: %zu eBPF instructions, more than %d (eBPF jump offsets are 16-bit)",
+			x->cnt, PCAP_FILTER_MAX_INSNS);
+		return -1;
+	}
+	return resolve(x, err, errlen);
+oom:
+	set_err(err, errlen, "out of memory");
+	return -1;
+}
+
+int pcap_filter_translate(const struct sock_filter *insns, size_t cnt,
+			  const struct pcap_filter_opts *opts,
+			  struct pcap_filter_prog *out, char *err,
+			  size_t errlen)
+{
+	struct analysis an;
+	struct xlat x = { .c = insns, .an = &an };
+	int ret = -1;
+
+	if (!out) {
+		set_err(err, errlen, "no output");
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	if (set_options(&x, opts, err, errlen))
+		return -1;
+	if (validate(insns, cnt, &an, err, errlen))
+		return -1;
+	if (generate(&x, err, errlen))
+		goto out;
+	out->insns = x.out;
+	out->cnt = x.cnt;
+	out->cbpf_cnt = cnt;
+	out->stack_size = x.stack;
+	out->window = x.window;
+	x.out = NULL;
+	ret = 0;
+out:
+	free(x.out);
+	free(x.fix);
+	free(x.pos);
+	analysis_free(&an);
+	return ret;
+}
+
+/* ---- libpcap front end ------------------------------------------------ */
+
+int pcap_filter_cbpf(const char *expr, int linktype, int snaplen,
+		     struct sock_filter **insns, size_t *cnt, char *err,
+		     size_t errlen)
+{
+	struct pcap_bpf_program prog;
+	struct sock_filter *v;
+	pcap_t *p;
+
+	*insns = NULL;
+	*cnt = 0;
+	p = pcap_open_dead(linktype, snaplen > 0 ? snaplen : PCAP_FILTER_SNAPLEN);
+	if (!p) {
+		set_err(err, errlen, "pcap_open_dead failed for link type %d",
+			linktype);
+		return -1;
+	}
+	if (pcap_compile(p, &prog, expr ? expr : "", 1,
+			 PCAP_NETMASK_UNKNOWN) < 0) {
+		set_err(err, errlen, "%s", pcap_geterr(p));
+		pcap_close(p);
+		return -1;
+	}
+	v = calloc(prog.bf_len ? prog.bf_len : 1, sizeof(*v));
+	if (!v) {
+		pcap_freecode(&prog);
+		pcap_close(p);
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned int i = 0; i < prog.bf_len; i++) {
+		v[i].code = prog.bf_insns[i].code;
+		v[i].jt = prog.bf_insns[i].jt;
+		v[i].jf = prog.bf_insns[i].jf;
+		v[i].k = prog.bf_insns[i].k;
+	}
+	*insns = v;
+	*cnt = prog.bf_len;
+	pcap_freecode(&prog);
+	pcap_close(p);
+	return 0;
+}
+
+int pcap_filter_compile(const char *expr, int linktype, int snaplen,
+			struct pcap_filter_prog *out, char *err, size_t errlen)
+{
+	struct sock_filter *c;
+	size_t n;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (pcap_filter_cbpf(expr, linktype, snaplen, &c, &n, err, errlen))
+		return -1;
+	ret = pcap_filter_translate(c, n, NULL, out, err, errlen);
+	free(c);
+	return ret;
+}
+
+int pcap_filter_match_nothing(struct pcap_filter_prog *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->insns = calloc(2, sizeof(*out->insns));
+	if (!out->insns)
+		return -1;
+	out->insns[0] = EI_MOV32_IMM(BPF_REG_0, 0);
+	out->insns[1] = EI_EXIT();
+	out->cnt = 2;
+	out->match_nothing = true;
+	return 0;
+}
+
+int pcap_filter_build(const char *expr, struct pcap_filter *f, char *err,
+		      size_t errlen)
+{
+	struct sock_filter *c;
+	size_t n;
+
+	memset(f, 0, sizeof(*f));
+	if (pcap_filter_compile(expr, DLT_EN10MB, PCAP_FILTER_SNAPLEN, &f->l2,
+				err, errlen))
+		return -1;
+	if (pcap_filter_cbpf(expr, DLT_RAW, PCAP_FILTER_SNAPLEN, &c, &n,
+			     f->l3_reason, sizeof(f->l3_reason))) {
+		if (!f->l3_reason[0])
+			snprintf(f->l3_reason, sizeof(f->l3_reason),
+				 "cannot be compiled for raw IP");
+		if (pcap_filter_match_nothing(&f->l3))
+			goto oom;
+		return 0;
+	}
+	if (pcap_filter_translate(c, n, NULL, &f->l3, err, errlen)) {
+		free(c);
+		pcap_filter_free(f);
+		return -1;
+	}
+	free(c);
+	return 0;
+oom:
+	pcap_filter_free(f);
+	set_err(err, errlen, "out of memory");
+	return -1;
+}
+
+void pcap_filter_prog_free(struct pcap_filter_prog *p)
+{
+	if (!p)
+		return;
+	free(p->insns);
+	memset(p, 0, sizeof(*p));
+}
+
+void pcap_filter_free(struct pcap_filter *f)
+{
+	if (!f)
+		return;
+	pcap_filter_prog_free(&f->l2);
+	pcap_filter_prog_free(&f->l3);
+}
+
+/* ---- splicing into a loaded program ---------------------------------- */
+
+static bool is_ld_imm64(const struct bpf_insn *in)
+{
+	return in->code == (BPF_LD | BPF_DW | BPF_IMM);
+}
+
+/* Where instruction j of prog jumps or calls to, or -1. */
+static int64_t branch_target(const struct bpf_insn *in, size_t j)
+{
+	uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+
+	if (cls != BPF_JMP && cls != BPF_JMP32)
+		return -1;
+	if (op == BPF_EXIT)
+		return -1;
+	if (op == BPF_CALL)
+		return in->src_reg == BPF_PSEUDO_CALL ?
+			       (int64_t)j + 1 + in->imm :
+			       -1;
+	if (op == BPF_JA && cls == BPF_JMP32)
+		return (int64_t)j + 1 + in->imm;
+	return (int64_t)j + 1 + in->off;
+}
+
+int pcap_filter_splice(const struct bpf_insn *prog, size_t cnt,
+		       size_t stub_off, size_t stub_len,
+		       const struct pcap_filter_prog *f, struct bpf_insn **out,
+		       size_t *out_cnt)
+{
+	size_t stub_end = stub_off + stub_len;
+	struct bpf_insn *v;
+
+	if (!prog || !f || !f->insns || !f->cnt || !out || !out_cnt)
+		return -EINVAL;
+	if (stub_len < 2 || stub_off >= cnt || stub_len > cnt - stub_off)
+		return -EINVAL;
+	if (cnt + f->cnt > (size_t)INT32_MAX)
+		return -E2BIG;
+	/* The stub must not start inside a 64-bit immediate load. */
+	for (size_t j = 0; j < cnt; j++) {
+		int64_t t;
+
+		if (is_ld_imm64(&prog[j])) {
+			if (j + 1 == stub_off || j + 1 == stub_end)
+				return -EINVAL;
+			j++;
+			continue;
+		}
+		if (j >= stub_off && j < stub_end)
+			continue;
+		/* Nothing outside may land inside the stub past its start. */
+		t = branch_target(&prog[j], j);
+		if (t > (int64_t)stub_off && t < (int64_t)stub_end)
+			return -EINVAL;
+	}
+	v = malloc((cnt + f->cnt) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, prog, cnt * sizeof(*v));
+	v[stub_off] = EI_CALL_REL((int32_t)(cnt - stub_off - 1));
+	for (size_t j = stub_off + 1; j + 1 < stub_end; j++)
+		v[j] = EI_JA(0);
+	v[stub_end - 1] = EI_EXIT();
+	memcpy(v + cnt, f->insns, f->cnt * sizeof(*v));
+	*out = v;
+	*out_cnt = cnt + f->cnt;
+	return 0;
+}
+
+int pcap_filter_splice_btf_ext(const void *func, size_t func_cnt,
+			       size_t func_rec, const void *line,
+			       size_t line_cnt, size_t line_rec,
+			       size_t stub_off, size_t new_off,
+			       void **func_out, void **line_out)
+{
+	const uint8_t *fsrc = NULL, *lsrc = NULL;
+	uint8_t *fv, *lv = NULL;
+
+	if (!func || !func_out || !line_out || func_rec < 8 ||
+	    (line && line_rec < 16) || new_off > UINT32_MAX)
+		return -EINVAL;
+	for (size_t j = 0; j < func_cnt; j++) {
+		const uint8_t *r = (const uint8_t *)func + j * func_rec;
+		uint32_t off;
+
+		memcpy(&off, r, sizeof(off));
+		if (off == stub_off)
+			fsrc = r;
+	}
+	if (!fsrc)
+		return -ENOENT;
+	for (size_t j = 0; line && j < line_cnt; j++) {
+		const uint8_t *r = (const uint8_t *)line + j * line_rec;
+		uint32_t off;
+
+		memcpy(&off, r, sizeof(off));
+		if (off == stub_off && !lsrc)
+			lsrc = r;
+	}
+	if (line && !lsrc)
+		return -ENOENT;
+	fv = malloc((func_cnt + 1) * func_rec);
+	if (!fv)
+		return -ENOMEM;
+	memcpy(fv, func, func_cnt * func_rec);
+	memcpy(fv + func_cnt * func_rec, fsrc, func_rec);
+	memcpy(fv + func_cnt * func_rec, &(uint32_t){ (uint32_t)new_off },
+	       sizeof(uint32_t));
+	if (line) {
+		lv = malloc((line_cnt + 1) * line_rec);
+		if (!lv) {
+			free(fv);
+			return -ENOMEM;
+		}
+		memcpy(lv, line, line_cnt * line_rec);
+		memcpy(lv + line_cnt * line_rec, lsrc, line_rec);
+		memcpy(lv + line_cnt * line_rec,
+		       &(uint32_t){ (uint32_t)new_off }, sizeof(uint32_t));
+	}
+	*func_out = fv;
+	*line_out = lv;
+	return 0;
+}
+
+/* ---- load check ------------------------------------------------------- */
+
+void pcap_filter_explain_load_error(int error, const char *log, char *err,
+				    size_t errlen)
+{
+	const char *last = NULL;
+	char line[200] = "";
+
+	if (error < 0)
+		error = -error;
+	if (log && (strstr(log, "BPF program is too large") ||
+		    strstr(log, "processed 1000001 insn"))) {
+		set_err(err, errlen,
+			"filter too complex for the kernel verifier: more than 1000000 instructions processed (BPF_COMPLEXITY_LIMIT_INSNS); simplify the expression");
+		return;
+	}
+	if (error == E2BIG) {
+		set_err(err, errlen,
+			"filter too large for the kernel: program over its instruction limit (E2BIG)");
+		return;
+	}
+	if (error == EPERM || error == EACCES) {
+		if (log && (strstr(log, "back-edge") || strstr(log, "loop"))) {
+			set_err(err, errlen,
+				"the kernel refuses bounded loops in this filter (protochain needs Linux 5.3+ and CAP_BPF)");
+			return;
+		}
+		if (!log || !*log) {
+			set_err(err, errlen,
+				"loading BPF programs needs root (CAP_BPF and CAP_PERFMON)");
+			return;
+		}
+	}
+	/* The verifier's reason is the last non-empty line but its summary. */
+	if (log) {
+		const char *p = log;
+
+		while (*p) {
+			const char *e = strchr(p, '\n');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+
+			if (len && strncmp(p, "processed ", 10) &&
+			    strncmp(p, "verification time", 17))
+				last = p;
+			if (last == p) {
+				size_t l = len < sizeof(line) - 1 ?
+						   len :
+						   sizeof(line) - 1;
+
+				memcpy(line, p, l);
+				line[l] = 0;
+			}
+			p += len + (e ? 1 : 0);
+		}
+	}
+	set_err(err, errlen, "kernel verifier rejected the filter: %s (%s)",
+		line[0] ? line : "no log", strerror(error));
+}
+
+int pcap_filter_check_load(const struct pcap_filter_prog *f, char *err,
+			   size_t errlen)
+{
+	/* Unknown data, caplen and len, then call the stub at 11. */
+	static const struct bpf_insn head[] = {
+		EI_CALL_HELPER(BPF_FUNC_get_prandom_u32),
+		EI_MOV64_REG(BPF_REG_6, BPF_REG_0),
+		EI_CALL_HELPER(BPF_FUNC_get_prandom_u32),
+		EI_MOV64_REG(BPF_REG_7, BPF_REG_0),
+		EI_CALL_HELPER(BPF_FUNC_get_prandom_u32),
+		EI_MOV64_REG(BPF_REG_3, BPF_REG_0),
+		EI_MOV64_REG(BPF_REG_1, BPF_REG_6),
+		EI_MOV64_REG(BPF_REG_2, BPF_REG_7),
+		EI_CALL_REL(2),
+		EI_MOV64_IMM(BPF_REG_0, 0),
+		EI_EXIT(),
+		EI_MOV64_IMM(BPF_REG_0, 0),
+		EI_EXIT(),
+	};
+	const size_t log_size = 1 << 20;
+	struct bpf_insn *prog;
+	size_t cnt;
+	char *log;
+	int fd, e;
+
+	e = pcap_filter_splice(head, sizeof(head) / sizeof(head[0]), 11, 2, f,
+			       &prog, &cnt);
+	if (e) {
+		set_err(err, errlen, "cannot splice the filter: %s",
+			strerror(-e));
+		return -1;
+	}
+	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "pcap_filter", "GPL",
+			   prog, cnt, NULL);
+	if (fd >= 0) {
+		close(fd);
+		free(prog);
+		return 0;
+	}
+	e = errno;
+	/* Load again with a log only to explain the failure. */
+	log = calloc(1, log_size);
+	if (log) {
+		LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log,
+			    .log_size = log_size, .log_level = 1);
+
+		fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "pcap_filter",
+				   "GPL", prog, cnt, &o);
+		if (fd >= 0)
+			close(fd);
+	}
+	pcap_filter_explain_load_error(e, log, err, errlen);
+	free(log);
+	free(prog);
+	return -1;
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pfdump: show what skbtrace makes of a pcap-filter expression.
+ *   pfdump [-3] [-n] [-w WINDOW] [-l] EXPR...
+ * -3: raw IP (DLT_RAW) instead of Ethernet; -n: no window (one helper
+ * call per load); -l: also load it in the kernel (needs root).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/pcap_filter.h"
+#include "ebpf_dis.h"
+
+static void dump_classic(const struct sock_filter *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("(%03zu) code 0x%04x jt %u jf %u k 0x%x\n", i, c[i].code,
+		       c[i].jt, c[i].jf, c[i].k);
+}
+
+int main(int argc, char **argv)
+{
+	struct pcap_filter_opts o = { 0 };
+	struct pcap_filter_prog p;
+	int dlt = DLT_EN10MB, opt, load = 0;
+	char err[512], expr[4096] = "";
+	struct sock_filter *c;
+	size_t n;
+
+	while ((opt = getopt(argc, argv, "3nw:l")) != -1) {
+		switch (opt) {
+		case '3':
+			dlt = DLT_RAW;
+			break;
+		case 'n':
+			o.no_window = true;
+			break;
+		case 'w':
+			o.window = (unsigned int)atoi(optarg);
+			break;
+		case 'l':
+			load = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-3] [-n] [-w N] [-l] EXPR\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		strncat(expr, argv[i], sizeof(expr) - strlen(expr) - 2);
+		if (i + 1 < argc)
+			strcat(expr, " ");
+	}
+	if (pcap_filter_cbpf(expr, dlt, 0, &c, &n, err, sizeof(err))) {
+		fprintf(stderr, "pfdump: %s\n", err);
+		return 2;
+	}
+	dump_classic(c, n);
+	if (pcap_filter_translate(c, n, &o, &p, err, sizeof(err))) {
+		fprintf(stderr, "pfdump: %s\n", err);
+		free(c);
+		return 2;
+	}
+	ebpf_dis(stdout, p.insns, p.cnt);
+	printf("classic %zu -> eBPF %zu insns, stack %u, window %u\n", n, p.cnt,
+	       p.stack_size, p.window);
+	if (load) {
+		if (pcap_filter_check_load(&p, err, sizeof(err)))
+			printf("load: FAILED: %s\n", err);
+		else
+			printf("load: ok\n");
+	}
+	pcap_filter_prog_free(&p);
+	free(c);
+	return 0;
+}
