@@ -142,9 +142,15 @@ static int choose_backend(struct app *a)
 	return 0;
 }
 
+/* Tracepoints match by name or by category:name. */
 static int name_matches(const regex_t *re, const struct probe *p)
 {
-	return !re || regexec(re, p->name, 0, NULL, 0) == 0;
+	char buf[128];
+
+	if (!re || regexec(re, p->name, 0, NULL, 0) == 0)
+		return 1;
+	return p->kind == PROBE_TRACEPOINT &&
+	       regexec(re, probe_display_name(p, buf, sizeof(buf)), 0, NULL, 0) == 0;
 }
 
 static bool is_drop_func(const struct probe *p)

@@ -503,9 +503,34 @@ static void ap_reason(struct output *o, unsigned int reason)
 	ap_name(b, n, strlen(n));
 }
 
-static unsigned long long first_caller(const struct skbt_event *e)
+/*
+ * How many leading frames belong to the tracing machinery: on a raw
+ * tracepoint the stack starts in our own program and bpf_trace_runN
+ * (and __bpf_trace_<tp> on older kernels); the frame after the last of
+ * those is the function that hit the tracepoint.
+ */
+static size_t tracing_frames(const struct output *o, const unsigned long long *f, size_t n)
 {
-	for (int i = 0; i < SKBT_CALLER_FRAMES; i++)
+	static const char *const prefixes[] = { "bpf_trace_run", "__bpf_trace_", "__traceiter_" };
+	size_t skip = 0;
+
+	for (size_t i = 0; o->ks && i < n && i < 6; i++) {
+		const struct ksym *k = ksyms_lookup(o->ks, f[i]);
+
+		for (size_t p = 0; k && p < sizeof(prefixes) / sizeof(prefixes[0]); p++)
+			if (!strncmp(k->name, prefixes[p], strlen(prefixes[p])))
+				skip = i + 1;
+	}
+	return skip;
+}
+
+static unsigned long long first_caller(const struct output *o, const struct skbt_event *e)
+{
+	int i = 0;
+
+	if (e->flags & SKBT_F_TRACEPOINT)
+		i = tracing_frames(o, e->caller, SKBT_CALLER_FRAMES);
+	for (; i < SKBT_CALLER_FRAMES; i++)
 		if (e->caller[i])
 			return e->caller[i];
 	return 0;
@@ -582,20 +607,23 @@ static bool stack_buf(struct output *o)
 }
 
 /* Reads and frees one stack; returns the frame count, 0 if gone. */
-static size_t fetch_stack(struct output *o, int stack_id)
+static size_t fetch_stack(struct output *o, const struct skbt_event *e)
 {
 	struct out_priv *pv = o->priv;
-	size_t n;
+	size_t n, skip = 0;
 
-	if (o->stack_map_fd < 0 || stack_id < 0 || !stack_buf(o))
+	if (o->stack_map_fd < 0 || e->stack_id < 0 || !stack_buf(o))
 		return 0;
-	if (bpf_map_lookup_elem(o->stack_map_fd, &stack_id, pv->stack))
+	if (bpf_map_lookup_elem(o->stack_map_fd, &e->stack_id, pv->stack))
 		return 0;
 	/* ids are reused by the kernel once freed: the map never fills */
-	bpf_map_delete_elem(o->stack_map_fd, &stack_id);
+	bpf_map_delete_elem(o->stack_map_fd, &e->stack_id);
 	for (n = 0; n < pv->stack_frames && pv->stack[n]; n++)
 		;
-	return n;
+	if (e->flags & SKBT_F_TRACEPOINT)
+		skip = tracing_frames(o, pv->stack, n);
+	memmove(pv->stack, pv->stack + skip, (n - skip) * sizeof(*pv->stack));
+	return n - skip;
 }
 
 static void dump_printf(void *ctx, const char *fmt, va_list args)
@@ -753,7 +781,7 @@ static void text_stack(struct output *o, const struct skbt_event *e)
 	}
 	if (!(e->flags & SKBT_F_HAS_STACK))
 		return;
-	n = fetch_stack(o, e->stack_id);
+	n = fetch_stack(o, e);
 	for (size_t i = 0; i < n; i++) {
 		ob_reserve(b, 2 * OUT_NAME_MAX + 64);
 		ap_lit(b, "    ");
@@ -816,7 +844,7 @@ static void text_event(struct output *o, const struct skbt_event *e, size_t size
 		ap_c(b, ')');
 	}
 	if (o->cfg.caller) {
-		unsigned long long c = first_caller(e);
+		unsigned long long c = first_caller(o, e);
 
 		ap_pad(b, col, W_FUNC);
 		if (c && (e->flags & SKBT_F_HAS_CALLER))
@@ -913,7 +941,7 @@ static void json_stack(struct output *o, const struct skbt_event *e)
 		ap_lit(b, ",\"stack_lost\":true");
 	if (!(e->flags & SKBT_F_HAS_STACK))
 		return;
-	n = fetch_stack(o, e->stack_id);
+	n = fetch_stack(o, e);
 	ap_lit(b, ",\"stack\":[");
 	for (size_t i = 0; i < n; i++) {
 		ob_reserve(b, 2 * OUT_NAME_MAX + 64);
@@ -939,9 +967,9 @@ static void json_event(struct output *o, const struct skbt_event *e, size_t size
 		ap_reason(o, e->reason);
 		ap_c(b, '"');
 	}
-	if (o->cfg.caller && (e->flags & SKBT_F_HAS_CALLER) && first_caller(e)) {
+	if (o->cfg.caller && (e->flags & SKBT_F_HAS_CALLER) && first_caller(o, e)) {
 		ap_lit(b, ",\"caller\":\"");
-		ap_frame(o, first_caller(e), false);
+		ap_frame(o, first_caller(o, e), false);
 		ap_c(b, '"');
 	}
 	if (o->cfg.stack)

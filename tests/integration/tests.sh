@@ -170,8 +170,10 @@ test_stack_and_caller() {
 	stop_trace
 	jq_check "stack: the drop's stack goes through netfilter" "$out" \
 		'[.[] | select(.drop_reason) | .stack // [] | map(test("^nf_hook_slow")) | any] | any'
+	jq_check "stack: no tracing machinery or unnamed frames at the top" "$out" \
+		'all(.[]; (.stack // ["x"])[0] | test("^(bpf_trace_run|__bpf_trace_|0x)") | not)'
 	jq_check "caller: every event names a calling function" "$out" \
-		'length > 0 and all(.[]; (.caller // "") | length > 0)'
+		'length > 0 and all(.[]; (.caller // "") | test("^[A-Za-z_][A-Za-z0-9_.]*\\+0x[0-9a-f]+$"))'
 }
 
 test_lost_events() {
