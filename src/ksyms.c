@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,15 @@
 /* Wake the parser once this much new text has arrived. */
 #define PARSE_BATCH (256UL << 10)
 
+/*
+ * First sizes of the symbol array and name table, enough for vmlinux
+ * alone (~120k symbols, ~60k distinct function names): growing them
+ * costs page faults that show in the load time.  Pages never touched
+ * cost nothing, so small files do not pay for this.
+ */
+#define ENTRIES_INIT (1 << 18)
+#define HASH_INIT    (1 << 18)
+
 struct kentry {
 	struct ksym sym; /* first: lookups hand out &entry->sym */
 	uint32_t hash;	 /* of the name, computed while parsing */
@@ -49,12 +59,13 @@ struct kentry {
 };
 
 struct ksyms {
-	char *text;	 /* the file, names terminated in place */
-	size_t text_map; /* mapped length of text */
-	struct kentry *v;
+	char *text;	  /* the file, names terminated in place */
+	size_t text_map;  /* mapped length of text */
+	struct kentry *v; /* in file order, which the name table indexes */
 	size_t n, cap;
-	bool sorted;
-	uint64_t *hash; /* hash << 32 | (index + 1) into v, 0 means empty */
+	size_t sorted_prefix; /* v[0..sorted_prefix) is in address order */
+	uint32_t *order;      /* v indices by address; NULL when v itself is sorted */
+	uint64_t *hash;	      /* hash << 32 | (index + 1) into v, 0 means empty */
 	size_t hash_mask, hash_used;
 	bool hidden;
 };
@@ -287,7 +298,7 @@ static size_t hash_slot(const struct ksyms *ks, const char *name, uint32_t h)
 
 static int hash_grow(struct ksyms *ks)
 {
-	size_t size = ks->hash ? (ks->hash_mask + 1) * 2 : 1 << 12;
+	size_t size = ks->hash ? (ks->hash_mask + 1) * 2 : HASH_INIT;
 	uint64_t *old = ks->hash, *nh;
 
 	nh = calloc(size, sizeof(*nh));
@@ -321,24 +332,12 @@ static int hash_add(struct ksyms *ks, size_t i)
 		ks->hash_used++;
 	} else if (ks->v[SLOT_IDX(ks->hash[slot])].type == 'T' || e->type != 'T') {
 		/*
-		 * Static functions share names across files: the first by
-		 * address wins, but a global one wins over any static one.
+		 * Static functions share names across files: the first
+		 * listed wins, but a global one wins over any static one.
 		 */
 		return 0;
 	}
 	ks->hash[slot] = (uint64_t)e->hash << 32 | (i + 1);
-	return 0;
-}
-
-/* (Re)builds the name table from scratch, after sorting moved entries. */
-static int build_hash(struct ksyms *ks)
-{
-	free(ks->hash);
-	ks->hash = NULL;
-	ks->hash_used = 0;
-	for (size_t i = 0; i < ks->n; i++)
-		if (is_text(ks->v[i].type) && hash_add(ks, i))
-			return -ENOMEM;
 	return 0;
 }
 
@@ -350,7 +349,7 @@ static int reserve(struct ksyms *ks)
 
 	if (ks->n < ks->cap)
 		return 0;
-	ncap = ks->cap ? ks->cap * 2 : 1 << 16;
+	ncap = ks->cap ? ks->cap * 2 : ENTRIES_INIT;
 	v = realloc(ks->v, ncap * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -359,51 +358,46 @@ static int reserve(struct ksyms *ks)
 	return 0;
 }
 
-static void merge(struct kentry *dst, const struct kentry *a, size_t na, const struct kentry *b,
-		  size_t nb)
+static int cmp_by_addr(const void *a, const void *b, void *arg)
 {
-	size_t i = 0, j = 0;
+	const struct kentry *v = arg;
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
 
-	/* "<=" takes from the left run on ties: equal addresses keep file order. */
-	while (i < na && j < nb)
-		*dst++ = a[i].sym.addr <= b[j].sym.addr ? a[i++] : b[j++];
-	memcpy(dst, a + i, (na - i) * sizeof(*a));
-	memcpy(dst + (na - i), b + j, (nb - j) * sizeof(*b));
-}
-
-/* End of the ascending run that starts at a. */
-static size_t run_end(const struct kentry *v, size_t a, size_t n)
-{
-	while (++a < n && v[a - 1].sym.addr <= v[a].sym.addr)
-		;
-	return a;
+	if (v[i].sym.addr != v[j].sym.addr)
+		return v[i].sym.addr < v[j].sym.addr ? -1 : 1;
+	/* Equal addresses keep file order, so aliases resolve predictably. */
+	return i < j ? -1 : i > j;
 }
 
 /*
- * Stable merge sort of the runs found in the data.  kallsyms is long
- * sorted runs (vmlinux, then one per module), so a few passes do, and
- * stability keeps aliases in file order.
+ * kallsyms is vmlinux in address order, then modules, BPF programs and
+ * trampolines, not in order.  Sorting only that tail and merging it with
+ * the prefix keeps this linear in practice; the entries themselves stay
+ * in file order so the name table built while parsing remains valid.
  */
-static int sort_entries(struct ksyms *ks)
+static int build_order(struct ksyms *ks)
 {
-	struct kentry *src = ks->v, *dst, *swap;
-	size_t n = ks->n;
+	size_t prefix = ks->sorted_prefix, ntail = ks->n - prefix, i = 0, j = 0, k = 0;
+	uint32_t *tail, *order;
 
-	dst = malloc(n * sizeof(*dst));
-	if (!dst)
+	tail = malloc(ntail * sizeof(*tail));
+	order = malloc(ks->n * sizeof(*order));
+	if (!tail || !order) {
+		free(tail);
+		free(order);
 		return -ENOMEM;
-	while (run_end(src, 0, n) < n) {
-		for (size_t a = 0, b, c; a < n; a = c) {
-			b = run_end(src, a, n);
-			c = b < n ? run_end(src, b, n) : n;
-			merge(dst + a, src + a, b - a, src + b, c - b);
-		}
-		swap = src;
-		src = dst;
-		dst = swap;
 	}
-	ks->v = src;
-	free(dst);
+	for (size_t t = 0; t < ntail; t++)
+		tail[t] = prefix + t;
+	qsort_r(tail, ntail, sizeof(*tail), cmp_by_addr, ks->v);
+	while (i < prefix && j < ntail)
+		order[k++] = ks->v[i].sym.addr <= ks->v[tail[j]].sym.addr ? i++ : tail[j++];
+	while (i < prefix)
+		order[k++] = i++;
+	while (j < ntail)
+		order[k++] = tail[j++];
+	free(tail);
+	ks->order = order;
 	return 0;
 }
 
@@ -420,11 +414,11 @@ static int parse_range(struct ksyms *ks, char *p, char *end)
 			continue;
 		if (e->sym.addr)
 			ks->hidden = false;
-		if (ks->n && e->sym.addr < e[-1].sym.addr)
-			ks->sorted = false;
+		if (ks->sorted_prefix == ks->n && (!ks->n || e[-1].sym.addr <= e->sym.addr))
+			ks->sorted_prefix++;
 		ks->n++;
-		/* While in order, index now: the table is ready when the read ends. */
-		if (ks->sorted && is_text(e->type) && hash_add(ks, ks->n - 1))
+		/* Indexed as it arrives: the table is ready when the read ends. */
+		if (is_text(e->type) && hash_add(ks, ks->n - 1))
 			return -ENOMEM;
 	}
 	return 0;
@@ -468,6 +462,7 @@ static long parse_stream(struct ksyms *ks, struct loader *l)
 static long load_text(struct ksyms *ks, const char *path)
 {
 	struct loader l = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+	sigset_t all, old;
 	pthread_t tid;
 	bool threaded;
 	long ret;
@@ -484,7 +479,11 @@ static long load_text(struct ksyms *ks, const char *path)
 	}
 	ks->text = l.buf;
 	ks->text_map = TEXT_RESERVE;
+	/* Process signals (Ctrl-C) stay with the caller's threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	threaded = !pthread_create(&tid, NULL, reader_main, &l);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!threaded)
 		reader_main(&l);
 	ret = parse_stream(ks, &l);
@@ -520,7 +519,6 @@ struct ksyms *ksyms_load(const char *path)
 	if (!ks)
 		return NULL;
 	ks->hidden = true;
-	ks->sorted = true;
 	len = load_text(ks, path ? path : "/proc/kallsyms");
 	if (len < 0) {
 		err = -len;
@@ -531,11 +529,8 @@ struct ksyms *ksyms_load(const char *path)
 		err = ENODATA;
 		goto fail;
 	}
-	/* kallsyms lists vmlinux in address order; modules need not be. */
-	if (!ks->sorted) {
-		err = -sort_entries(ks);
-		if (!err)
-			err = -build_hash(ks);
+	if (ks->sorted_prefix < ks->n) {
+		err = -build_order(ks);
 		if (err)
 			goto fail;
 	}
@@ -551,40 +546,47 @@ void ksyms_free(struct ksyms *ks)
 	if (!ks)
 		return;
 	free(ks->hash);
+	free(ks->order);
 	free(ks->v);
 	if (ks->text)
 		munmap(ks->text, ks->text_map);
 	free(ks);
 }
 
+/* The i-th entry in address order. */
+static const struct kentry *by_addr(const struct ksyms *ks, size_t i)
+{
+	return &ks->v[ks->order ? ks->order[i] : i];
+}
+
 const struct ksym *ksyms_lookup(const struct ksyms *ks, unsigned long long addr)
 {
-	size_t lo = 0, hi, best;
+	const struct kentry *e, *best;
+	size_t lo = 0, hi;
 
-	if (!ks || ks->hidden || !ks->n || addr < ks->v[0].sym.addr)
+	if (!ks || ks->hidden || !ks->n || addr < by_addr(ks, 0)->sym.addr)
 		return NULL;
-	/* Last entry with addr <= target: invariant v[lo].addr <= addr < v[hi].addr. */
+	/* Last entry with addr <= target: invariant addr(lo) <= addr < addr(hi). */
 	hi = ks->n;
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (ks->v[mid].sym.addr <= addr)
+		if (by_addr(ks, mid)->sym.addr <= addr)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	if (addr - ks->v[lo].sym.addr >= KSYM_MAX_SPAN)
+	best = e = by_addr(ks, lo);
+	if (addr - e->sym.addr >= KSYM_MAX_SPAN)
 		return NULL;
-	/* Aliases share an address: a function name reads better than a marker. */
-	best = lo;
-	while (lo > 0 && ks->v[lo - 1].sym.addr == ks->v[best].sym.addr) {
-		lo--;
-		if (is_text(ks->v[lo].type))
-			best = lo;
+	/* Aliases share an address: the first function listed names it. */
+	while (lo > 0 && by_addr(ks, lo - 1)->sym.addr == e->sym.addr) {
+		const struct kentry *prev = by_addr(ks, --lo);
+
+		if (is_text(prev->type) || !is_text(best->type))
+			best = prev;
 	}
-	if (!is_text(ks->v[best].type))
-		best = lo;
-	return &ks->v[best].sym;
+	return &best->sym;
 }
 
 const struct ksym *ksyms_by_name(const struct ksyms *ks, const char *name)
