@@ -197,12 +197,13 @@ static void test_errors(void **state)
 }
 
 /*
- * Bigger than one parse batch, so lines straddle the points where the
- * parser catches up with the reader; the tail is out of order.
+ * Many parse batches, so lines straddle the points where the parser
+ * catches up with the reader; more names than the first name table
+ * holds, so it grows; and a tail out of address order.
  */
 static void test_large_streamed(void **state)
 {
-	const size_t n = 60000, tail = 5000;
+	const size_t n = 150000, tail = 5000;
 	size_t cap = n * 64, len = 0;
 	char *text = malloc(cap), *path, name[32];
 	struct ksyms *ks;
