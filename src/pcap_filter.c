@@ -937,12 +937,25 @@ static void emit_abs_load(struct xlat *x, size_t i)
 	}
 }
 
-/* r3 = packet + X + k, given r1 = X + k + size. */
-static void emit_ind_src(struct xlat *x, unsigned int size)
+/*
+ * A = the size bytes at X + k, read with the helper.  The bounds check
+ * compares a fresh difference: "if off > caplen" would raise what the
+ * verifier knows of caplen by a different amount on every path through
+ * protochain's loop, a later constant check would then need caplen
+ * precise, and the loop's states would no longer prune.
+ */
+static void emit_ind_helper_load(struct xlat *x, const struct sock_filter *f)
 {
-	emit(x, EI_MOV64_REG(BPF_REG_3, R_DATA));
-	emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_3, BPF_REG_1));
-	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_3, -(int32_t)size));
+	unsigned int size = ld_size(f->code);
+
+	emit(x, EI_MOV64_REG(BPF_REG_3, R_X));
+	if (f->k)
+		emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_3, (int32_t)f->k));
+	emit(x, EI_MOV64_REG(BPF_REG_2, R_CAP));
+	emit(x, EI_ALU64_REG(BPF_SUB, BPF_REG_2, BPF_REG_3));
+	emit_reject_if(x, EI_JMP_IMM(BPF_JSLT, BPF_REG_2, (int32_t)size, 0));
+	emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_3, R_DATA));
+	emit_helper_load(x, R_A, size);
 }
 
 static void emit_ind_load(struct xlat *x, size_t i)
@@ -950,20 +963,18 @@ static void emit_ind_load(struct xlat *x, size_t i)
 	const struct sock_filter *f = &x->c[i];
 	unsigned int size = ld_size(f->code);
 	uint32_t need = (uint32_t)load_need(f);
-	int align_c = x->w_off + (int)f->k;
 
+	if (!ind_in_window(x, i)) {
+		emit_ind_helper_load(x, f);
+		return;
+	}
 	/* r1 = X + k + size (64-bit: no wrap), which caplen must cover. */
 	emit(x, EI_MOV64_REG(BPF_REG_1, R_X));
 	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, (int32_t)need));
 	emit_reject_if(x, EI_JMP_REG(BPF_JGT, BPF_REG_1, R_CAP, 0));
-	if (ind_in_window(x, i)) {
-		emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_10));
-		emit_stack_load(x, R_A, BPF_REG_1, x->w_off - (int)size,
-				align_c, x_align(x, i), size, BPF_REG_2);
-	} else {
-		emit_ind_src(x, size);
-		emit_helper_load(x, R_A, size);
-	}
+	emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_10));
+	emit_stack_load(x, R_A, BPF_REG_1, x->w_off - (int)size,
+			x->w_off + (int)f->k, x_align(x, i), size, BPF_REG_2);
 }
 
 static void emit_ld(struct xlat *x, size_t i)
@@ -1263,7 +1274,8 @@ static void layout(struct xlat *x)
 			}
 		}
 		off -= (int)x->window;
-		off -= ((off % 8) + 8 - best_b) % 8;
+		/* Round down to the residue chosen (C's % keeps the sign). */
+		off -= (((off % 8) + 8) % 8 - best_b + 8) % 8;
 		x->w_off = off;
 	}
 	x->stack = (unsigned int)-off;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pfdump: show what skbtrace makes of a pcap-filter expression.
- *   pfdump [-3] [-n] [-w WINDOW] [-l] EXPR...
+ *   pfdump [-3] [-n] [-w WINDOW] [-l] [-v LEVEL] EXPR...
+ * -v LEVEL: load with that verifier log level (4: statistics only).
  * -3: raw IP (DLT_RAW) instead of Ethernet; -n: no window (one helper
  * call per load); -l: also load it in the kernel (needs root).
  */
@@ -12,6 +13,53 @@
 
 #include "../../src/pcap_filter.h"
 #include "ebpf_dis.h"
+#include "../../src/bpf_insn.h"
+
+#include <bpf/bpf.h>
+
+/* Load in a raw_tp wrapper and print the verifier's statistics line. */
+static void verifier_stats(const struct pcap_filter_prog *p, int level)
+{
+	static const struct bpf_insn head[] = {
+		EI_CALL_HELPER(BPF_FUNC_get_prandom_u32),
+		EI_MOV64_REG(BPF_REG_6, BPF_REG_0),
+		EI_CALL_HELPER(BPF_FUNC_get_prandom_u32),
+		EI_MOV64_REG(BPF_REG_7, BPF_REG_0),
+		EI_CALL_HELPER(BPF_FUNC_get_prandom_u32),
+		EI_MOV64_REG(BPF_REG_3, BPF_REG_0),
+		EI_MOV64_REG(BPF_REG_1, BPF_REG_6),
+		EI_MOV64_REG(BPF_REG_2, BPF_REG_7),
+		EI_CALL_REL(2),
+		EI_MOV64_IMM(BPF_REG_0, 0),
+		EI_EXIT(),
+		EI_MOV64_IMM(BPF_REG_0, 0),
+		EI_EXIT(),
+	};
+	size_t sz = 64 << 20, cnt;
+	char *log = calloc(1, sz), *tail;
+	struct bpf_insn *prog;
+	int fd;
+
+	if (!log || pcap_filter_splice(head, 13, 11, 2, p, &prog, &cnt)) {
+		free(log);
+		return;
+	}
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sz,
+		    .log_level = level);
+	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "pfdump", "GPL", prog,
+			   cnt, &o);
+	if (level > 4) {
+		fputs(log, stdout);
+	} else {
+		tail = strstr(log, "processed ");
+		printf("verifier: %s%s", fd >= 0 ? "ok " : "FAILED ",
+		       tail ? tail : "\n");
+	}
+	if (fd >= 0)
+		close(fd);
+	free(prog);
+	free(log);
+}
 
 static void dump_classic(const struct sock_filter *c, size_t n)
 {
@@ -24,12 +72,12 @@ int main(int argc, char **argv)
 {
 	struct pcap_filter_opts o = { 0 };
 	struct pcap_filter_prog p;
-	int dlt = DLT_EN10MB, opt, load = 0;
+	int dlt = DLT_EN10MB, opt, load = 0, vlevel = 0;
 	char err[512], expr[4096] = "";
 	struct sock_filter *c;
 	size_t n;
 
-	while ((opt = getopt(argc, argv, "3nw:l")) != -1) {
+	while ((opt = getopt(argc, argv, "3nw:lv:")) != -1) {
 		switch (opt) {
 		case '3':
 			dlt = DLT_RAW;
@@ -42,6 +90,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			load = 1;
+			break;
+		case 'v':
+			vlevel = atoi(optarg);
 			break;
 		default:
 			fprintf(stderr, "usage: %s [-3] [-n] [-w N] [-l] EXPR\n",
@@ -73,6 +124,8 @@ int main(int argc, char **argv)
 		else
 			printf("load: ok\n");
 	}
+	if (vlevel)
+		verifier_stats(&p, vlevel);
 	pcap_filter_prog_free(&p);
 	free(c);
 	return 0;
