@@ -6,11 +6,13 @@
  *
  * Usage: discovery [runs]   (default 7)
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -42,9 +44,27 @@ static double median(double *v, int n)
 }
 
 struct sample {
-	double btf_load, funcs, tps, ksyms, filter;
+	double btf_load, funcs, tps, ksyms, filter, raw_read;
 	size_t nfuncs, ntps, nsyms, nkept;
 };
+
+/*
+ * Only reading /proc/kallsyms, no parsing: what the kernel takes to
+ * generate it, the floor for ksyms_load().
+ */
+static double raw_read_ms(void)
+{
+	static char buf[1 << 20];
+	double t = now_ms();
+	int fd = open("/proc/kallsyms", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	return now_ms() - t;
+}
 
 static int run_once(struct sample *s)
 {
@@ -73,6 +93,7 @@ static int run_once(struct sample *s)
 	n = discover_tracepoints(btf, tracefs_find(), &l, &fb);
 	s->tps = now_ms() - t;
 	s->ntps = n > 0 ? n : 0;
+	s->raw_read = raw_read_ms();
 	t = now_ms();
 	ks = ksyms_load(NULL);
 	s->ksyms = now_ms() - t;
@@ -89,7 +110,8 @@ static int run_once(struct sample *s)
 
 int main(int argc, char **argv)
 {
-	double btf_load[MAX_RUNS], funcs[MAX_RUNS], tps[MAX_RUNS], ks[MAX_RUNS], filter[MAX_RUNS];
+	double btf_load[MAX_RUNS], funcs[MAX_RUNS], tps[MAX_RUNS], ks[MAX_RUNS], filter[MAX_RUNS],
+		raw[MAX_RUNS];
 	int runs = argc > 1 ? atoi(argv[1]) : 7;
 	struct sample s = {0}, s0;
 	struct rusage ru;
@@ -109,6 +131,7 @@ int main(int argc, char **argv)
 		tps[i] = s.tps;
 		ks[i] = s.ksyms;
 		filter[i] = s.filter;
+		raw[i] = s.raw_read;
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	/*
@@ -123,6 +146,8 @@ int main(int argc, char **argv)
 	       s0.tps, s.ntps);
 	printf("ksyms_load_ms: %.2f (first %.2f, %zu symbols)\n", median(ks, runs), s0.ksyms,
 	       s.nsyms);
+	printf("kallsyms_raw_read_ms: %.2f (first %.2f, kernel cost alone)\n", median(raw, runs),
+	       s0.raw_read);
 	printf("filter_probeable_ms: %.2f (first %.2f, %zu kept)\n", median(filter, runs),
 	       s0.filter, s.nkept);
 	printf("peak_rss_kb: %ld\n", ru.ru_maxrss);
