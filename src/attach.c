@@ -117,10 +117,9 @@ static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opt
 	struct bpf_insn *buf = NULL;
 	int err = 0;
 
-	(void)opts;
 	(void)cookie;
 	if (loading && loading->insn_hook) {
-		err = loading->insn_hook(prog, in, cnt, &buf, &cnt, loading->insn_hook_ctx);
+		err = loading->insn_hook(prog, opts, in, cnt, &buf, &cnt, loading->insn_hook_ctx);
 		if (err)
 			return err;
 	}

@@ -27,13 +27,17 @@ struct tracer_cfg {
 	bool pcap; /* a packet filter is spliced in by insn_hook */
 };
 
+struct bpf_prog_load_opts;
+
 /*
  * Called on each program's final instructions right before it is loaded
- * (after libbpf's relocations); may replace them.  The packet filter
- * splices itself in here.  Returns 0 or a negative errno.
+ * (after libbpf's relocations); may replace them (*out, malloc'd) and
+ * adjust opts (BTF func/line info).  The packet filter splices itself in
+ * here.  Returns 0 or a negative errno.
  */
-typedef int (*insn_hook_fn)(struct bpf_program *prog, const struct bpf_insn *insns, size_t cnt,
-			    struct bpf_insn **out, size_t *out_cnt, void *ctx);
+typedef int (*insn_hook_fn)(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
+			    const struct bpf_insn *insns, size_t cnt, struct bpf_insn **out,
+			    size_t *out_cnt, void *ctx);
 
 struct tracer {
 	struct skbtrace_bpf *skel;

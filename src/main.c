@@ -26,6 +26,7 @@
 #include "netns.h"
 #include "opts.h"
 #include "output.h"
+#include "pcap_hook.h"
 #include "skbtrace.h"
 #include "skbtrace.skel.h"
 
@@ -48,6 +49,7 @@ struct app {
 	struct drop_reasons *dr;
 	struct output out;
 	struct tracer tr;
+	struct pcap_hook *pcap;
 	struct ring_buffer *rb;
 	FILE *out_file;
 	unsigned long long events, lost_reported;
@@ -576,6 +578,7 @@ static void cleanup(struct app *a)
 {
 	ring_buffer__free(a->rb);
 	tracer_destroy(&a->tr);
+	pcap_hook_free(a->pcap);
 	output_free(&a->out);
 	if (a->out_file && a->out_file != stdout)
 		fclose(a->out_file);
@@ -603,6 +606,21 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* A bad expression is a usage error: libpcap's own message, exit 2. */
+static int setup_pcap(struct app *a)
+{
+	const char *note;
+
+	if (!a->o.pcap_expr)
+		return 0;
+	if (pcap_hook_setup(&a->tr, a->o.pcap_expr, &a->pcap, &note, a->err, sizeof(a->err)))
+		return fail(a, EXIT_USAGE, "bad filter expression '%s': %s", a->o.pcap_expr,
+			    a->err);
+	if (note && !a->o.quiet)
+		fprintf(stderr, "skbtrace: %s\n", note);
+	return 0;
+}
+
 /* Everything that can be wrong with the input is found before this returns. */
 static int prepare(struct app *a)
 {
@@ -610,10 +628,9 @@ static int prepare(struct app *a)
 
 	if (!a->o.list_funcs && features_check_privileges(a->err, sizeof(a->err)))
 		return fail(a, EXIT_ENV, "%s", a->err);
-	if (a->o.pcap_expr)
-		return fail(a, EXIT_USAGE, "pcap filter expressions are not supported yet: '%s'",
-			    a->o.pcap_expr);
-	rc = load_btf(a);
+	rc = setup_pcap(a);
+	if (!rc)
+		rc = load_btf(a);
 	if (!rc)
 		rc = discover(a);
 	if (!rc)

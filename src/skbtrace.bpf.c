@@ -75,12 +75,18 @@ static __always_inline void count(__u32 idx)
  */
 static __noinline int skbt_pcap_l2(void *data, __u32 caplen, __u32 len)
 {
-	return data != 0 && caplen <= len;
+	__u64 m;
+
+	asm volatile("%0 = %1" : "=r"(m) : "i"(SKBT_PCAP_L2_MARKER));
+	return data != 0 && caplen <= len && m;
 }
 
 static __noinline int skbt_pcap_l3(void *data, __u32 caplen, __u32 len)
 {
-	return data != 0 && caplen <= len;
+	__u64 m;
+
+	asm volatile("%0 = %1" : "=r"(m) : "i"(SKBT_PCAP_L3_MARKER));
+	return data != 0 && caplen <= len && m;
 }
 
 /*

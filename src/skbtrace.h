@@ -82,4 +82,8 @@ enum skbt_counter {
  */
 #define SKBT_PROBE_ID_MARKER 0x5ca1ab1e
 
+/* Markers that let user space find the packet-filter stubs in final code. */
+#define SKBT_PCAP_L2_MARKER 0x5ca1ab12
+#define SKBT_PCAP_L3_MARKER 0x5ca1ab13
+
 #endif /* SKBTRACE_H */

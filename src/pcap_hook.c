@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Finds the skbt_pcap_l2/l3 stub subprograms in each program's final
+ * (relocated) instructions by their marker immediates, splices the
+ * translated filter over them, and gives the new subprograms BTF
+ * func/line info records so the kernel accepts the program.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "pcap_filter.h"
+#include "pcap_hook.h"
+#include "skbtrace.h"
+
+struct pcap_hook {
+	struct pcap_filter f;
+	void **keep; /* func/line info arrays that must outlive the load */
+	size_t nkeep;
+	char note[512];
+};
+
+static int keep(struct pcap_hook *h, void *p)
+{
+	void **v = realloc(h->keep, (h->nkeep + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	h->keep = v;
+	h->keep[h->nkeep++] = p;
+	return 0;
+}
+
+static bool is_call(const struct bpf_insn *i)
+{
+	return i->code == (BPF_JMP | BPF_CALL) && i->src_reg == BPF_PSEUDO_CALL;
+}
+
+/* The [start, end) of the subprogram holding the marker, or -ENOENT. */
+static int find_stub(const struct bpf_insn *in, size_t cnt, int marker, size_t *start,
+		     size_t *end)
+{
+	size_t m = cnt;
+
+	for (size_t i = 0; i < cnt; i++)
+		if (in[i].code == (BPF_ALU64 | BPF_MOV | BPF_K) && in[i].imm == marker)
+			m = i;
+	if (m == cnt)
+		return -ENOENT;
+	*start = 0;
+	*end = cnt;
+	for (size_t i = 0; i < cnt; i++) {
+		size_t target;
+
+		if (!is_call(&in[i]))
+			continue;
+		target = i + 1 + in[i].imm;
+		if (target <= m && target > *start)
+			*start = target;
+		if (target > m && target < *end)
+			*end = target;
+	}
+	return *start ? 0 : -ENOENT;
+}
+
+/* Gives the appended subprogram at new_off the stub's BTF records. */
+static int extend_btf(struct pcap_hook *h, struct bpf_prog_load_opts *o, size_t stub,
+		      size_t new_off)
+{
+	void *func = NULL, *line = NULL;
+	int err;
+
+	if (!o->func_info || !o->func_info_cnt)
+		return 0;
+	err = pcap_filter_splice_btf_ext(o->func_info, o->func_info_cnt, o->func_info_rec_size,
+					 o->line_info, o->line_info_cnt, o->line_info_rec_size,
+					 stub, new_off, &func, &line);
+	if (err)
+		return err;
+	if (keep(h, func) || (line && keep(h, line))) {
+		free(func);
+		free(line);
+		return -ENOMEM;
+	}
+	o->func_info = func;
+	o->func_info_cnt++;
+	if (line) {
+		o->line_info = line;
+		o->line_info_cnt++;
+	}
+	return 0;
+}
+
+static int splice_one(struct pcap_hook *h, struct bpf_prog_load_opts *o, struct bpf_insn **code,
+		      size_t *cnt, int marker, const struct pcap_filter_prog *f)
+{
+	struct bpf_insn *out;
+	size_t start, end, out_cnt;
+	int err;
+
+	if (find_stub(*code, *cnt, marker, &start, &end))
+		return 0; /* this program has no such stub */
+	err = pcap_filter_splice(*code, *cnt, start, end - start, f, &out, &out_cnt);
+	if (err)
+		return err;
+	err = extend_btf(h, o, start, *cnt);
+	if (err) {
+		free(out);
+		return err;
+	}
+	free(*code);
+	*code = out;
+	*cnt = out_cnt;
+	return 0;
+}
+
+static int hook(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
+		const struct bpf_insn *insns, size_t cnt, struct bpf_insn **out, size_t *out_cnt,
+		void *ctx)
+{
+	struct pcap_hook *h = ctx;
+	struct bpf_insn *code = malloc(cnt * sizeof(*code));
+	int err;
+
+	(void)prog;
+	if (!code)
+		return -ENOMEM;
+	memcpy(code, insns, cnt * sizeof(*code));
+	err = splice_one(h, opts, &code, &cnt, SKBT_PCAP_L2_MARKER, &h->f.l2);
+	if (!err)
+		err = splice_one(h, opts, &code, &cnt, SKBT_PCAP_L3_MARKER, &h->f.l3);
+	if (err) {
+		free(code);
+		return err;
+	}
+	*out = code;
+	*out_cnt = cnt;
+	return 0;
+}
+
+int pcap_hook_setup(struct tracer *t, const char *expr, struct pcap_hook **out, const char **note,
+		    char *err, size_t errlen)
+{
+	struct pcap_hook *h = calloc(1, sizeof(*h));
+
+	*note = NULL;
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (pcap_filter_build(expr, &h->f, err, errlen) ||
+	    pcap_filter_check_load(&h->f.l2, err, errlen) ||
+	    pcap_filter_check_load(&h->f.l3, err, errlen)) {
+		pcap_hook_free(h);
+		return -1;
+	}
+	if (h->f.l3.match_nothing) {
+		snprintf(h->note, sizeof(h->note),
+			 "filter '%s' needs a MAC header (%s); it matches nothing where an skb has none",
+			 expr, h->f.l3_reason[0] ? h->f.l3_reason : "not valid for raw IP");
+		*note = h->note;
+	}
+	t->insn_hook = hook;
+	t->insn_hook_ctx = h;
+	t->cfg.pcap = true;
+	*out = h;
+	return 0;
+}
+
+void pcap_hook_free(struct pcap_hook *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->nkeep; i++)
+		free(h->keep[i]);
+	free(h->keep);
+	pcap_filter_free(&h->f);
+	free(h);
+}
