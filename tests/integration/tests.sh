@@ -243,3 +243,50 @@ test_bad_inputs() {
 	fi
 	check "bad input: nothing left loaded after the errors" test "$(wait_loaded "$before")" -eq "$before"
 }
+
+test_pcap_filter() {
+	local out=$TMP/pcap.json
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-netns "$(ns_path "$NS_B")" \
+		udp and dst port $DROP_PORT and src port 40050 || { tap_not_ok "pcap: starts"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 2 64 40050 >/dev/null
+	send_udp "$NS_A" $IP_B $DROP_PORT 2 64 40051 >/dev/null
+	send_udp "$NS_A" $IP_B $PASS_PORT 2 64 40050 >/dev/null
+	stop_trace
+	jq_check "pcap: 'udp and dst port and src port' matches that flow and nothing else" "$out" \
+		'length > 0 and all(.[]; .tuple.sport == 40050 and .tuple.dport == 9999)
+		 and ([.[] | select(.drop_reason)] | length) == 2'
+}
+
+test_pcap_ipv6() {
+	local out=$TMP/pcap6.json
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-netns "$(ns_path "$NS_B")" \
+		ip6 and udp || { tap_not_ok "pcap ip6: starts"; return; }
+	send_udp "$NS_A" $IP6_B $DROP_PORT 2 64 40060 >/dev/null
+	send_udp "$NS_A" $IP_B $DROP_PORT 2 64 40061 >/dev/null
+	stop_trace
+	jq_check "pcap: 'ip6 and udp' matches the IPv6 flow, not the IPv4 one" "$out" \
+		'length > 0 and all(.[]; .proto == 34525 and .tuple.l4 == "udp")
+		 and any(.[]; .tuple.sport == 40060) and all(.[]; .tuple.sport != 40061)'
+}
+
+test_pcap_arp() {
+	local out=$TMP/pcaparp.json
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-netns "$(ns_path "$NS_B")" \
+		arp || { tap_not_ok "pcap arp: starts"; return; }
+	# Forget the static neighbour so the next packet needs an ARP request.
+	ip -n "$NS_A" neigh del $IP_B dev veth-a
+	send_udp "$NS_A" $IP_B $PASS_PORT 1 64 40070 >/dev/null
+	send_udp "$NS_A" $IP6_B $PASS_PORT 1 64 40071 >/dev/null
+	sleep 0.5
+	stop_trace
+	ip -n "$NS_A" neigh replace $IP_B lladdr "$(ip -n "$NS_B" -o link show veth-b |
+		grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)" dev veth-a nud permanent
+	jq_check "pcap: 'arp' matches ARP and nothing else" "$out" \
+		'length > 0 and all(.[]; .proto == 2054 and (has("tuple") | not))'
+	check "pcap: 'arp' says once that it needs a MAC header" grep -q "needs a MAC header" "$out.err"
+}
+
+test_pcap_bad_expression() {
+	expect_fail "pcap expression libpcap rejects" 2 "bad filter expression 'tcp port': .*syntax error" \
+		"${BACKEND_ARGS[@]}" tcp port
+}
