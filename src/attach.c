@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "kernel_features.h"
 #include "skbtrace.h"
 #include "skbtrace.skel.h"
 
@@ -169,6 +170,7 @@ static void configure(struct tracer *t)
 	s->rodata->cfg_caller = t->cfg.caller;
 	s->rodata->cfg_pcap = t->cfg.pcap;
 	s->rodata->cfg_skb_size = t->cfg.skb_size;
+	s->rodata->cfg_tp_cookie = t->cfg.tp_cookie;
 	bpf_map__set_max_entries(s->maps.events, t->cfg.ringbuf_size);
 	bpf_map__set_max_entries(s->maps.stacks, t->cfg.stack ? t->cfg.stack_map_size : 1);
 }
@@ -312,6 +314,14 @@ static int attach_tp(struct tracer *t, size_t i)
 	int fd = bpf_program__fd(prog), link, err = 0;
 	struct bpf_insn *copy = NULL;
 
+	if (t->cfg.tp_cookie) {
+		link = raw_tp_open_cookie(p->name, fd, i);
+		err = link < 0 ? link : 0;
+		if (link >= 0)
+			t->fds[2 * i + 1] = link;
+		mark_result(t, i, err);
+		return err;
+	}
 	if (tmpl->first != (long)i) {
 		size_t cnt = bpf_program__insn_cnt(prog);
 		LIBBPF_OPTS(bpf_prog_load_opts, lo);

@@ -87,9 +87,58 @@ static int kprobe_multi_probe(char *why, size_t len)
 	return 1;
 }
 
+/* The BPF_RAW_TRACEPOINT_OPEN attributes with the cookie 6.10 added. */
+union raw_tp_attr {
+	struct {
+		__u64 name;
+		__u32 prog_fd;
+		__u32 pad;
+		__u64 cookie;
+	} rt;
+	char bytes[32];
+};
+
+int raw_tp_open_cookie(const char *name, int prog_fd, unsigned long long cookie)
+{
+	union raw_tp_attr attr;
+	long fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.rt.name = (__u64)(unsigned long)name;
+	attr.rt.prog_fd = prog_fd;
+	attr.rt.cookie = cookie;
+	fd = syscall(__NR_bpf, BPF_RAW_TRACEPOINT_OPEN, &attr, sizeof(attr));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/*
+ * A raw tracepoint program calling bpf_get_attach_cookie loads only on
+ * kernels that also take a cookie when attaching it (6.10+).
+ */
+static bool raw_tp_cookie_probe(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = 0x85, .imm = BPF_FUNC_get_attach_cookie }, /* call */
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+		{ .code = 0x95 }, /* exit */
+	};
+	int fd, link;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "skbt_probe", "GPL", insns, 3, NULL);
+	if (fd < 0)
+		return false;
+	link = raw_tp_open_cookie("kfree_skb", fd, 1);
+	close(fd);
+	if (link < 0)
+		return false;
+	close(link);
+	return true;
+}
+
 void features_probe(struct kernel_features *f, const char *tracefs)
 {
 	memset(f, 0, sizeof(*f));
+	f->raw_tp_cookie = raw_tp_cookie_probe();
 	f->kprobe = kprobe_pmu_present(tracefs);
 	if (!f->kprobe)
 		snprintf(f->kprobe_why, sizeof(f->kprobe_why),

@@ -9,11 +9,14 @@
 struct kernel_features {
 	bool kprobe; /* kprobe PMU or kprobe_events: CONFIG_KPROBES */
 	bool kprobe_multi; /* BPF_TRACE_KPROBE_MULTI links: CONFIG_FPROBE, 5.18+ */
+	bool raw_tp_cookie; /* raw tracepoint links with a cookie: 6.10+ */
 	char kprobe_why[160]; /* why not, when false */
 	char kprobe_multi_why[160];
 };
 
 void features_probe(struct kernel_features *f, const char *tracefs);
+/* Attaches prog_fd to tracepoint name with cookie; a link fd or -errno. */
+int raw_tp_open_cookie(const char *name, int prog_fd, unsigned long long cookie);
 /* 0 when the process may load tracing programs, else -1 with the reason. */
 int features_check_privileges(char *err, size_t errlen);
 

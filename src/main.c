@@ -407,6 +407,7 @@ static int start_tracer(struct app *a)
 
 	t->probes = &a->probes;
 	t->cfg.backend = a->o.backend;
+	t->cfg.tp_cookie = a->kf.raw_tp_cookie && !getenv("SKBT_NO_TP_COOKIE");
 	t->cfg.stack = a->o.out.stack;
 	t->cfg.caller = a->o.out.caller;
 	t->cfg.skb_size = a->o.out.skb ? skb_struct_size(a) : 0;

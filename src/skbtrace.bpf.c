@@ -24,6 +24,8 @@ const volatile __u8 cfg_stack = 0;
 const volatile __u8 cfg_caller = 0;
 const volatile __u8 cfg_pcap = 0;
 const volatile __u32 cfg_skb_size = 0;
+/* Raw tracepoint links carry the probe index as a cookie (6.10+). */
+const volatile __u8 cfg_tp_cookie = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -352,14 +354,17 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u64 func
 }
 
 /*
- * The probe index of a tracepoint program copy.  The immediate is a
- * marker that user space rewrites in each copy it loads, since a raw
- * tracepoint program cannot tell which tracepoint it is attached to.
+ * The probe index of a tracepoint program.  Kernels 6.10+ hand it over as
+ * the link's cookie.  Elsewhere the immediate is a marker that user space
+ * rewrites in each copy of the program it loads, one per tracepoint,
+ * since such a program cannot tell which tracepoint it is attached to.
  */
-static __always_inline __u64 probe_id(void)
+static __always_inline __u64 probe_id(void *ctx)
 {
 	__u64 id;
 
+	if (cfg_tp_cookie)
+		return bpf_get_attach_cookie(ctx);
 	asm volatile("%0 = %1" : "=r"(id) : "i"(SKBT_PROBE_ID_MARKER));
 	return id;
 }
@@ -368,7 +373,7 @@ static __always_inline __u64 probe_id(void)
 	SEC("skbt.raw_tp")                                                                \
 	int skbt_tp##n(struct bpf_raw_tracepoint_args *ctx)                               \
 	{                                                                                 \
-		return handle_skb(ctx, (struct sk_buff *)ctx->args[n - 1], probe_id(),    \
+		return handle_skb(ctx, (struct sk_buff *)ctx->args[n - 1], probe_id(ctx),    \
 				  SKBT_F_TRACEPOINT, 0, 0);                               \
 	}
 
@@ -382,7 +387,7 @@ TP_PROG(5)
 SEC("skbt.raw_tp")
 int skbt_tp_kfree_skb(struct bpf_raw_tracepoint_args *ctx)
 {
-	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], probe_id(),
+	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], probe_id(ctx),
 			  SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON, (__u32)ctx->args[2], 0);
 }
 
