@@ -194,25 +194,11 @@ static void select_programs(struct tracer *t)
 	}
 }
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	static int debug = -1;
-
-	if (debug < 0)
-		debug = getenv("SKBT_DEBUG") != NULL;
-	if (!debug && level != LIBBPF_WARN)
-		return 0;
-	if (!debug)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int tracer_load(struct tracer *t, char *err, size_t errlen)
 {
 	double t0 = now_ms();
 	int rc;
 
-	libbpf_set_print(libbpf_quiet);
 	rc = register_handlers();
 	if (rc) {
 		snprintf(err, errlen, "libbpf refused our program sections: %s", strerror(-rc));

@@ -59,6 +59,17 @@ struct app {
 
 static volatile sig_atomic_t stop_flag;
 
+/* libbpf's own messages only with SKBT_DEBUG: ours say what matters in one line. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static int debug = -1;
+
+	(void)level;
+	if (debug < 0)
+		debug = getenv("SKBT_DEBUG") != NULL;
+	return debug ? vfprintf(stderr, fmt, ap) : 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -145,6 +156,24 @@ static int choose_backend(struct app *a)
 }
 
 /* Tracepoints match by name or by category:name. */
+/*
+ * The tracing machinery itself takes an sk_buff too; probing it would
+ * trace our own tracepoint plumbing (and recurse), so it is never selected.
+ */
+static bool is_tracing_internal(const struct probe *p)
+{
+	static const char *const prefixes[] = { "__bpf_trace_", "__traceiter_", "__probestub_",
+						 "perf_trace_", "trace_event_raw_event_",
+						 "trace_raw_output_" };
+
+	if (p->kind != PROBE_FUNC)
+		return false;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(p->name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
 static int name_matches(const regex_t *re, const struct probe *p)
 {
 	char buf[128];
@@ -233,7 +262,8 @@ static int select_probes(struct app *a)
 	for (size_t i = 0; i < a->found.n; i++) {
 		const struct probe *p = &a->found.v[i];
 
-		if (p == drop || !wanted_kind(a, p) || !name_matches(rep, p))
+		if (p == drop || !wanted_kind(a, p) || is_tracing_internal(p) ||
+		    !name_matches(rep, p))
 			continue;
 		/* The generic programs must not see the drop functions a second time. */
 		if (is_drop_func(p))
@@ -677,6 +707,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	a.t_start = now_s();
+	libbpf_set_print(libbpf_print);
 	switch (opts_parse(&a.o, argc, argv)) {
 	case OPTS_EXIT_OK:
 		return 0;
