@@ -14,13 +14,12 @@ source /etc/skbt.conf
 cd /skbt || exit 1
 
 # What this boot runs comes from the kernel command line (one initramfs
-# serves every boot): skbt.smoke=0|1 skbt.backends=a,b,c
-run_smoke=1
-backends=""
+# serves every boot): skbt.groups=smoke,kprobe,... ("smoke" is smoke.sh,
+# anything else a backend for the integration suite).
+groups=""
 for arg in $(</proc/cmdline); do
 	case $arg in
-	skbt.smoke=*) run_smoke=${arg#*=} ;;
-	skbt.backends=*) backends=${arg#*=} backends=${backends//,/ } ;;
+	skbt.groups=*) groups=${arg#*=} groups=${groups//,/ } ;;
 	esac
 done
 
@@ -35,17 +34,20 @@ out() { printf '%s\n' "$*" | tee -a "$results"; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 # group NAME TIMEOUT COMMAND...: runs one TAP producer, framed for the host.
+# The end line says timeout=1 when the group was killed at its limit.
 group() {
-	local name=$1 limit=$2 start rc
+	local name=$1 limit=$2 start secs rc killed=0
 	shift 2
 	start=$(uptime_s)
 	out "#@ begin $name"
 	timeout "$limit" "$@" </dev/null 2>&1 | tee -a "$results"
 	rc=${PIPESTATUS[0]}
-	if [[ $rc -eq 143 ]]; then
+	secs=$(awk -v a="$start" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }')
+	if awk -v s="$secs" -v l="$limit" 'BEGIN { exit !(s >= l - 1) }'; then
+		killed=1
 		out "# $name: killed after ${limit}s"
 	fi
-	out "#@ end $name rc=$rc secs=$(awk -v a="$start" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }')"
+	out "#@ end $name rc=$rc secs=$secs timeout=$killed"
 	return "$rc"
 }
 
@@ -53,7 +55,25 @@ group() {
 skipped() {
 	out "#@ begin $1"
 	out "ok 1 - integration suite # SKIP $2"
-	out "#@ end $1 rc=0 secs=0"
+	out "#@ end $1 rc=0 secs=0 timeout=0"
+}
+
+# refused BACKEND: prints why the kernel cannot offer the attach mechanism
+# the backend is built on, as found by tests/vm/probe; silent (status 1)
+# when it can, or when that cannot be told.
+refused() {
+	local prog msg
+	case $1 in
+	kprobe) prog=kprobe_ip_rcv ;;
+	kprobe-multi) prog=kprobe_multi_ip_rcv ;;
+	fentry) prog=fentry_ip_rcv ;;
+	tracepoint) prog=tp_btf_kfree_skb ;;
+	*) return 1 ;;
+	esac
+	[[ -x build/vm/attach ]] || return 1
+	msg=$(build/vm/attach build/vm/attach.bpf.o "$prog" 2>/dev/null)
+	[[ $? -eq 2 ]] || return 1
+	printf 'this kernel refuses %s programs (%s)\n' "$1" "$msg"
 }
 
 status=0
@@ -63,19 +83,20 @@ out "#@ uname $(uname -v)"
 skbtrace=""
 [[ -x /skbt/skbtrace ]] && skbtrace=/skbt/skbtrace
 
-if [[ $run_smoke == 1 ]]; then
-	group smoke "$SKBT_VM_SUITE_TIMEOUT" bash tests/vm/smoke.sh $skbtrace || status=1
-fi
-
 suite=tests/integration/run.sh
-for backend in $backends; do
-	if [[ ! -f $suite ]]; then
-		skipped "$backend" "$suite not present"
+for g in $groups; do
+	if [[ $g == smoke ]]; then
+		# shellcheck disable=SC2086 # no argument when there is no binary
+		group smoke "$SKBT_VM_SUITE_TIMEOUT" bash tests/vm/smoke.sh $skbtrace || status=1
+	elif [[ ! -f $suite ]]; then
+		skipped "$g" "$suite not present"
 	elif [[ -z $skbtrace ]]; then
-		skipped "$backend" "no skbtrace binary was given to tests/vm/run.sh"
+		skipped "$g" "no skbtrace binary was given to tests/vm/run.sh"
+	elif [[ ${SKBT_VM_FORCE:-0} != 1 ]] && why=$(refused "$g"); then
+		skipped "$g" "$why"
 	else
-		group "$backend" "$SKBT_VM_SUITE_TIMEOUT" \
-			env SKBT_BACKEND="$backend" SKBT_IN_VM=1 bash "$suite" "$skbtrace" || status=1
+		group "$g" "$SKBT_VM_SUITE_TIMEOUT" \
+			env SKBT_BACKEND="$g" SKBT_IN_VM=1 bash "$suite" "$skbtrace" || status=1
 	fi
 done
 

@@ -22,7 +22,7 @@
 # Copied but not loaded at boot (changes how bridged traffic is filtered).
 : "${SKBT_VM_NOLOAD:=br_netfilter}"
 # Dynamic programs copied with their libraries (looked up in PATH).
-: "${SKBT_VM_BINS:=bash ip tc nft jq bpftool}"
+: "${SKBT_VM_BINS:=bash ip tc nft jq bpftool setpriv}"
 
 # ELF files start with \x7fELF.
 is_elf() { [[ -f $1 && $(head -c 4 "$1" | od -An -c | tr -d ' ') == '177ELF' ]]; }
@@ -118,9 +118,10 @@ ir_worktree() {
 
 ir_etc() {
 	local ir=$1 f
-	printf 'root:x:0:0:root:/root:/usr/bin/bash\n' >"$ir/etc/passwd"
-	printf 'root:x:0:\n' >"$ir/etc/group"
-	printf '127.0.0.1 localhost\n::1 localhost\n' >"$ir/etc/hosts"
+	printf 'root:x:0:0:root:/root:/usr/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >"$ir/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$ir/etc/group"
+	printf '127.0.0.1 localhost skbt-vm\n::1 localhost\n' >"$ir/etc/hosts"
+	printf 'skbt-vm\n' >"$ir/etc/hostname"
 	for f in /etc/protocols /etc/services /etc/iproute2/rt_tables; do
 		[[ -f $f ]] && copy_file "$ir" "$f"
 	done
@@ -136,6 +137,7 @@ initramfs_build() {
 	local out=$1 kdir=$2 release=$3 repo=$4 skbtrace=$5 probe_dir=$6 conf=$7
 	local ir load d
 	ir=$(mktemp -d "${TMPDIR:-/tmp}/skbt-initramfs.XXXXXX")
+	chmod 0755 "$ir" # becomes /: mktemp's 0700 would lock out non-root tests
 	# usr-merged skeleton
 	mkdir -p "$ir"/{usr/bin,usr/sbin,usr/lib,usr/lib64,dev,proc,sys,run,tmp,etc,root,boot,skbt,var}
 	ln -s usr/bin "$ir/bin"

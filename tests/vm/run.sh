@@ -16,11 +16,21 @@
 # Settings (environment):
 #   SKBT_VM_BACKENDS      backends to run the suite with
 #                         (kprobe kprobe-multi fentry tracepoint auto)
-#   SKBT_VM_SPLIT=1       one boot per backend instead of one boot for all
+#   SKBT_VM_FORCE=1       run a backend even when tests/vm/probe finds the
+#                         kernel refuses its attach mechanism (default: SKIP)
+#   SKBT_VM_JOBS          VMs booted at once (number of host CPUs, at most 2);
+#                         the groups (smoke, then one per backend) are dealt
+#                         round-robin over that many boots
+#   SKBT_VM_SPLIT=1       one boot per group instead (still SKBT_VM_JOBS at once)
 #   SKBT_VM_TIMEOUT       hard limit of one boot in seconds (300)
-#   SKBT_VM_SUITE_TIMEOUT limit of one group (smoke, one backend) inside it (120)
+#   SKBT_VM_SUITE_TIMEOUT limit of one group inside a boot, seconds (150)
 #   SKBT_VM_ACCEL         auto | kvm | tcg  (auto: kvm only if it really runs)
+#   SKBT_VM_TCG_THREAD    single | multi  (single: both vCPUs on one host
+#                         thread; multi-threaded TCG deadlocked now and then
+#                         in the guest's text patching: soft lockups when a
+#                         tracepoint was disabled)
 #   SKBT_VM_MEM, SKBT_VM_SMP   guest size (1G, 2)
+#   SKBT_VM_NOFILE        ulimit -n in the guest (default: the kernel's 1024)
 #   SKBT_VM_EXPECT        attach mechanisms smoke.sh requires
 #                         (kprobe fentry tp_btf raw_tp)
 #   SKBT_VM_CACHE, SKBT_VM_FLAVOUR, SKBT_VM_PACKAGE   see tests/vm/kernel.sh
@@ -40,9 +50,11 @@ source "$here/initramfs.sh"
 
 : "${SKBT_VM_BACKENDS=kprobe kprobe-multi fentry tracepoint auto}"
 : "${SKBT_VM_SPLIT:=0}"
+: "${SKBT_VM_JOBS:=$(($(nproc) >= 2 ? 2 : 1))}"
 : "${SKBT_VM_TIMEOUT:=300}"
-: "${SKBT_VM_SUITE_TIMEOUT:=120}"
+: "${SKBT_VM_SUITE_TIMEOUT:=150}"
 : "${SKBT_VM_ACCEL:=auto}"
+: "${SKBT_VM_TCG_THREAD:=single}"
 : "${SKBT_VM_MEM:=1G}"
 : "${SKBT_VM_SMP:=2}"
 : "${SKBT_VM_EXPECT:=kprobe fentry tp_btf raw_tp}"
@@ -51,10 +63,15 @@ source "$here/initramfs.sh"
 
 workdir=""
 kvm_probe_pid=""
+boot_pids=()
 tap_n=0 n_pass=0 n_fail=0 n_skip=0
 failed_boots=0
 
 cleanup() {
+	local pid
+	for pid in "${boot_pids[@]}"; do # each boot runs in its own process group
+		kill -TERM -- "-$pid" 2>/dev/null || true
+	done
 	if [[ -n $kvm_probe_pid ]]; then
 		kill "$kvm_probe_pid" 2>/dev/null || true
 		wait "$kvm_probe_pid" 2>/dev/null || true
@@ -86,11 +103,11 @@ check_tools() {
 # The attach prober (tests/vm/probe): one BPF program per attach mechanism.
 build_probe() {
 	local dir=$1 triple
-	command -v clang >/dev/null && command -v gcc >/dev/null &&
-		[[ -f /usr/include/bpf/bpf_helpers.h ]] || {
+	if ! command -v clang >/dev/null || ! command -v gcc >/dev/null ||
+		[[ ! -f /usr/include/bpf/bpf_helpers.h ]]; then
 		vm_log "warning: no clang/gcc/libbpf headers; smoke test will skip the attach probes"
 		return 1
-	}
+	fi
 	triple=$(gcc -dumpmachine)
 	mkdir -p "$dir"
 	clang -g -O2 -target bpf -I"/usr/include/$triple" -Wall -Werror \
@@ -141,49 +158,70 @@ finish_accel_probe() {
 	[[ -n $ACCEL ]] || ACCEL=tcg
 }
 
-# --- one boot -----------------------------------------------------------------
+# --- boots --------------------------------------------------------------------
 
-# boot_vm NAME SMOKE(0|1) BACKENDS...: boots, streams the console, leaves the
-# second serial port's output in $workdir/results-NAME.txt.  Sets BOOT_RC,
-# BOOT_INIT_S (host seconds until /init spoke), BOOT_TOTAL_S.
+# boot_vm NAME GROUPS...: boots once, streams the console (prefixed), leaves
+# the second serial port's output in $workdir/results-NAME.txt and
+# "RC INIT_S TOTAL_S" (qemu status, host seconds until /init spoke, seconds
+# in all) in $workdir/boot-NAME.meta.  Runs in the background.
 boot_vm() {
-	local name=$1 smoke=$2 accel=$3 backends
-	shift 3
-	backends=$(
+	local name=$1 groups
+	shift
+	groups=$(
 		IFS=,
 		printf '%s' "$*"
 	)
 	local console="$SKBT_VM_LOGDIR/console-$KERNEL_RELEASE-$name.log"
 	local results="$workdir/results-$name.txt"
-	local t0 line init_at=""
+	local t0 line rc init_at="" accel=$ACCEL
+	[[ $ACCEL == tcg ]] && accel="tcg,thread=$SKBT_VM_TCG_THREAD"
 	local -a qemu=(
 		qemu-system-x86_64 -accel "$accel" -cpu max -m "$SKBT_VM_MEM" -smp "$SKBT_VM_SMP"
 		-nodefaults -no-user-config -display none -monitor none -no-reboot
 		-serial stdio -serial "file:$results"
 		-kernel "$KERNEL_IMAGE" -initrd "$workdir/initramfs.gz"
-		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 mitigations=off skbt.smoke=$smoke skbt.backends=$backends"
+		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 mitigations=off skbt.groups=$groups"
 	)
 	: >"$console"
 	: >"$results"
-	vm_log "boot '$name' ($accel, ${SKBT_VM_SMP} cpus, $SKBT_VM_MEM, limit ${SKBT_VM_TIMEOUT}s): smoke=$smoke backends=${backends:-none}"
+	vm_log "boot $name: $groups ($ACCEL, $SKBT_VM_SMP cpus, $SKBT_VM_MEM, limit ${SKBT_VM_TIMEOUT}s)"
 	t0=$(now)
 	set +e
 	timeout -k 10 "$SKBT_VM_TIMEOUT" "${qemu[@]}" </dev/null 2>&1 |
 		while IFS= read -r line || [[ -n $line ]]; do
 			line=${line%$'\r'}
 			printf '%s\n' "$line" >>"$console"
-			printf 'vm| %s\n' "$line"
+			printf 'vm%s| %s\n' "$name" "$line"
 			if [[ -z $init_at && $line == SKBT-VM-INIT* ]]; then
 				init_at=$(now)
 			fi
 		done
-	BOOT_RC=${PIPESTATUS[0]}
+	rc=${PIPESTATUS[0]}
 	set -e
-	BOOT_TOTAL_S=$(elapsed "$t0" "$(now)")
-	BOOT_INIT_S=${init_at:+$(elapsed "$t0" "$init_at")}
-	if [[ $BOOT_RC -eq 124 || $BOOT_RC -eq 137 ]]; then
-		vm_log "boot '$name' killed after ${SKBT_VM_TIMEOUT}s"
+	if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+		vm_log "boot $name killed after ${SKBT_VM_TIMEOUT}s"
 	fi
+	printf '%s %s %s\n' "$rc" "${init_at:+$(elapsed "$t0" "$init_at")}" \
+		"$(elapsed "$t0" "$(now)")" >"$workdir/boot-$name.meta"
+}
+
+# run_boots SPEC...: each SPEC is "NAME GROUP..."; at most SKBT_VM_JOBS at once.
+run_boots() {
+	local spec running=0
+	for spec in "$@"; do
+		if [[ $running -ge $SKBT_VM_JOBS ]]; then
+			wait -n || true
+			running=$((running - 1))
+		fi
+		set -m # its own process group, so cleanup can stop qemu too
+		# shellcheck disable=SC2086 # the spec is words
+		boot_vm $spec &
+		set +m
+		boot_pids+=("$!")
+		running=$((running + 1))
+	done
+	wait || true
+	boot_pids=()
 }
 
 # --- results ------------------------------------------------------------------
@@ -215,13 +253,15 @@ record_group() {
 			emit "$status" "$group" "$rest"
 		fi
 	done <"$tap"
-	if [[ $rc != 0 && $had_fail -eq 0 ]]; then
-		case $rc in
-		missing) rest="did not run: the VM ended before it (see the console log)" ;;
-		unfinished) rest="interrupted: no end marker (VM crashed or timed out)" ;;
-		143) rest="killed after ${SKBT_VM_SUITE_TIMEOUT}s (SKBT_VM_SUITE_TIMEOUT)" ;;
-		*) rest="exited with status $rc but reported no failing test" ;;
-		esac
+	rest=""
+	case $rc in
+	0) ;;
+	missing) rest="did not run: the VM ended before it (see the console log)" ;;
+	unfinished) rest="interrupted: the VM crashed or hit SKBT_VM_TIMEOUT (${SKBT_VM_TIMEOUT}s) in it" ;;
+	timeout) rest="killed at SKBT_VM_SUITE_TIMEOUT (${SKBT_VM_SUITE_TIMEOUT}s)" ;;
+	*) [[ $had_fail -eq 0 ]] && rest="exited with status $rc but reported no failing test" ;;
+	esac
+	if [[ -n $rest ]]; then
 		emit "not ok" "$group" "$rest"
 		printf 'not ok - %s\n' "$rest" >>"$tap"
 	fi
@@ -237,37 +277,42 @@ record_group() {
 	} >"$out"
 }
 
-# collect NAME GROUPS...: splits the boot's results channel into groups.
-collect() {
-	local name=$1 results="$workdir/results-$name.txt" group dir rc
-	shift
-	dir="$workdir/groups-$name"
+# split_results NAME: splits boot NAME's results channel into
+# $workdir/groups/GROUP.{tap,rc}; true when the boot reached "#@ done".
+split_results() {
+	local name=$1 dir="$workdir/groups"
 	mkdir -p "$dir"
-	tr -d '\r' <"$results" | awk -v dir="$dir" '
+	tr -d '\r' <"$workdir/results-$name.txt" | awk -v dir="$dir" -v boot="$name" '
 		/^#@ begin / { g = $3; f = dir "/" g ".tap"; printf "" > f; next }
-		/^#@ end / { split($4, a, "="); print a[2] > (dir "/" $3 ".rc"); g = ""; next }
-		/^#@ done / { split($3, a, "="); print a[2] > (dir "/DONE"); next }
+		/^#@ end / {
+			rc = $4; sub(/^rc=/, "", rc)
+			if ($6 == "timeout=1") rc = "timeout"
+			print rc > (dir "/" $3 ".rc"); g = ""; next
+		}
+		/^#@ done / { print "done" > (dir "/boot-" boot ".done"); next }
 		/^#@ / { next }
 		g != "" { print >> (dir "/" g ".tap") }'
-	for group in "$@"; do
-		if [[ -f $dir/$group.rc ]]; then
-			rc=$(<"$dir/$group.rc")
-		elif [[ -f $dir/$group.tap ]]; then
-			rc=unfinished
-		else
-			rc=missing
-			: >"$dir/$group.tap"
-		fi
-		record_group "$group" "$dir/$group.tap" "$rc"
-	done
-	[[ -f $dir/DONE ]]
+	[[ -f $dir/boot-$name.done ]]
+}
+
+# record GROUP: the group's outcome, from what split_results left.
+record() {
+	local group=$1 dir="$workdir/groups" rc
+	if [[ -f $dir/$group.rc ]]; then
+		rc=$(<"$dir/$group.rc")
+	elif [[ -f $dir/$group.tap ]]; then
+		rc=unfinished
+	else
+		rc=missing
+		: >"$dir/$group.tap"
+	fi
+	record_group "$group" "$dir/$group.tap" "$rc"
 }
 
 # --- main -----------------------------------------------------------------------
 
 main() {
-	local skbtrace="" probe_dir t_start t_kernel t_ir accel conf b
-	local -a boots=()
+	local skbtrace="" probe_dir t_start t_kernel t_ir conf spec
 
 	case ${1:-} in
 	-h | --help)
@@ -305,8 +350,8 @@ main() {
 	else
 		vm_log "no skbtrace binary (pass one, or build ./skbtrace): the suite is skipped, smoke only"
 	fi
-	conf=$(printf "SKBT_VM_SUITE_TIMEOUT='%s'\nSKBT_VM_EXPECT='%s'\n" \
-		"$SKBT_VM_SUITE_TIMEOUT" "$SKBT_VM_EXPECT")
+	conf=$(printf "SKBT_VM_SUITE_TIMEOUT='%s'\nSKBT_VM_EXPECT='%s'\nSKBT_VM_FORCE='%s'\nSKBT_VM_NOFILE='%s'\n" \
+		"$SKBT_VM_SUITE_TIMEOUT" "$SKBT_VM_EXPECT" "${SKBT_VM_FORCE:-0}" "${SKBT_VM_NOFILE:-}")
 	initramfs_build "$workdir/initramfs.gz" "$KERNEL_DIR" "$KERNEL_RELEASE" "$repo" \
 		"$skbtrace" "$probe_dir" "$conf"
 	t_ir=$(now)
@@ -315,35 +360,36 @@ main() {
 	# Results of an earlier run on this kernel would mix with this one's.
 	rm -f "$SKBT_RESULTS_DIR/$KERNEL_RELEASE"-*.tap
 
+	# Deal the groups over the boots.
 	# shellcheck disable=SC2206 # word splitting wanted
-	local -a backends=($SKBT_VM_BACKENDS)
-	if [[ $SKBT_VM_SPLIT == 1 && ${#backends[@]} -gt 0 ]]; then
-		boots=("smoke:1:")
-		for b in "${backends[@]}"; do boots+=("$b:0:$b"); done
-	else
-		boots=("all:1:${backends[*]}")
-	fi
+	local -a groups=(smoke $SKBT_VM_BACKENDS) specs=()
+	local nboots=$SKBT_VM_JOBS i g name rc init_s total_s timing=""
+	[[ $SKBT_VM_SPLIT == 1 ]] && nboots=${#groups[@]}
+	[[ $nboots -gt ${#groups[@]} ]] && nboots=${#groups[@]}
+	[[ $nboots -ge 1 ]] || nboots=1
+	for ((i = 0; i < nboots; i++)); do specs[i]="$((i + 1))"; done
+	for i in "${!groups[@]}"; do
+		specs[i % nboots]+=" ${groups[i]}"
+	done
+	run_boots "${specs[@]}"
 
-	local spec name smoke list boot_times=""
-	for spec in "${boots[@]}"; do
-		IFS=: read -r name smoke list <<<"$spec"
-		# shellcheck disable=SC2086 # the list is words
-		boot_vm "$name" "$smoke" "$ACCEL" $list
-		boot_times+=" $name: ${BOOT_INIT_S:-?}s to /init, ${BOOT_TOTAL_S}s in all;"
-		local -a groups=()
-		[[ $smoke == 1 ]] && groups+=(smoke)
-		# shellcheck disable=SC2206
-		groups+=($list)
-		if ! collect "$name" "${groups[@]}"; then
+	for spec in "${specs[@]}"; do
+		read -r name _ <<<"$spec"
+		read -r rc init_s total_s <"$workdir/boot-$name.meta" || rc=unknown
+		timing+=" boot $name ${init_s:-?}s to /init, ${total_s:-?}s in all;"
+		if ! split_results "$name"; then
 			failed_boots=$((failed_boots + 1))
-			vm_log "boot '$name' ended without its end marker (qemu status $BOOT_RC); last 60 console lines:"
-			tail -n 60 "$SKBT_VM_LOGDIR/console-$KERNEL_RELEASE-$name.log" | sed 's/^/vm! /'
+			vm_log "boot $name ended without its end marker (qemu status $rc); last 60 console lines:"
+			tail -n 60 "$SKBT_VM_LOGDIR/console-$KERNEL_RELEASE-$name.log" | sed "s/^/vm$name! /"
 		fi
+	done
+	for g in "${groups[@]}"; do
+		record "$g"
 	done
 
 	echo "1..$tap_n"
 	vm_log "kernel $KERNEL_RELEASE (Debian $KERNEL_VERSION), accel $ACCEL"
-	vm_log "times: kernel fetch $(elapsed "$t_start" "$t_kernel")s, initramfs $(elapsed "$t_kernel" "$t_ir")s;$boot_times total $(elapsed "$t_start" "$(now)")s"
+	vm_log "times: kernel fetch $(elapsed "$t_start" "$t_kernel")s, initramfs $(elapsed "$t_kernel" "$t_ir")s;$timing total $(elapsed "$t_start" "$(now)")s"
 	vm_log "results in $SKBT_RESULTS_DIR/$KERNEL_RELEASE-*.tap; render: tests/matrix.sh"
 	echo "vm summary: pass=$n_pass fail=$n_fail skip=$n_skip failed_boots=$failed_boots"
 	[[ $n_fail -eq 0 && $failed_boots -eq 0 ]]

@@ -47,6 +47,7 @@ diag() { printf '# %s\n' "$@"; }
 # send_udp NETNS ADDRESS PORT COUNT: COUNT one-byte datagrams through bash's
 # /dev/udp (a fresh socket each, so an ICMP error cannot stop the next).
 send_udp() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	local cmd='for ((i = 0; i < $3; i++)); do printf x >"/dev/udp/$1/$2"; done 2>/dev/null'
 	if [[ $1 == - ]]; then
 		bash -c "$cmd" _ "$2" "$3" "$4"
