@@ -85,7 +85,9 @@ skbtrace=""
 
 suite=tests/integration/run.sh
 for g in $groups; do
-	if [[ $g == smoke ]]; then
+	if [[ $g == exec ]]; then
+		group exec "$SKBT_VM_SUITE_TIMEOUT" bash /etc/skbt-exec.sh
+	elif [[ $g == smoke ]]; then
 		# shellcheck disable=SC2086 # no argument when there is no binary
 		group smoke "$SKBT_VM_SUITE_TIMEOUT" bash tests/vm/smoke.sh $skbtrace || status=1
 	elif [[ ! -f $suite ]]; then

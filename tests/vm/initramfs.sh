@@ -157,6 +157,9 @@ initramfs_build() {
 		printf "SKBT_VM_LOAD='%s'\n" "$load"
 		printf '%s\n' "$conf"
 	} >"$ir/etc/skbt.conf"
+	if [[ -n ${SKBT_VM_EXEC:-} ]]; then
+		printf '%s\n' "$SKBT_VM_EXEC" >"$ir/etc/skbt-exec.sh"
+	fi
 
 	(cd "$ir" && find . -print0 | LC_ALL=C sort -z |
 		cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$out"
