@@ -365,6 +365,7 @@ main() {
 
 	# Results of an earlier run on this kernel would mix with this one's.
 	[[ -n ${SKBT_VM_EXEC:-} ]] || rm -f "$SKBT_RESULTS_DIR/$KERNEL_RELEASE"-*.tap
+	rm -f "$SKBT_VM_LOGDIR/console-$KERNEL_RELEASE"-*.log
 
 	# Deal the groups over the boots.
 	# shellcheck disable=SC2206 # word splitting wanted
