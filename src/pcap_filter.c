@@ -972,9 +972,15 @@ static void emit_ind_load(struct xlat *x, size_t i)
 	emit(x, EI_MOV64_REG(BPF_REG_1, R_X));
 	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, (int32_t)need));
 	emit_reject_if(x, EI_JMP_REG(BPF_JGT, BPF_REG_1, R_CAP, 0));
-	emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_1, BPF_REG_10));
-	emit_stack_load(x, R_A, BPF_REG_1, x->w_off - (int)size,
-			x->w_off + (int)f->k, x_align(x, i), size, BPF_REG_2);
+	/*
+	 * Pointer += scalar, never scalar += r10: in a subprogram the
+	 * latter gets a stack pointer the verifier (6.18) takes for one
+	 * into the caller's frame.
+	 */
+	emit(x, EI_MOV64_REG(BPF_REG_2, BPF_REG_10));
+	emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_2, R_X));
+	emit_stack_load(x, R_A, BPF_REG_2, x->w_off + (int)f->k,
+			x->w_off + (int)f->k, x_align(x, i), size, BPF_REG_3);
 }
 
 static void emit_ld(struct xlat *x, size_t i)
@@ -1150,7 +1156,8 @@ static void emit_prologue(struct xlat *x)
 	if (x->need_data)
 		emit(x, EI_MOV64_REG(R_DATA, BPF_REG_1));
 	if (an->has_back) {
-		emit(x, EI_MOV64_IMM(BPF_REG_5, (int32_t)x->back_jumps));
+		/* Counted down before each jump: N jumps pass, N + 1 rejects. */
+		emit(x, EI_MOV64_IMM(BPF_REG_5, (int32_t)x->back_jumps + 1));
 		emit(x, EI_STX(BPF_DW, BPF_REG_10, BPF_REG_5, x->cnt_off));
 	}
 	if (x->need_cap)

@@ -28,8 +28,8 @@
  *
  * Backward jumps (libpcap emits them for "protochain") are allowed: a
  * counter on the stack bounds the number of backward jumps one packet
- * may take (opts.max_back_jumps, default PCAP_FILTER_BACK_JUMPS); when it
- * runs out the packet is rejected.  The kernel must allow bounded loops
+ * may take (opts.max_back_jumps, default PCAP_FILTER_BACK_JUMPS); one
+ * more rejects the packet.  The kernel must allow bounded loops
  * (5.3+).  X-relative loads read the stack at a variable offset (5.12+);
  * conditional jumps use BPF_JMP32 (5.1+).  The caller needs
  * CAP_BPF + CAP_PERFMON (root) for all of these.
@@ -54,8 +54,13 @@
 /* Default and largest packet window copied to the stack, in bytes. */
 #define PCAP_FILTER_WINDOW 128
 #define PCAP_FILTER_WINDOW_MAX 256
-/* Default bound on backward jumps per packet (protochain headers walked). */
-#define PCAP_FILTER_BACK_JUMPS 32
+/*
+ * Default bound on backward jumps per packet (protochain headers walked):
+ * libpcap's own interpreter allows 64 since 1.11 and rejects the packet
+ * at the 65th (1.10 has no bound and can loop forever, see protochain's
+ * AH case); the same limit and verdict here.
+ */
+#define PCAP_FILTER_BACK_JUMPS 64
 /* Largest stack the generated code can use (window + M[] + slots). */
 #define PCAP_FILTER_MAX_STACK (PCAP_FILTER_WINDOW_MAX + 64 + 32)
 /* Largest translated program; jumps must also fit eBPF's 16-bit offset. */

@@ -187,13 +187,10 @@ static inline void pg_tcp(struct pg_rng *r, struct pg_buf *b)
 static inline void pg_udp_plain(struct pg_rng *r, struct pg_buf *b,
 				uint16_t sport, uint16_t dport)
 {
-	size_t at = b->n;
-
 	pg_u16(b, sport);
 	pg_u16(b, dport);
 	pg_u16(b, 8);
 	pg_u16(b, (uint16_t)pg_next(r));
-	(void)at;
 }
 
 static void pg_ether_body(struct pg_rng *r, struct pg_buf *b, int depth);
@@ -205,8 +202,10 @@ static inline void pg_geneve(struct pg_rng *r, struct pg_buf *b, int depth)
 
 	pg_u8(b, (uint8_t)optlen);
 	pg_u8(b, 0);
+	static const uint32_t vnis[] = { 0, 100, 512 };
+
 	pg_u16(b, pg_pct(r, 80) ? 0x6558 : 0x0800);
-	pg_u32(b, (uint32_t)(pg_below(r, 3) << 8));
+	pg_u32(b, PG_PICK(r, vnis) << 8);
 	pg_rand(r, b, optlen * 4);
 	pg_mac(r, b);
 	pg_mac(r, b);
@@ -216,7 +215,7 @@ static inline void pg_geneve(struct pg_rng *r, struct pg_buf *b, int depth)
 static inline void pg_udp(struct pg_rng *r, struct pg_buf *b, int depth)
 {
 	size_t at = b->n;
-	uint16_t dport = pg_pct(r, 10) && depth == 0 ? 6081 : pg_port(r);
+	uint16_t dport = pg_pct(r, 15) && depth == 0 ? 6081 : pg_port(r);
 
 	pg_udp_plain(r, b, pg_port(r), dport);
 	if (dport == 6081)
@@ -268,7 +267,7 @@ static inline void pg_l4(struct pg_rng *r, struct pg_buf *b, uint8_t proto,
 static inline uint8_t pg_proto(struct pg_rng *r)
 {
 	static const uint8_t p[] = { 6, 6, 6, 6, 6, 6, 17, 17, 17, 17, 17,
-				     1, 1, 1, 132, 2, 47, 50, 89, 103 };
+				     1, 1, 1, 132, 132, 2, 47, 50, 59 };
 
 	return pg_pct(r, 95) ? PG_PICK(r, p) : (uint8_t)pg_next(r);
 }
@@ -405,14 +404,20 @@ static void pg_ether_body(struct pg_rng *r, struct pg_buf *b, int depth)
 			pg_ipv6(r, b, depth);
 		else
 			pg_ipv4(r, b, depth);
-	} else if (what < 96) { /* 802.3 length field + LLC */
+	} else if (what < 96) { /* 802.3 length field + LLC (STP, SNAP, ISO) */
+		static const uint8_t saps[] = { 0x42, 0xaa, 0xfe, 0xe0 };
+		uint8_t sap = PG_PICK(r, saps);
+
 		pg_u16(b, (uint16_t)(40 + pg_below(r, 1400)));
-		pg_u8(b, pg_pct(r, 50) ? 0x42 : 0xaa);
-		pg_u8(b, pg_pct(r, 50) ? 0x42 : 0xaa);
+		pg_u8(b, sap);
+		pg_u8(b, pg_pct(r, 80) ? sap : (uint8_t)pg_next(r));
 		pg_u8(b, 3);
 		pg_payload(r, b);
 	} else {
-		pg_u16(b, (uint16_t)pg_next(r));
+		static const uint16_t types[] = { 0x88cc, 0x8863, 0x88e5 };
+
+		pg_u16(b, pg_pct(r, 50) ? PG_PICK(r, types) :
+					  (uint16_t)pg_next(r));
 		pg_payload(r, b);
 	}
 }
