@@ -15,7 +15,7 @@
 #include "skbtrace.h"
 #include "skbtrace.skel.h"
 
-#define MAX_WORKERS 8
+#define MAX_WORKERS 32
 
 /* A raw tracepoint program that several tracepoints share through copies. */
 struct tp_template {
@@ -253,15 +253,22 @@ static void show_progress(struct pool *p, const char *what)
 	fflush(stderr);
 }
 
-/* Runs fn(t, 0..n-1) on all CPUs; shows N/M on a terminal when asked. */
+/*
+ * Runs fn(t, 0..n-1) on nth threads (0: one per CPU); shows N/M on a
+ * terminal when what is set.
+ */
 static void run_parallel(struct tracer *t, size_t n, int (*fn)(struct tracer *, size_t),
-			 const char *what)
+			 int nth, const char *what)
 {
 	struct pool p = { .t = t, .n = n, .fn = fn };
 	pthread_t th[MAX_WORKERS];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int nth = cpus < 1 ? 1 : cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus;
-	bool progress = t->cfg.show_progress && n > 64;
+	bool progress = what && t->cfg.show_progress && n > 64;
+
+	if (nth <= 0)
+		nth = cpus < 1 ? 1 : (int)cpus;
+	if (nth > MAX_WORKERS)
+		nth = MAX_WORKERS;
 	int started = 0;
 
 	if ((size_t)nth > n)
@@ -461,7 +468,7 @@ int tracer_attach(struct tracer *t, char *err, size_t errlen)
 	}
 	if (t->cfg.backend == BACKEND_KPROBE_MULTI)
 		attach_multi_all(t);
-	run_parallel(t, nsingle, attach_single_nth, "attaching probes:");
+	run_parallel(t, nsingle, attach_single_nth, 0, "attaching probes:");
 	free(single_list);
 	single_list = NULL;
 	for (size_t i = 0; i < t->probes->n; i++) {
@@ -478,14 +485,32 @@ int tracer_attach(struct tracer *t, char *err, size_t errlen)
 	return 0;
 }
 
+static int detach_one(struct tracer *t, size_t i)
+{
+	bpf_link__destroy(t->links[i]);
+	t->links[i] = NULL;
+	if (t->fds[2 * i + 1] >= 0)
+		close(t->fds[2 * i + 1]);
+	t->fds[2 * i + 1] = -1;
+	return 0;
+}
+
+/*
+ * Each kprobe removal waits for an RCU grace period; many threads let
+ * those waits overlap, which is most of the detach time with 1000s of
+ * kprobes.  The threads sleep rather than compute, so more than CPUs.
+ */
+void tracer_detach(struct tracer *t)
+{
+	if (!t->links || !t->fds)
+		return;
+	run_parallel(t, t->nlinks, detach_one, t->nlinks > 64 ? MAX_WORKERS : 1, NULL);
+}
+
 void tracer_destroy(struct tracer *t)
 {
-	for (size_t i = 0; t->links && i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
 	/* Links before programs, so nothing fires into a closing program. */
-	for (size_t i = 1; t->fds && i < t->nfds; i += 2)
-		if (t->fds[i] >= 0)
-			close(t->fds[i]);
+	tracer_detach(t);
 	for (size_t i = 0; t->fds && i < t->nfds; i += 2)
 		if (t->fds[i] >= 0)
 			close(t->fds[i]);

@@ -58,6 +58,8 @@ struct tracer {
 int tracer_load(struct tracer *t, char *err, size_t errlen);
 /* Attaches every probe; failures are counted per probe, not fatal. */
 int tracer_attach(struct tracer *t, char *err, size_t errlen);
+/* Detaches every probe (programs stay loaded); safe to call twice. */
+void tracer_detach(struct tracer *t);
 void tracer_destroy(struct tracer *t);
 /* Which BPF program a probe needs under cfg->backend, or NULL if none can read it. */
 const char *tracer_prog_name(const struct tracer *t, const struct probe *p);

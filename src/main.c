@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -577,15 +578,7 @@ static void finish(struct app *a, int status)
 	bool traced = a->tr.skel != NULL;
 
 	if (traced) {
-		for (size_t i = 0; a->tr.links && i < a->tr.nlinks; i++) {
-			bpf_link__destroy(a->tr.links[i]);
-			a->tr.links[i] = NULL;
-		}
-		for (size_t i = 1; a->tr.fds && i < a->tr.nfds; i += 2) {
-			if (a->tr.fds[i] >= 0)
-				close(a->tr.fds[i]);
-			a->tr.fds[i] = -1;
-		}
+		tracer_detach(&a->tr);
 		if (a->rb && !(a->o.limit_lines && a->events >= a->o.limit_lines))
 			ring_buffer__consume(a->rb);
 		lost = read_counter(a, SKBT_CNT_LOST);
@@ -635,6 +628,17 @@ static void install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* One kprobe is one file descriptor: thousands of them need more than the usual 1024. */
+static void raise_fd_limit(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
 }
 
 /* A bad expression is a usage error: libpcap's own message, exit 2. */
@@ -708,6 +712,7 @@ int main(int argc, char **argv)
 
 	a.t_start = now_s();
 	libbpf_set_print(libbpf_print);
+	raise_fd_limit();
 	switch (opts_parse(&a.o, argc, argv)) {
 	case OPTS_EXIT_OK:
 		return 0;

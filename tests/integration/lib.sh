@@ -105,12 +105,12 @@ start_trace() {
 	rm -f "$TMP/ready"
 	"$SKBTRACE" --ready-file "$TMP/ready" "$@" >"$out" 2>"$out.err" &
 	TRACE_PID=$!
-	for _ in $(seq 1 300); do
+	for _ in $(seq 1 $((${SKBT_READY_TIMEOUT:-30} * 10))); do
 		[ -e "$TMP/ready" ] && return 0
 		kill -0 "$TRACE_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "skbtrace did not become ready:" >&2
+	echo "skbtrace did not become ready in ${SKBT_READY_TIMEOUT:-30} s:" >&2
 	cat "$out.err" >&2
 	return 1
 }
@@ -126,3 +126,9 @@ stop_trace() {
 # The backend under test, with the flag to pass.
 BACKEND=${SKBT_BACKEND:-tracepoint}
 BACKEND_ARGS=(--backend "$BACKEND")
+# Under emulation thousands of kprobes take minutes to attach and detach:
+# the VM narrows most tests with SKBT_FILTER_FUNC and proves the full set
+# in one test of its own (test_all_functions).
+if [ -n "${SKBT_FILTER_FUNC:-}" ]; then
+	BACKEND_ARGS+=(--filter-func "$SKBT_FILTER_FUNC")
+fi

@@ -290,3 +290,25 @@ test_pcap_bad_expression() {
 	expect_fail "pcap expression libpcap rejects" 2 "bad filter expression 'tcp port': .*syntax error" \
 		"${BACKEND_ARGS[@]}" tcp port
 }
+
+# With a function backend and a narrowed suite (SKBT_FILTER_FUNC), one run
+# attaches every sk_buff function the kernel lets us probe.
+test_all_functions() {
+	local out=$TMP/all.json
+	if [ -z "${SKBT_FILTER_FUNC:-}" ] || [ "$BACKEND" = tracepoint ]; then
+		return
+	fi
+	SKBT_READY_TIMEOUT=${SKBT_ALL_READY_TIMEOUT:-400} start_trace "$out" --backend "$BACKEND" \
+		--output-json --filter-netns "$(ns_path "$NS_B")" ||
+		{ tap_not_ok "all functions: skbtrace starts"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 1 64 40080 >/dev/null
+	stop_trace
+	check "all functions: attached more than 1000 functions" \
+		grep -Eq 'tracing [0-9]{4,} sk_buff functions' "$out.err"
+	jq_check "all functions: the dropped packet's path runs through ip_rcv and nf_hook_slow to the drop" "$out" \
+		'[.[] | select(.tuple.sport == 40080)] as $e | ($e | map(.func)) as $f
+		 | ($f | index("ip_rcv")) != null and ($f | index("nf_hook_slow")) != null
+		 and ([$e[] | select(.drop_reason == "SKB_DROP_REASON_NETFILTER_DROP" and (.func | test($re))
+		      and .tuple.daddr == "10.231.0.2" and .netns == $ino)] | length) == 1' \
+		--arg re "$DROP_FUNC_RE" --argjson ino "$(ns_inode "$NS_B")"
+}
