@@ -43,7 +43,6 @@
 #   SKBT_RESULTS_DIR      where the .tap results go (build/test-results)
 #   SKBT_VM_LOGDIR        where console logs go (build/vm)
 set -euo pipefail
-shopt -s lastpipe
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -67,15 +66,17 @@ source "$here/initramfs.sh"
 
 workdir=""
 kvm_probe_pid=""
-boot_pids=()
 tap_n=0 n_pass=0 n_fail=0 n_skip=0
 failed_boots=0
 
 cleanup() {
-	local pid
-	for pid in "${boot_pids[@]}"; do # each boot runs in its own process group
-		kill -TERM -- "-$pid" 2>/dev/null || true
-	done
+	local f
+	# Stop running boots: timeout(1) passes the signal on to its qemu.
+	if [[ -n $workdir ]]; then
+		for f in "$workdir"/boot-*.pid; do
+			[[ -f $f ]] && kill -TERM "$(<"$f")" 2>/dev/null
+		done
+	fi
 	if [[ -n $kvm_probe_pid ]]; then
 		kill "$kvm_probe_pid" 2>/dev/null || true
 		wait "$kvm_probe_pid" 2>/dev/null || true
@@ -178,7 +179,7 @@ boot_vm() {
 	limit=${SKBT_VM_TIMEOUT:-$((60 + $# * SKBT_VM_SUITE_TIMEOUT))}
 	local console="$SKBT_VM_LOGDIR/console-$KERNEL_RELEASE-$name.log"
 	local results="$workdir/results-$name.txt"
-	local t0 line rc init_at="" accel=$ACCEL
+	local t0 line rc init_at="" accel=$ACCEL qpid fifo="$workdir/console-$name.fifo"
 	[[ $ACCEL == tcg ]] && accel="tcg,thread=$SKBT_VM_TCG_THREAD"
 	local -a qemu=(
 		qemu-system-x86_64 -accel "$accel" -cpu max -m "$SKBT_VM_MEM" -smp "$SKBT_VM_SMP"
@@ -190,43 +191,59 @@ boot_vm() {
 	: >"$console"
 	: >"$results"
 	vm_log "boot $name: $groups ($ACCEL, $SKBT_VM_SMP cpus, $SKBT_VM_MEM, limit ${limit}s)"
+	mkfifo "$fifo"
 	t0=$(now)
-	set +e
-	timeout -k 10 "$limit" "${qemu[@]}" </dev/null 2>&1 |
-		while IFS= read -r line || [[ -n $line ]]; do
-			line=${line%$'\r'}
-			printf '%s\n' "$line" >>"$console"
-			printf 'vm%s| %s\n' "$name" "$line"
-			if [[ -z $init_at && $line == SKBT-VM-INIT* ]]; then
-				init_at=$(now)
-			fi
-		done
-	rc=${PIPESTATUS[0]}
-	set -e
+	timeout -k 10 "$limit" "${qemu[@]}" </dev/null >"$fifo" 2>&1 &
+	qpid=$!
+	printf '%s\n' "$qpid" >"$workdir/boot-$name.pid" # for cleanup
+	while IFS= read -r line || [[ -n $line ]]; do
+		line=${line%$'\r'}
+		printf '%s\n' "$line" >>"$console"
+		printf 'vm%s| %s\n' "$name" "$line"
+		if [[ -z $init_at && $line == SKBT-VM-INIT* ]]; then
+			init_at=$(now)
+		fi
+	done <"$fifo"
+	rc=0
+	wait "$qpid" || rc=$?
+	rm -f "$workdir/boot-$name.pid"
 	if [[ $rc -eq 124 || $rc -eq 137 ]]; then
 		vm_log "boot $name killed after ${limit}s"
 	fi
-	printf '%s %s %s\n' "$rc" "${init_at:+$(elapsed "$t0" "$init_at")}" \
-		"$(elapsed "$t0" "$(now)")" >"$workdir/boot-$name.meta"
+	# (Quietly: after an interrupt cleanup may have removed $workdir.)
+	{ printf '%s %s %s\n' "$rc" "${init_at:+$(elapsed "$t0" "$init_at")}" \
+		"$(elapsed "$t0" "$(now)")" >"$workdir/boot-$name.meta"; } 2>/dev/null || true
+}
+
+# alive PID...: prints the PIDs still running.
+alive() {
+	local pid
+	for pid in "$@"; do
+		kill -0 "$pid" 2>/dev/null && printf '%s ' "$pid"
+	done
+	return 0
 }
 
 # run_boots SPEC...: each SPEC is "NAME GROUP..."; at most SKBT_VM_JOBS at once.
+# Polls rather than blocking in `wait`: bash did not run the TERM trap (so
+# no cleanup, qemu left running) when the signal came during `wait`.
 run_boots() {
-	local spec running=0
+	local spec
+	local -a pids=()
 	for spec in "$@"; do
-		if [[ $running -ge $SKBT_VM_JOBS ]]; then
-			wait -n || true
-			running=$((running - 1))
-		fi
-		set -m # its own process group, so cleanup can stop qemu too
+		# shellcheck disable=SC2207 # PIDs are words
+		while pids=($(alive "${pids[@]}")) && [[ ${#pids[@]} -ge $SKBT_VM_JOBS ]]; do
+			sleep 1
+		done
 		# shellcheck disable=SC2086 # the spec is words
 		boot_vm $spec &
-		set +m
-		boot_pids+=("$!")
-		running=$((running + 1))
+		pids+=("$!")
+	done
+	# shellcheck disable=SC2207
+	while pids=($(alive "${pids[@]}")) && [[ ${#pids[@]} -gt 0 ]]; do
+		sleep 1
 	done
 	wait || true
-	boot_pids=()
 }
 
 # --- results ------------------------------------------------------------------
