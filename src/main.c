@@ -247,19 +247,11 @@ static int compile_filter(struct app *a, regex_t *re)
 	return 0;
 }
 
-static int select_probes(struct app *a)
+/* Adds the wanted probes; returns how many matched rep, the drop hook included. */
+static int add_matching(struct app *a, const regex_t *rep, const struct probe *drop,
+			size_t *matched)
 {
-	const struct probe *drop;
-	regex_t re, *rep = NULL;
-	int rc;
-
-	if (a->o.filter_func) {
-		rc = compile_filter(a, &re);
-		if (rc)
-			return rc;
-		rep = &re;
-	}
-	drop = drop_hook(a);
+	*matched = drop && name_matches(rep, drop);
 	for (size_t i = 0; i < a->found.n; i++) {
 		const struct probe *p = &a->found.v[i];
 
@@ -270,25 +262,39 @@ static int select_probes(struct app *a)
 		if (is_drop_func(p))
 			continue;
 		if (!probe_list_add(&a->probes, p))
-			goto oom;
+			return -ENOMEM;
+		(*matched)++;
 	}
-	if (rep)
-		regfree(rep);
-	if (!a->probes.n && a->o.filter_func)
-		return fail(a, EXIT_USAGE, "no %s matches --filter-func '%s'",
-			    a->o.backend == BACKEND_TRACEPOINT ? "sk_buff tracepoint"
-							       : "sk_buff function",
-			    a->o.filter_func);
 	if (drop && !probe_list_add(&a->probes, drop))
-		return fail(a, EXIT_ENV, "out of memory");
-	if (!a->probes.n)
-		return fail(a, EXIT_ENV, "this kernel's BTF lists no sk_buff %s",
-			    a->o.backend == BACKEND_TRACEPOINT ? "tracepoint" : "function");
+		return -ENOMEM;
 	return 0;
-oom:
+}
+
+static int select_probes(struct app *a)
+{
+	const char *what = a->o.backend == BACKEND_TRACEPOINT ? "tracepoint" : "function";
+	const struct probe *drop = drop_hook(a);
+	regex_t re, *rep = NULL;
+	size_t matched;
+	int rc;
+
+	if (a->o.filter_func) {
+		rc = compile_filter(a, &re);
+		if (rc)
+			return rc;
+		rep = &re;
+	}
+	rc = add_matching(a, rep, drop, &matched);
 	if (rep)
 		regfree(rep);
-	return fail(a, EXIT_ENV, "out of memory");
+	if (rc)
+		return fail(a, EXIT_ENV, "out of memory");
+	if (!matched && a->o.filter_func)
+		return fail(a, EXIT_USAGE, "no sk_buff %s matches --filter-func '%s'", what,
+			    a->o.filter_func);
+	if (!a->probes.n)
+		return fail(a, EXIT_ENV, "this kernel's BTF lists no sk_buff %s", what);
+	return 0;
 }
 
 static bool need_ksyms(const struct app *a)

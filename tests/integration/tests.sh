@@ -312,3 +312,18 @@ test_all_functions() {
 		      and .tuple.daddr == "10.231.0.2" and .netns == $ino)] | length) == 1' \
 		--arg re "$DROP_FUNC_RE" --argjson ino "$(ns_inode "$NS_B")"
 }
+
+test_auto_backend() {
+	local out=$TMP/auto.json chosen
+	start_trace "$out" --backend auto --filter-func 'ip_rcv|kfree_skb' --output-json ||
+		{ tap_not_ok "auto: starts"; return; }
+	stop_trace
+	chosen=$(sed -nE 's/.*backend (kprobe-multi|kprobe|tracepoint): tracing.*/\1/p' "$out.err")
+	check "auto: one line names the backend it chose" test -n "$chosen"
+	if [ "$chosen" = kprobe-multi ]; then
+		tap_ok "auto: picked the fastest backend, nothing to explain"
+	else
+		check "auto: says why it did not pick a faster backend" \
+			grep -Eq "^skbtrace: kprobe(s|-multi) unavailable \(.+\); backend $chosen" "$out.err"
+	fi
+}

@@ -15,7 +15,8 @@
 #
 # Settings (environment):
 #   SKBT_VM_BACKENDS      backends to run the suite with
-#                         (kprobe kprobe-multi fentry tracepoint auto)
+#                         (kprobe kprobe-multi tracepoint; fentry once it exists;
+#                         auto is checked inside every group by test_auto_backend)
 #   SKBT_VM_FORCE=1       run a backend even when tests/vm/probe finds the
 #                         kernel refuses its attach mechanism (default: SKIP)
 #   SKBT_VM_JOBS          VMs booted at once (number of host CPUs, at most 2);
@@ -51,7 +52,7 @@ source "$here/kernel.sh"
 # shellcheck source=tests/vm/initramfs.sh
 source "$here/initramfs.sh"
 
-: "${SKBT_VM_BACKENDS=kprobe kprobe-multi fentry tracepoint auto}"
+: "${SKBT_VM_BACKENDS=kprobe kprobe-multi tracepoint}"
 : "${SKBT_VM_SPLIT:=0}"
 : "${SKBT_VM_JOBS:=$(($(nproc) >= 2 ? 2 : 1))}"
 : "${SKBT_VM_SUITE_TIMEOUT:=120}"
