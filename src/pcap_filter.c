@@ -682,6 +682,10 @@ static int compute_values(const struct sock_filter *c, struct analysis *an)
 				struct absreg nr = { av_join(d->a, out.a),
 						     av_join(d->x, out.x) };
 
+				/* A backward jump launders A and X. */
+				if (s[j] <= i)
+					nr.a = nr.x = av_top;
+
 				if (av_eq(nr.a, d->a) && av_eq(nr.x, d->x))
 					continue;
 				/* Loops: give up on exact facts quickly. */
@@ -769,6 +773,7 @@ struct xlat {
 	unsigned int window; /* bytes copied on entry */
 	unsigned int wincap; /* largest window allowed */
 	int w_off, mem_off, len_off, cnt_off, tmp_off;
+	int save_off; /* A, X, caplen, then M[]: laundered at back jumps */
 	unsigned int stack;
 	unsigned int back_jumps;
 	bool no_window;
@@ -1026,14 +1031,24 @@ static void emit_alu(struct xlat *x, size_t i)
 		emit(x, EI_ALU32_IMM(op, R_A, (int32_t)f->k));
 		return;
 	}
+	if (op == BPF_LSH || op == BPF_RSH) {
+		/*
+		 * libpcap: a shift by 32 or more gives 0; eBPF masks the
+		 * count.  Branch-free, A &= (X < 32 ? ~0 : 0): inside a loop
+		 * the verifier compares even imprecise values exactly, and
+		 * each branch here would double the paths it walks.
+		 */
+		emit(x, EI_MOV64_REG(BPF_REG_1, R_X));
+		emit(x, EI_ALU64_IMM(BPF_RSH, BPF_REG_1, 5));
+		emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, -1));
+		emit(x, EI_ALU64_IMM(BPF_ARSH, BPF_REG_1, 63));
+		emit(x, EI_ALU32_REG(op, R_A, R_X));
+		emit(x, EI_ALU32_REG(BPF_AND, R_A, BPF_REG_1));
+		return;
+	}
 	if (op == BPF_DIV || op == BPF_MOD)
 		emit_reject_if(x, EI_JMP_IMM(BPF_JEQ, R_X, 0, 0));
 	emit(x, EI_ALU32_REG(op, R_A, R_X));
-	if (op == BPF_LSH || op == BPF_RSH) {
-		/* libpcap: a shift by 32 or more gives 0. */
-		emit(x, EI_JMP_IMM(BPF_JLT, R_X, 32, 1));
-		emit(x, EI_MOV32_IMM(R_A, 0));
-	}
 }
 
 static uint8_t invert_jmp(uint8_t op)
@@ -1056,13 +1071,34 @@ static struct bpf_insn cond_insn(const struct sock_filter *f, uint8_t op)
 	return EI_JMP32_IMM(op, R_A, (int32_t)f->k, 0);
 }
 
-/* Each backward jump spends one unit of the per-packet budget. */
+/*
+ * Each backward jump spends one unit of the per-packet budget, then
+ * launders A, X, caplen and M[]: they are stored, the block is copied
+ * onto itself with the helper and read back.  The values are the same,
+ * but the verifier now knows nothing of them, so every path that reaches
+ * a loop head with the same budget left has the same state and prunes.
+ * Without it a loop whose registers hold constants (which the verifier
+ * tracks precisely once a branch depends on them) is explored once per
+ * path, exponentially, and the 1M-instruction limit is hit.
+ */
 static void emit_back_jump(struct xlat *x, size_t target)
 {
 	emit(x, EI_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, x->cnt_off));
 	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, -1));
 	emit(x, EI_STX(BPF_DW, BPF_REG_10, BPF_REG_1, x->cnt_off));
 	emit_reject_if(x, EI_JMP_IMM(BPF_JEQ, BPF_REG_1, 0, 0));
+	emit(x, EI_STX(BPF_W, BPF_REG_10, R_A, x->save_off));
+	emit(x, EI_STX(BPF_W, BPF_REG_10, R_X, x->save_off + 4));
+	emit(x, EI_STX(BPF_W, BPF_REG_10, R_CAP, x->save_off + 8));
+	emit(x, EI_MOV64_REG(BPF_REG_1, BPF_REG_10));
+	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, x->save_off));
+	emit(x, EI_MOV64_IMM(BPF_REG_2, -x->save_off));
+	emit(x, EI_MOV64_REG(BPF_REG_3, BPF_REG_1));
+	emit(x, EI_CALL_HELPER(BPF_FUNC_probe_read_kernel));
+	emit_reject_if(x, EI_JMP_IMM(BPF_JNE, BPF_REG_0, 0, 0));
+	emit(x, EI_LDX(BPF_W, R_A, BPF_REG_10, x->save_off));
+	emit(x, EI_LDX(BPF_W, R_X, BPF_REG_10, x->save_off + 4));
+	emit(x, EI_LDX(BPF_W, R_CAP, BPF_REG_10, x->save_off + 8));
 	emit_jump(x, EI_JA(0), T_INSN, target);
 }
 
@@ -1185,7 +1221,7 @@ static void emit_prologue(struct xlat *x)
 /* Decide the window size and which registers/slots the code needs. */
 static void plan_loads(struct xlat *x)
 {
-	const struct analysis *an = x->an;
+	struct analysis *an = x->an;
 	x->window = 0;
 	for (size_t i = 0; i < an->n; i++) {
 		const struct sock_filter *f = &x->c[i];
@@ -1211,6 +1247,11 @@ static void plan_loads(struct xlat *x)
 		x->window = 0;
 	if (x->entry_guard || (x->window && x->entry_guard < x->window))
 		x->need_cap = true;
+	/* Backward jumps save A, X and caplen: all must hold a value. */
+	if (an->has_back) {
+		x->need_cap = true;
+		an->init_a = an->init_x = true;
+	}
 	for (size_t i = 0; i < an->n; i++) {
 		const struct sock_filter *f = &x->c[i];
 
@@ -1245,9 +1286,10 @@ static unsigned int window_cost(const struct xlat *x, int b)
 }
 
 /*
- * Frame, from r10 down: M[] (as many words as used), len, the backward
- * jump budget, the helper's 8-byte landing slot, then the window, placed
- * so that most loads from it are aligned.
+ * Frame, from r10 down: M[] (as many words as used), with loops the
+ * A/X/caplen save slots and the backward-jump budget, len, the helper's
+ * 8-byte landing slot, then the window, placed so that most loads from
+ * it are aligned.
  */
 static void layout(struct xlat *x)
 {
@@ -1259,13 +1301,16 @@ static void layout(struct xlat *x)
 		off -= (4 * (an->mem_max + 1) + 7) & ~7;
 		x->mem_off = off;
 	}
+	if (an->has_back) {
+		/* Right below M[], so the two form one block to launder. */
+		off -= 16;
+		x->save_off = off;
+		off -= 8;
+		x->cnt_off = off;
+	}
 	if (an->uses_len) {
 		off -= 8;
 		x->len_off = off;
-	}
-	if (an->has_back) {
-		off -= 8;
-		x->cnt_off = off;
 	}
 	if (x->need_data) {
 		off -= 8;
@@ -1356,6 +1401,87 @@ static int set_options(struct xlat *x, const struct pcap_filter_opts *opts,
 	return 0;
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+/*
+ * Paths the verifier may walk without pruning for a program with loops:
+ * inside a loop body it compares states exactly, so each distinct path
+ * from a loop head to the end of its body (back edges cut) can be a
+ * state of its own, once per unit of the budget.  Summed over loop
+ * heads, in classic instructions.  Past a loop it prunes as usual.
+ */
+static uint64_t loop_paths(const struct sock_filter *c,
+			   const struct analysis *an)
+{
+	size_t n = an->n, s[2];
+	uint64_t *paths = calloc(n, sizeof(*paths)), total = 0;
+	size_t *end = calloc(n, sizeof(*end));
+
+	if (!paths || !end) {
+		total = UINT64_MAX;
+		goto out;
+	}
+	/* end[h]: last instruction jumping back to h, +1 (0: no loop). */
+	for (size_t i = 0; i < n; i++) {
+		unsigned int ns = an->reach[i] ? successors(c, i, s) : 0;
+
+		for (unsigned int j = 0; j < ns; j++)
+			if (s[j] <= i && i + 1 > end[s[j]])
+				end[s[j]] = i + 1;
+	}
+	for (size_t h = 0; h < n; h++) {
+		if (!end[h])
+			continue;
+		memset(paths, 0, n * sizeof(*paths));
+		paths[h] = 1;
+		for (size_t v = h; v < end[h]; v++) {
+			unsigned int ns;
+
+			if (!paths[v])
+				continue;
+			total = sat_add(total, paths[v]);
+			ns = successors(c, v, s);
+			for (unsigned int j = 0; j < ns; j++)
+				if (s[j] > v && s[j] < end[h])
+					paths[s[j]] = sat_add(paths[s[j]],
+							      paths[v]);
+		}
+	}
+out:
+	free(paths);
+	free(end);
+	return total;
+}
+
+/* Refuse loops the verifier would give up on (1M processed insns). */
+static int check_loop_cost(struct xlat *x, char *err, size_t errlen)
+{
+	const struct analysis *an = x->an;
+	uint64_t paths, per, est;
+	size_t live = 0;
+
+	if (!an->has_back)
+		return 0;
+	for (size_t i = 0; i < an->n; i++)
+		live += an->reach[i];
+	paths = loop_paths(x->c, an);
+	/* eBPF instructions per classic one, rounded up. */
+	per = (x->cnt + live - 1) / live;
+	est = paths > UINT64_MAX / (per * (x->back_jumps + 1)) ?
+		      UINT64_MAX :
+		      paths * per * (x->back_jumps + 1);
+	if (est <= 1000000)
+		return 0;
+	set_err(err, errlen,
+		"filter too complex for the kernel verifier: its loops need about %llu instructions checked (%llu paths x %u backward jumps), over the 1000000 limit (BPF_COMPLEXITY_LIMIT_INSNS); simplify the expression or lower max_back_jumps",
+		(unsigned long long)est, (unsigned long long)paths,
+		x->back_jumps);
+	return -1;
+}
+
 static int generate(struct xlat *x, char *err, size_t errlen)
 {
 	const struct analysis *an = x->an;
@@ -1381,6 +1507,8 @@ static int generate(struct xlat *x, char *err, size_t errlen)
 	emit_tail(x);
 	if (x->oom)
 		goto oom;
+	if (check_loop_cost(x, err, errlen))
+		return -1;
 	if (x->cnt > PCAP_FILTER_MAX_INSNS) {
 		set_err(err, errlen,
 			"filter too large: %zu eBPF instructions, more than %d (eBPF jump offsets are 16-bit)",

@@ -125,6 +125,38 @@ static void test_validate_limits(void **state)
 	free(big);
 }
 
+/*
+ * A loop whose body forks 25 times: 2^25 paths per iteration for the
+ * verifier, refused up front with the limit named.
+ */
+static void test_loop_too_complex(void **state)
+{
+	struct sock_filter c[54];
+	struct pcap_filter_prog p;
+	char err[512];
+	size_t n = 0;
+
+	(void)state;
+	c[n++] = S(BPF_LD | BPF_B | BPF_ABS, 0);
+	for (int d = 0; d < 25; d++) {
+		c[n++] = J(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (uint32_t)d);
+		c[n++] = S(BPF_ALU | BPF_ADD | BPF_K, 1);
+	}
+	c[n] = S(BPF_JMP | BPF_JA, (uint32_t)(1 - (int)(n + 1)));
+	n++;
+	c[n++] = S(BPF_RET | BPF_A, 0);
+	assert_int_equal(pcap_filter_translate(c, n, NULL, &p, err,
+					       sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "BPF_COMPLEXITY_LIMIT_INSNS"));
+	/* The same body without the loop is fine. */
+	c[n - 2] = S(BPF_JMP | BPF_JA, 0);
+	assert_int_equal(pcap_filter_translate(c, n, NULL, &p, err,
+					       sizeof(err)),
+			 0);
+	pcap_filter_prog_free(&p);
+}
+
 static void test_translate_options(void **state)
 {
 	const struct sock_filter ret[] = { S(BPF_RET | BPF_K, 1) };
@@ -795,6 +827,7 @@ int main(void)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_validate_rejects),
 		cmocka_unit_test(test_validate_limits),
+		cmocka_unit_test(test_loop_too_complex),
 		cmocka_unit_test(test_translate_options),
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_build_l3_nothing),
