@@ -76,7 +76,6 @@ refused() {
 	printf 'this kernel refuses %s programs (%s)\n' "$1" "$msg"
 }
 
-SKBT_VM_FUNCS='ip_rcv|ip_rcv_core|ip_rcv_finish|ip_local_deliver|ip_local_deliver_finish|nf_hook_slow|udp_rcv|__udp4_lib_rcv|udp_queue_rcv_skb|ipv6_rcv|ip6_rcv_core|udpv6_rcv|__netif_receive_skb_core.*|__netif_receive_skb|netif_receive_skb|arp_rcv|ip_output|ip_finish_output2|__dev_queue_xmit|dev_hard_start_xmit|veth_xmit|consume_skb|skb_release_data'
 status=0
 out "#@ kernel $(uname -r)"
 out "#@ uname $(uname -v)"
@@ -99,9 +98,10 @@ for g in $groups; do
 		skipped "$g" "$why"
 	else
 		# Emulated, 1,400 kprobes take a minute to attach: most tests use
-		# the functions they check, test_all_functions attaches them all.
+		# the functions they check (SKBT_VM_FILTER_FUNC, from run.sh),
+		# test_all_functions attaches them all.
 		narrow=""
-		[[ $g == tracepoint ]] || narrow=$SKBT_VM_FUNCS
+		[[ $g == tracepoint ]] || narrow=${SKBT_VM_FILTER_FUNC:-}
 		group "$g" "$SKBT_VM_SUITE_TIMEOUT" \
 			env SKBT_BACKEND="$g" SKBT_IN_VM=1 SKBT_FILTER_FUNC="$narrow" \
 			bash "$suite" "$skbtrace" || status=1
