@@ -1456,6 +1456,47 @@ out:
 	return total;
 }
 
+/*
+ * Loops must be simple, as libpcap's protochain makes them: the code from
+ * a loop head to its last backward jump holds no part of another loop.
+ * The verifier walks nested or interleaved loops once per way of mixing
+ * their iterations, beyond any budget; such programs are refused.
+ */
+static int check_loop_shape(const struct sock_filter *c,
+			    const struct analysis *an, char *err,
+			    size_t errlen)
+{
+	size_t n = an->n, s[2], *end = calloc(n, sizeof(*end));
+	int ret = 0;
+
+	if (!end) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned int ns = an->reach[i] ? successors(c, i, s) : 0;
+
+		for (unsigned int j = 0; j < ns; j++)
+			if (s[j] <= i && i + 1 > end[s[j]])
+				end[s[j]] = i + 1;
+	}
+	/* Regions [h, end[h]) sorted by h must not overlap. */
+	for (size_t h = 0, open_end = 0, open_h = 0; h < n && !ret; h++) {
+		if (!end[h])
+			continue;
+		if (h < open_end) {
+			set_err(err, errlen,
+				"insn %zu: loop inside or across the loop at insn %zu; only simple loops (as protochain's) can be bounded for the verifier",
+				h, open_h);
+			ret = -1;
+		}
+		open_end = end[h];
+		open_h = h;
+	}
+	free(end);
+	return ret;
+}
+
 /* Refuse loops the verifier would give up on (1M processed insns). */
 static int check_loop_cost(struct xlat *x, char *err, size_t errlen)
 {
@@ -1465,6 +1506,8 @@ static int check_loop_cost(struct xlat *x, char *err, size_t errlen)
 
 	if (!an->has_back)
 		return 0;
+	if (check_loop_shape(x->c, an, err, errlen))
+		return -1;
 	for (size_t i = 0; i < an->n; i++)
 		live += an->reach[i];
 	paths = loop_paths(x->c, an);

@@ -47,8 +47,8 @@ struct dh_pkt {
 };
 
 struct dh_ctl {
-	uint32_t next; /* index the next run takes */
-	uint32_t pad;
+	uint32_t next; /* the next run takes packet next % count */
+	uint32_t count;
 	uint32_t res[DH_NMAX]; /* filter result per packet */
 };
 
@@ -61,14 +61,14 @@ struct dh {
 	char err[1024];
 };
 
-static size_t dh_page_round(size_t n)
+static inline size_t dh_page_round(size_t n)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 
 	return (n + pg - 1) / pg * pg;
 }
 
-static int dh_map(struct dh *h, const char *name, uint32_t vsize,
+static inline int dh_map(struct dh *h, const char *name, uint32_t vsize,
 		  uint32_t entries, size_t *maplen, void **mem)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
@@ -92,7 +92,7 @@ static int dh_map(struct dh *h, const char *name, uint32_t vsize,
 	return fd;
 }
 
-static void dh_close(struct dh *h)
+static inline void dh_close(struct dh *h)
 {
 	if (h->ctl)
 		munmap(h->ctl, h->ctl_map_len);
@@ -108,7 +108,7 @@ static void dh_close(struct dh *h)
 }
 
 /* Store frame p as packet i of both views. */
-static void dh_set(struct dh *h, size_t i, const struct pg_pkt *p)
+static inline void dh_set(struct dh *h, size_t i, const struct pg_pkt *p)
 {
 	struct dh_pkt *l2 = &h->pkt[DH_L2][i], *l3 = &h->pkt[DH_L3][i];
 
@@ -124,7 +124,7 @@ static void dh_set(struct dh *h, size_t i, const struct pg_pkt *p)
 }
 
 /* Maps for n packets; with seed != 0 also fills them from the generator. */
-static int dh_open(struct dh *h, size_t n, uint64_t seed)
+static inline int dh_open(struct dh *h, size_t n, uint64_t seed)
 {
 	void *mem;
 
@@ -167,7 +167,7 @@ fail:
  * Load f inside the wrapper for view v.  Returns a program fd, or -1
  * with the reason (and the verifier's last words) in h->err.
  */
-static int dh_load(struct dh *h, const struct pcap_filter_prog *f, int v)
+static inline int dh_load(struct dh *h, const struct pcap_filter_prog *f, int v)
 {
 	const struct bpf_insn wrap[] = {
 		/* ctl = lookup(ctl_map, 0) */
@@ -176,13 +176,16 @@ static int dh_load(struct dh *h, const struct pcap_filter_prog *f, int v)
 		EI_MOV64_REG(BPF_REG_2, BPF_REG_10),
 		EI_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
 		EI_CALL_HELPER(BPF_FUNC_map_lookup_elem),
-		EI_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 29),
+		EI_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 32),
 		EI_MOV64_REG(BPF_REG_6, BPF_REG_0),
-		/* i = ctl->next++, i < DH_NMAX */
+		/* i = ctl->next++ % ctl->count, i < DH_NMAX */
 		EI_LDX(BPF_W, BPF_REG_7, BPF_REG_6, 0),
 		EI_MOV32_REG(BPF_REG_1, BPF_REG_7),
 		EI_ALU32_IMM(BPF_ADD, BPF_REG_1, 1),
 		EI_STX(BPF_W, BPF_REG_6, BPF_REG_1, 0),
+		EI_LDX(BPF_W, BPF_REG_1, BPF_REG_6, 4),
+		EI_JMP_IMM(BPF_JEQ, BPF_REG_1, 0, 25),
+		EI_ALU32_REG(BPF_MOD, BPF_REG_7, BPF_REG_1),
 		EI_JMP_IMM(BPF_JGE, BPF_REG_7, DH_NMAX, 23),
 		/* p = lookup(pkt_map, i) */
 		EI_STX(BPF_W, BPF_REG_10, BPF_REG_7, -8),
@@ -256,13 +259,14 @@ static int dh_load(struct dh *h, const struct pcap_filter_prog *f, int v)
 }
 
 /* Run program fd over the first n packets; results in h->ctl->res. */
-static int dh_run(struct dh *h, int fd, size_t n)
+static inline int dh_run(struct dh *h, int fd, size_t n)
 {
 	uint8_t frame[64] = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
 		    .data_size_in = sizeof(frame), .repeat = (int)n);
 
 	h->ctl->next = 0;
+	h->ctl->count = (uint32_t)n;
 	memset(h->ctl->res, 0xa5, n * sizeof(h->ctl->res[0]));
 	if (bpf_prog_test_run_opts(fd, &o)) {
 		snprintf(h->err, sizeof(h->err), "BPF_PROG_TEST_RUN: %s",
@@ -278,7 +282,7 @@ static int dh_run(struct dh *h, int fd, size_t n)
 	return 0;
 }
 
-static bool dh_has_back_jump(const struct sock_filter *c, size_t n)
+static inline bool dh_has_back_jump(const struct sock_filter *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (c[i].code == (BPF_JMP | BPF_JA) && (int32_t)c[i].k < 0)
@@ -294,7 +298,7 @@ static bool dh_has_back_jump(const struct sock_filter *c, size_t n)
  * j + 1 and the last copy's to a final "ret #0".  Loop-free, same
  * verdicts under the budget.  Returns a malloc'd program or NULL.
  */
-static struct sock_filter *dh_unroll(const struct sock_filter *c, size_t n,
+static inline struct sock_filter *dh_unroll(const struct sock_filter *c, size_t n,
 				     unsigned int budget, size_t *out_n)
 {
 	size_t total = (budget + 1) * n + 1;
@@ -322,8 +326,28 @@ static struct sock_filter *dh_unroll(const struct sock_filter *c, size_t n,
 	return v;
 }
 
+/*
+ * Run program fd `repeat` times on packet 0 only; returns the kernel's
+ * average nanoseconds per run, or -1.
+ */
+static inline long long dh_time(struct dh *h, int fd, int repeat)
+{
+	uint8_t frame[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
+		    .data_size_in = sizeof(frame), .repeat = repeat);
+
+	h->ctl->next = 0;
+	h->ctl->count = 1;
+	if (bpf_prog_test_run_opts(fd, &o)) {
+		snprintf(h->err, sizeof(h->err), "BPF_PROG_TEST_RUN: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return o.duration;
+}
+
 /* libpcap's verdict for classic code c on packet p. */
-static unsigned int dh_expect(const struct sock_filter *c, size_t cnt,
+static inline unsigned int dh_expect(const struct sock_filter *c, size_t cnt,
 			      const struct dh_pkt *p)
 {
 	struct pcap_bpf_program prog = {
@@ -335,7 +359,7 @@ static unsigned int dh_expect(const struct sock_filter *c, size_t cnt,
 	return (unsigned int)pcap_offline_filter(&prog, &hdr, p->data);
 }
 
-static void dh_hex(FILE *o, const struct dh_pkt *p)
+static inline void dh_hex(FILE *o, const struct dh_pkt *p)
 {
 	fprintf(o, "#   caplen %u len %u:", p->caplen, p->len);
 	for (uint32_t i = 0; i < p->caplen; i++)
