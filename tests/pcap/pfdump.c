@@ -73,7 +73,8 @@ int main(int argc, char **argv)
 	struct pcap_filter_opts o = { 0 };
 	struct pcap_filter_prog p;
 	int dlt = DLT_EN10MB, opt, load = 0, vlevel = 0;
-	char err[512], expr[4096] = "";
+	char err[512], *expr;
+	size_t elen = 1;
 	struct sock_filter *c;
 	size_t n;
 
@@ -100,15 +101,22 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	for (int i = optind; i < argc; i++)
+		elen += strlen(argv[i]) + 1;
+	expr = calloc(1, elen);
+	if (!expr)
+		return 2;
 	for (int i = optind; i < argc; i++) {
-		strncat(expr, argv[i], sizeof(expr) - strlen(expr) - 2);
+		strcat(expr, argv[i]);
 		if (i + 1 < argc)
 			strcat(expr, " ");
 	}
 	if (pcap_filter_cbpf(expr, dlt, 0, &c, &n, err, sizeof(err))) {
 		fprintf(stderr, "pfdump: %s\n", err);
+		free(expr);
 		return 2;
 	}
+	free(expr);
 	dump_classic(c, n);
 	if (pcap_filter_translate(c, n, &o, &p, err, sizeof(err))) {
 		fprintf(stderr, "pfdump: %s\n", err);
