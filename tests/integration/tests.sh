@@ -49,12 +49,14 @@ test_drop_reason_ipv4() {
 }
 
 test_delivered_path() {
-	local out=$TMP/pass.json
-	ip netns exec "$NS_B" "$TOOLS/udp_recv" $PASS_PORT 2 3000 >"$TMP/recv.out" 2>"$TMP/recv.err" &
-	local rpid=$!
+	local out=$TMP/pass.json rpid
 	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-netns "$(ns_path "$NS_B")" ||
-		{ tap_not_ok "delivered: skbtrace starts"; kill $rpid; return; }
-	for _ in $(seq 1 50); do grep -q ready "$TMP/recv.err" && break; sleep 0.1; done
+		{ tap_not_ok "delivered: skbtrace starts"; return; }
+	# The receiver starts once skbtrace is ready: its quiet timeout must not
+	# run out while a slow (emulated) machine attaches probes.
+	ip netns exec "$NS_B" "$TOOLS/udp_recv" $PASS_PORT 2 10000 >"$TMP/recv.out" 2>"$TMP/recv.err" &
+	rpid=$!
+	for _ in $(seq 1 100); do grep -q ready "$TMP/recv.err" && break; sleep 0.1; done
 	send_udp "$NS_A" $IP_B $PASS_PORT 2 64 40002 >/dev/null
 	wait $rpid
 	stop_trace
