@@ -34,13 +34,13 @@ kernel_resolve_pkg() {
 		printf '%s\n' "$SKBT_VM_PACKAGE"
 		return 0
 	fi
-	apt-cache depends "linux-image-$SKBT_VM_FLAVOUR" 2>/dev/null |
+	{ apt-cache depends "linux-image-$SKBT_VM_FLAVOUR" 2>/dev/null || true; } |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
 }
 
 # Candidate version of package $1 (empty when apt does not know it).
 kernel_pkg_version() {
-	apt-cache show --no-all-versions "$1" 2>/dev/null |
+	{ apt-cache show --no-all-versions "$1" 2>/dev/null || true; } |
 		awk -F': ' '$1 == "Version" { print $2; exit }'
 }
 
@@ -118,7 +118,8 @@ kernel_prepare() {
 			done < <(kernel_cached_dirs)
 		fi
 	else
-		dir=$(kernel_cached_fallback) ||
+		dir=$(kernel_cached_fallback || true)
+		[[ -n $dir ]] ||
 			vm_die "cannot resolve linux-image-$SKBT_VM_FLAVOUR with apt and nothing is cached in $SKBT_VM_CACHE"
 		vm_log "apt cannot resolve the kernel; using the cached $dir"
 	fi
