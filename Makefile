@@ -27,7 +27,7 @@ TOOLS := $(TOOLS_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all clean install test unit integration vmtest demo deps format bench bench-bins asan tools
+.PHONY: all clean install test unit integration vmtest demo deps format bench bench-bins asan tools matrix
 all: skbtrace
 
 deps:
@@ -88,6 +88,13 @@ demo:
 	@scripts/deps.sh build
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh ./skbtrace
+
+vmtest: all tools
+	@scripts/deps.sh vm
+	@tests/vm/run.sh ./skbtrace
+
+matrix:
+	@tests/matrix.sh update docs/testing.md
 
 bench: skbtrace tools bench-bins
 	@scripts/deps.sh bench

@@ -20,10 +20,10 @@ suite() {
 }
 
 suite unit tests/run-unit.sh build/asan/tests/test_*
-suite integration tests/integration/run.sh build/asan/skbtrace
-if [ -x tests/vm/run.sh ]; then
-	suite vm tests/vm/run.sh
-fi
+# The host's results feed the kernel x backend matrix in docs/testing.md.
+suite integration bash -c 'tests/integration/run.sh build/asan/skbtrace |
+	tests/matrix.sh record --backend tracepoint --where "host (ASan)"; exit "${PIPESTATUS[0]}"'
+suite vm tests/vm/run.sh ./skbtrace
 
 pass=$(grep -cE '^ok ' "$log" | head -1)
 skip=$(grep -cE '^ok .*# *(SKIP|skip)' "$log" | head -1)
