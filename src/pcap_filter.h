@@ -29,7 +29,13 @@
  * Backward jumps (libpcap emits them for "protochain") are allowed: a
  * counter on the stack bounds the number of backward jumps one packet
  * may take (opts.max_back_jumps, default PCAP_FILTER_BACK_JUMPS); one
- * more rejects the packet.  The kernel must allow bounded loops
+ * more rejects the packet.  Each backward jump also makes the verifier
+ * forget A, X, caplen and M[] (copied onto themselves with the helper)
+ * so its states prune.  Loops must be simple (no loop inside or across
+ * another, as libpcap makes them), and programs whose loops would still
+ * cost the verifier over its 1M-instruction limit are refused with an
+ * error naming BPF_COMPLEXITY_LIMIT_INSNS, as are classic programs over
+ * BPF_MAXINSNS (4096) instructions.  The kernel must allow bounded loops
  * (5.3+).  X-relative loads read the stack at a variable offset (5.12+);
  * conditional jumps use BPF_JMP32 (5.1+).  The caller needs
  * CAP_BPF + CAP_PERFMON (root) for all of these.
