@@ -27,7 +27,7 @@ TOOLS := $(TOOLS_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all clean install test unit integration vmtest demo deps format bench bench-bins asan tools matrix
+.PHONY: all clean install test unit integration vmtest demo deps format bench bench-bins asan tools matrix fuzz
 all: skbtrace
 
 deps:
@@ -92,6 +92,9 @@ demo:
 vmtest: all tools
 	@scripts/deps.sh vm
 	@tests/vm/run.sh ./skbtrace
+
+fuzz:
+	@tests/fuzz/run.sh
 
 matrix:
 	@tests/matrix.sh update docs/testing.md

@@ -23,6 +23,8 @@ suite unit tests/run-unit.sh build/asan/tests/test_*
 # The host's results feed the kernel x backend matrix in docs/testing.md.
 suite integration bash -c 'tests/integration/run.sh build/asan/skbtrace |
 	tests/matrix.sh record --backend tracepoint --where "host (ASan)"; exit "${PIPESTATUS[0]}"'
+# The translator's fuzzer, bounded: new crashes fail the run; its corpus is in git.
+suite fuzz tests/fuzz/run.sh "${SKBT_FUZZ_SECONDS:-20}"
 suite vm tests/vm/run.sh ./skbtrace
 
 pass=$(grep -cE '^ok ' "$log" | head -1)
