@@ -20,7 +20,7 @@
 /* A raw tracepoint program that several tracepoints share through copies. */
 struct tp_template {
 	struct bpf_program *prog;
-	long first; /* probe index the loaded template itself serves */
+	long first;	  /* probe index the loaded template itself serves */
 	size_t marker[4]; /* where the probe index sits in the final code */
 	size_t nmarker;
 };
@@ -53,12 +53,12 @@ static bool is_drop_r2(const struct probe *p)
 
 const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
 {
-	static const char *const tp[] = { "skbt_tp1", "skbt_tp2", "skbt_tp3", "skbt_tp4",
-					   "skbt_tp5" };
-	static const char *const kp[] = { "skbt_kp1", "skbt_kp2", "skbt_kp3", "skbt_kp4",
-					   "skbt_kp5" };
-	static const char *const kpm[] = { "skbt_kpm1", "skbt_kpm2", "skbt_kpm3", "skbt_kpm4",
-					    "skbt_kpm5" };
+	static const char *const tp[] = {"skbt_tp1", "skbt_tp2", "skbt_tp3", "skbt_tp4",
+					 "skbt_tp5"};
+	static const char *const kp[] = {"skbt_kp1", "skbt_kp2", "skbt_kp3", "skbt_kp4",
+					 "skbt_kp5"};
+	static const char *const kpm[] = {"skbt_kpm1", "skbt_kpm2", "skbt_kpm3", "skbt_kpm4",
+					  "skbt_kpm5"};
 
 	if (p->skb_arg < 1)
 		return NULL;
@@ -94,8 +94,7 @@ static struct tp_template *template_of(const struct bpf_program *prog)
 }
 
 /* Finds the probe-index marker immediates, remembers where, and sets them to id. */
-static size_t patch_probe_id(struct tp_template *tmpl, struct bpf_insn *insns, size_t cnt,
-			     long id)
+static size_t patch_probe_id(struct tp_template *tmpl, struct bpf_insn *insns, size_t cnt, long id)
 {
 	tmpl->nmarker = 0;
 	for (size_t i = 0; i < cnt; i++) {
@@ -180,8 +179,7 @@ static void select_programs(struct tracer *t)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, t->skel->obj)
-		bpf_program__set_autoload(prog, false);
+	bpf_object__for_each_program(prog, t->skel->obj) bpf_program__set_autoload(prog, false);
 	ntemplates = 0;
 	for (size_t i = 0; i < t->probes->n; i++) {
 		prog = prog_of(t, &t->probes->v[i]);
@@ -190,7 +188,7 @@ static void select_programs(struct tracer *t)
 		bpf_program__set_autoload(prog, true);
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT && !template_of(prog) &&
 		    ntemplates < sizeof(templates) / sizeof(templates[0]))
-			templates[ntemplates++] = (struct tp_template){ prog, (long)i };
+			templates[ntemplates++] = (struct tp_template){prog, (long)i};
 	}
 }
 
@@ -216,9 +214,10 @@ int tracer_load(struct tracer *t, char *err, size_t errlen)
 	rc = skbtrace_bpf__load(t->skel);
 	loading = NULL;
 	if (rc) {
-		snprintf(err, errlen,
-			 "loading the BPF programs failed: %s (run with SKBT_DEBUG=1 for the verifier log)",
-			 strerror(-rc));
+		snprintf(
+			err, errlen,
+			"loading the BPF programs failed: %s (run with SKBT_DEBUG=1 for the verifier log)",
+			strerror(-rc));
 		return rc;
 	}
 	t->load_ms = now_ms() - t0;
@@ -257,10 +256,10 @@ static void show_progress(struct pool *p, const char *what)
  * Runs fn(t, 0..n-1) on nth threads (0: one per CPU); shows N/M on a
  * terminal when what is set.
  */
-static void run_parallel(struct tracer *t, size_t n, int (*fn)(struct tracer *, size_t),
-			 int nth, const char *what)
+static void run_parallel(struct tracer *t, size_t n, int (*fn)(struct tracer *, size_t), int nth,
+			 const char *what)
 {
-	struct pool p = { .t = t, .n = n, .fn = fn };
+	struct pool p = {.t = t, .n = n, .fn = fn};
 	pthread_t th[MAX_WORKERS];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	bool progress = what && t->cfg.show_progress && n > 64;
@@ -405,7 +404,8 @@ static int attach_multi_all(struct tracer *t)
 	if (!idx)
 		return -ENOMEM;
 	/* One link per program, that is per sk_buff argument position. */
-	bpf_object__for_each_program(prog, t->skel->obj) {
+	bpf_object__for_each_program(prog, t->skel->obj)
+	{
 		size_t n = 0;
 
 		if (bpf_program__expected_attach_type(prog) != BPF_TRACE_KPROBE_MULTI ||

@@ -24,8 +24,8 @@ struct tracer_cfg {
 	unsigned long ringbuf_size;
 	unsigned int stack_map_size;
 	bool show_progress; /* N/M on stderr while attaching (a terminal) */
-	bool pcap; /* a packet filter is spliced in by insn_hook */
-	bool tp_cookie; /* tracepoint links carry the probe index: no copies */
+	bool pcap;	    /* a packet filter is spliced in by insn_hook */
+	bool tp_cookie;	    /* tracepoint links carry the probe index: no copies */
 };
 
 struct bpf_prog_load_opts;
@@ -65,6 +65,6 @@ void tracer_destroy(struct tracer *t);
 const char *tracer_prog_name(const struct tracer *t, const struct probe *p);
 /* Largest sk_buff argument position the kprobe programs read. */
 #define SKBT_KPROBE_MAX_ARG 5
-#define SKBT_TP_MAX_ARG 5
+#define SKBT_TP_MAX_ARG	    5
 
 #endif

@@ -26,7 +26,7 @@ static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 
 int features_check_privileges(char *err, size_t errlen)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2] = {};
 
 	if (geteuid() == 0)
@@ -59,12 +59,12 @@ static bool kprobe_pmu_present(const char *tracefs)
 static int kprobe_multi_probe(char *why, size_t len)
 {
 	struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
-		{ .code = 0x95 }, /* exit */
+		{.code = 0xb7, .dst_reg = 0, .imm = 0}, /* r0 = 0 */
+		{.code = 0x95},				/* exit */
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, popts, .expected_attach_type = BPF_TRACE_KPROBE_MULTI);
 	LIBBPF_OPTS(bpf_link_create_opts, lopts);
-	const char *syms[] = { "skbtrace_no_such_symbol__" };
+	const char *syms[] = {"skbtrace_no_such_symbol__"};
 	int prog, link, err;
 
 	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "skbt_probe", "GPL", insns, 2, &popts);
@@ -118,9 +118,9 @@ int raw_tp_open_cookie(const char *name, int prog_fd, unsigned long long cookie)
 static bool raw_tp_cookie_probe(void)
 {
 	struct bpf_insn insns[] = {
-		{ .code = 0x85, .imm = BPF_FUNC_get_attach_cookie }, /* call */
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
-		{ .code = 0x95 }, /* exit */
+		{.code = 0x85, .imm = BPF_FUNC_get_attach_cookie}, /* call */
+		{.code = 0xb7, .dst_reg = 0, .imm = 0},		   /* r0 = 0 */
+		{.code = 0x95},					   /* exit */
 	};
 	int fd, link;
 

@@ -7,9 +7,9 @@
 #include <stddef.h>
 
 struct kernel_features {
-	bool kprobe; /* kprobe PMU or kprobe_events: CONFIG_KPROBES */
-	bool kprobe_multi; /* BPF_TRACE_KPROBE_MULTI links: CONFIG_FPROBE, 5.18+ */
-	bool raw_tp_cookie; /* raw tracepoint links with a cookie: 6.10+ */
+	bool kprobe;	      /* kprobe PMU or kprobe_events: CONFIG_KPROBES */
+	bool kprobe_multi;    /* BPF_TRACE_KPROBE_MULTI links: CONFIG_FPROBE, 5.18+ */
+	bool raw_tp_cookie;   /* raw tracepoint links with a cookie: 6.10+ */
 	char kprobe_why[160]; /* why not, when false */
 	char kprobe_multi_why[160];
 };

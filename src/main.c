@@ -31,7 +31,7 @@
 #include "skbtrace.h"
 #include "skbtrace.skel.h"
 
-#define EXIT_ENV 1
+#define EXIT_ENV   1
 #define EXIT_USAGE 2
 
 struct app {
@@ -40,7 +40,7 @@ struct app {
 	struct btf **mod_btfs;
 	char **mod_names;
 	int nmods;
-	struct probe_list found; /* everything discovery saw */
+	struct probe_list found;  /* everything discovery saw */
 	struct probe_list probes; /* what will be attached */
 	size_t unprobeable, unreadable;
 	const char *probe_source;
@@ -86,7 +86,7 @@ static double now_s(void)
 }
 
 static int fail(struct app *a, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 static int fail(struct app *a, int code, const char *fmt, ...)
 {
@@ -140,7 +140,8 @@ static int choose_backend(struct app *a)
 
 	features_probe(&a->kf, a->tracefs);
 	if (want == BACKEND_KPROBE_MULTI && !a->kf.kprobe_multi)
-		return fail(a, EXIT_ENV, "backend kprobe-multi unavailable: %s; try --backend kprobe",
+		return fail(a, EXIT_ENV,
+			    "backend kprobe-multi unavailable: %s; try --backend kprobe",
 			    a->kf.kprobe_multi_why);
 	if (want == BACKEND_KPROBE && !a->kf.kprobe)
 		return fail(a, EXIT_ENV, "backend kprobe unavailable: %s; try --backend tracepoint",
@@ -163,9 +164,9 @@ static int choose_backend(struct app *a)
  */
 static bool is_tracing_internal(const struct probe *p)
 {
-	static const char *const prefixes[] = { "__bpf_trace_", "__traceiter_", "__probestub_",
-						 "perf_trace_", "trace_event_raw_event_",
-						 "trace_raw_output_" };
+	static const char *const prefixes[] = {"__bpf_trace_",		 "__traceiter_",
+					       "__probestub_",		 "perf_trace_",
+					       "trace_event_raw_event_", "trace_raw_output_"};
 
 	if (p->kind != PROBE_FUNC)
 		return false;
@@ -310,8 +311,9 @@ static int load_ksyms(struct app *a)
 	if (!a->ks)
 		return fail(a, EXIT_ENV, "cannot read /proc/kallsyms: %s", strerror(errno));
 	if (ksyms_hidden(a->ks))
-		fprintf(stderr, "skbtrace: kernel addresses are hidden (kptr_restrict); functions and "
-				"stacks print as addresses\n");
+		fprintf(stderr,
+			"skbtrace: kernel addresses are hidden (kptr_restrict); functions and "
+			"stacks print as addresses\n");
 	return 0;
 }
 
@@ -327,7 +329,7 @@ static int filter_probeable(struct app *a)
 
 static void count_unreadable(struct app *a)
 {
-	struct tracer probe_only = { .cfg.backend = a->o.backend };
+	struct tracer probe_only = {.cfg.backend = a->o.backend};
 
 	a->unreadable = 0;
 	for (size_t i = 0; i < a->probes.n; i++)
@@ -337,7 +339,7 @@ static void count_unreadable(struct app *a)
 
 static int list_funcs(struct app *a)
 {
-	struct tracer probe_only = { .cfg.backend = a->o.backend };
+	struct tracer probe_only = {.cfg.backend = a->o.backend};
 	char buf[128];
 
 	printf("%-48s %-4s %-7s %s\n", "NAME", "SKB", "REASON", "PROGRAM");
@@ -362,8 +364,8 @@ static int list_funcs(struct app *a)
 
 static int resolve_filters(struct app *a, struct tracer_cfg *c)
 {
-	if (a->o.filter_netns && netns_resolve(a->o.filter_netns, &c->netns, a->err,
-					       sizeof(a->err)))
+	if (a->o.filter_netns &&
+	    netns_resolve(a->o.filter_netns, &c->netns, a->err, sizeof(a->err)))
 		return fail(a, EXIT_USAGE, "%s", a->err);
 	if (a->o.filter_ifname) {
 		if (netns_ifindex(a->o.filter_netns, a->o.filter_ifname, &c->ifindex, a->err,
@@ -422,7 +424,8 @@ static int setup_output(struct app *a)
 	if (o->cfg.skb) {
 		id = btf__find_by_name_kind(a->btf, "sk_buff", BTF_KIND_STRUCT);
 		if (id < 0)
-			return fail(a, EXIT_ENV, "--output-skb: no struct sk_buff in the kernel's BTF");
+			return fail(a, EXIT_ENV,
+				    "--output-skb: no struct sk_buff in the kernel's BTF");
 		o->skb_type_id = id;
 	}
 	return 0;
@@ -468,8 +471,8 @@ static int start_tracer(struct app *a)
 
 static void say_started(struct app *a)
 {
-	const char *what = a->o.backend == BACKEND_TRACEPOINT ? "sk_buff tracepoints"
-							      : "sk_buff functions";
+	const char *what =
+		a->o.backend == BACKEND_TRACEPOINT ? "sk_buff tracepoints" : "sk_buff functions";
 
 	if (a->o.quiet)
 		return;
@@ -480,8 +483,8 @@ static void say_started(struct app *a)
 			a->kf.kprobe_multi_why);
 	else
 		fprintf(stderr, "skbtrace: ");
-	fprintf(stderr, "backend %s: tracing %zu %s", backend_name(a->o.backend),
-		a->tr.attached, what);
+	fprintf(stderr, "backend %s: tracing %zu %s", backend_name(a->o.backend), a->tr.attached,
+		what);
 	if (a->tr.failed)
 		fprintf(stderr, ", %zu failed to attach", a->tr.failed);
 	if (a->unreadable)
@@ -491,7 +494,8 @@ static void say_started(struct app *a)
 		fprintf(stderr, ", %zu not probeable (per %s)", a->unprobeable, a->probe_source);
 	fprintf(stderr, " (ready in %.0f ms)\n", (now_s() - a->t_start) * 1e3);
 	if (getenv("SKBT_DEBUG"))
-		fprintf(stderr, "skbtrace: load %.1f ms, attach %.1f ms\n", a->tr.load_ms, a->tr.attach_ms);
+		fprintf(stderr, "skbtrace: load %.1f ms, attach %.1f ms\n", a->tr.load_ms,
+			a->tr.attach_ms);
 }
 
 static int write_ready_file(struct app *a)
@@ -548,7 +552,8 @@ static void report_lost(struct app *a)
 
 	if (lost > a->lost_reported) {
 		output_flush(&a->out);
-		fprintf(stderr, "skbtrace: lost %llu events (ring buffer full; try --ringbuf-size)\n",
+		fprintf(stderr,
+			"skbtrace: lost %llu events (ring buffer full; try --ringbuf-size)\n",
 			lost - a->lost_reported);
 		a->lost_reported = lost;
 	}
@@ -628,7 +633,7 @@ static void cleanup(struct app *a)
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

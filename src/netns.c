@@ -28,21 +28,25 @@ int netns_resolve(const char *spec, unsigned int *inode, char *err, size_t errle
 		errno = 0;
 		v = strtoul(spec + 6, &end, 0);
 		if (errno || !spec[6] || *end || v == 0 || v > 0xffffffffUL) {
-			snprintf(err, errlen, "bad --filter-netns '%s': want inode:N with N > 0", spec);
+			snprintf(err, errlen, "bad --filter-netns '%s': want inode:N with N > 0",
+				 spec);
 			return -1;
 		}
 		*inode = v;
 		return 0;
 	}
 	if (stat(spec, &st)) {
-		snprintf(err, errlen, "bad --filter-netns '%s': %s (want /proc/PID/ns/net or inode:N)",
-			 spec, strerror(errno));
+		snprintf(err, errlen,
+			 "bad --filter-netns '%s': %s (want /proc/PID/ns/net or inode:N)", spec,
+			 strerror(errno));
 		return -1;
 	}
 	/* Only nsfs files name a namespace; anything else has a meaningless inode. */
 	if (statfs(spec, &sfs) || sfs.f_type != NSFS_MAGIC) {
-		snprintf(err, errlen, "bad --filter-netns '%s': not a namespace file (want /proc/PID/ns/net or inode:N)",
-			 spec);
+		snprintf(
+			err, errlen,
+			"bad --filter-netns '%s': not a namespace file (want /proc/PID/ns/net or inode:N)",
+			spec);
 		return -1;
 	}
 	*inode = st.st_ino;
@@ -77,9 +81,10 @@ int netns_ifindex(const char *spec, const char *name, unsigned int *ifindex, cha
 	int self = -1, rc = -1;
 
 	if (spec && !strncmp(spec, "inode:", 6)) {
-		snprintf(err, errlen,
-			 "--filter-ifname needs --filter-netns as a path (/proc/PID/ns/net), not %s",
-			 spec);
+		snprintf(
+			err, errlen,
+			"--filter-ifname needs --filter-netns as a path (/proc/PID/ns/net), not %s",
+			spec);
 		return -1;
 	}
 	if (spec) {

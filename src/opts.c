@@ -37,31 +37,31 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "filter-func", required_argument, NULL, OPT_FILTER_FUNC },
-	{ "filter-netns", required_argument, NULL, OPT_FILTER_NETNS },
-	{ "filter-mark", required_argument, NULL, OPT_FILTER_MARK },
-	{ "filter-ifname", required_argument, NULL, OPT_FILTER_IFNAME },
-	{ "list-funcs", no_argument, NULL, OPT_LIST_FUNCS },
-	{ "all-kmods", no_argument, NULL, OPT_ALL_KMODS },
-	{ "kmods", required_argument, NULL, OPT_KMODS },
-	{ "kernel-btf", required_argument, NULL, OPT_KERNEL_BTF },
-	{ "output-meta", optional_argument, NULL, OPT_OUTPUT_META },
-	{ "output-tuple", optional_argument, NULL, OPT_OUTPUT_TUPLE },
-	{ "output-caller", optional_argument, NULL, OPT_OUTPUT_CALLER },
-	{ "output-stack", optional_argument, NULL, OPT_OUTPUT_STACK },
-	{ "output-skb", optional_argument, NULL, OPT_OUTPUT_SKB },
-	{ "output-json", optional_argument, NULL, OPT_OUTPUT_JSON },
-	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
-	{ "output-limit-lines", required_argument, NULL, OPT_OUTPUT_LIMIT },
-	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
-	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
-	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
-	{ "stack-map-size", required_argument, NULL, OPT_STACK_MAP_SIZE },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "help", no_argument, NULL, 'h' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ 0 },
+	{"backend", required_argument, NULL, OPT_BACKEND},
+	{"filter-func", required_argument, NULL, OPT_FILTER_FUNC},
+	{"filter-netns", required_argument, NULL, OPT_FILTER_NETNS},
+	{"filter-mark", required_argument, NULL, OPT_FILTER_MARK},
+	{"filter-ifname", required_argument, NULL, OPT_FILTER_IFNAME},
+	{"list-funcs", no_argument, NULL, OPT_LIST_FUNCS},
+	{"all-kmods", no_argument, NULL, OPT_ALL_KMODS},
+	{"kmods", required_argument, NULL, OPT_KMODS},
+	{"kernel-btf", required_argument, NULL, OPT_KERNEL_BTF},
+	{"output-meta", optional_argument, NULL, OPT_OUTPUT_META},
+	{"output-tuple", optional_argument, NULL, OPT_OUTPUT_TUPLE},
+	{"output-caller", optional_argument, NULL, OPT_OUTPUT_CALLER},
+	{"output-stack", optional_argument, NULL, OPT_OUTPUT_STACK},
+	{"output-skb", optional_argument, NULL, OPT_OUTPUT_SKB},
+	{"output-json", optional_argument, NULL, OPT_OUTPUT_JSON},
+	{"output-file", required_argument, NULL, OPT_OUTPUT_FILE},
+	{"output-limit-lines", required_argument, NULL, OPT_OUTPUT_LIMIT},
+	{"timestamp", required_argument, NULL, OPT_TIMESTAMP},
+	{"ready-file", required_argument, NULL, OPT_READY_FILE},
+	{"ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE},
+	{"stack-map-size", required_argument, NULL, OPT_STACK_MAP_SIZE},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"help", no_argument, NULL, 'h'},
+	{"quiet", no_argument, NULL, 'q'},
+	{0},
 };
 
 static const char usage_text[] =
@@ -165,8 +165,8 @@ static int parse_mark(struct opts *o, const char *arg)
 
 static int parse_backend(const char *arg, enum backend *b)
 {
-	static const enum backend all[] = { BACKEND_AUTO, BACKEND_KPROBE_MULTI, BACKEND_KPROBE,
-					    BACKEND_TRACEPOINT };
+	static const enum backend all[] = {BACKEND_AUTO, BACKEND_KPROBE_MULTI, BACKEND_KPROBE,
+					   BACKEND_TRACEPOINT};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		if (!strcmp(arg, backend_name(all[i]))) {
@@ -179,7 +179,7 @@ static int parse_backend(const char *arg, enum backend *b)
 
 static int parse_ts(const char *arg, enum ts_mode *ts)
 {
-	static const char *const names[] = { "none", "current", "relative", "absolute" };
+	static const char *const names[] = {"none", "current", "relative", "absolute"};
 
 	for (int i = 0; i < 4; i++) {
 		if (!strcmp(arg, names[i])) {
@@ -278,8 +278,9 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 	switch (c) {
 	case OPT_BACKEND:
 		if (parse_backend(arg, &o->backend))
-			return usage_err("unknown backend '%s' (auto, kprobe-multi, kprobe, tracepoint)",
-					 arg);
+			return usage_err(
+				"unknown backend '%s' (auto, kprobe-multi, kprobe, tracepoint)",
+				arg);
 		break;
 	case OPT_FILTER_FUNC:
 		o->filter_func = arg;
@@ -289,8 +290,9 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 		break;
 	case OPT_FILTER_MARK:
 		if (parse_mark(o, arg))
-			return usage_err("bad --filter-mark '%s': want MARK or MARK/MASK, 32-bit numbers",
-					 arg);
+			return usage_err(
+				"bad --filter-mark '%s': want MARK or MARK/MASK, 32-bit numbers",
+				arg);
 		break;
 	case OPT_FILTER_IFNAME:
 		if (!*arg || strlen(arg) >= 16)
@@ -323,7 +325,8 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 		break;
 	case OPT_OUTPUT_LIMIT:
 		if (parse_ull(arg, &v) || v == 0)
-			return usage_err("bad --output-limit-lines '%s': want a positive number", arg);
+			return usage_err("bad --output-limit-lines '%s': want a positive number",
+					 arg);
 		o->limit_lines = v;
 		break;
 	case OPT_TIMESTAMP:
@@ -337,8 +340,9 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 	case OPT_RINGBUF_SIZE:
 		if (parse_size(arg, &o->ringbuf_size) || o->ringbuf_size < 4096 ||
 		    (o->ringbuf_size & (o->ringbuf_size - 1)))
-			return usage_err("bad --ringbuf-size '%s': want a power of 2 of at least 4096 bytes, e.g. 4M",
-					 arg);
+			return usage_err(
+				"bad --ringbuf-size '%s': want a power of 2 of at least 4096 bytes, e.g. 4M",
+				arg);
 		break;
 	case OPT_STACK_MAP_SIZE:
 		if (parse_ull(arg, &v) || v == 0 || v > (1 << 20))

@@ -15,7 +15,7 @@ enum backend {
 
 struct opts {
 	enum backend backend;
-	const char *filter_func; /* POSIX extended regex, matched against whole names */
+	const char *filter_func;  /* POSIX extended regex, matched against whole names */
 	const char *filter_netns; /* "/proc/PID/ns/net" or "inode:N" */
 	const char *filter_ifname;
 	bool filter_mark_set;
@@ -37,7 +37,7 @@ struct opts {
 enum opts_result {
 	OPTS_OK = 0,
 	OPTS_EXIT_OK, /* --help or --version printed */
-	OPTS_USAGE, /* error printed; exit 2 */
+	OPTS_USAGE,   /* error printed; exit 2 */
 };
 
 /* Parses argv into o (which it initialises); prints errors to stderr. */

@@ -41,8 +41,7 @@ static bool is_call(const struct bpf_insn *i)
 }
 
 /* The [start, end) of the subprogram holding the marker, or -ENOENT. */
-static int find_stub(const struct bpf_insn *in, size_t cnt, int marker, size_t *start,
-		     size_t *end)
+static int find_stub(const struct bpf_insn *in, size_t cnt, int marker, size_t *start, size_t *end)
 {
 	size_t m = cnt;
 
@@ -159,9 +158,10 @@ int pcap_hook_setup(struct tracer *t, const char *expr, struct pcap_hook **out, 
 		return -1;
 	}
 	if (h->f.l3.match_nothing) {
-		snprintf(h->note, sizeof(h->note),
-			 "filter '%s' needs a MAC header (%s); it matches nothing where an skb has none",
-			 expr, h->f.l3_reason[0] ? h->f.l3_reason : "not valid for raw IP");
+		snprintf(
+			h->note, sizeof(h->note),
+			"filter '%s' needs a MAC header (%s); it matches nothing where an skb has none",
+			expr, h->f.l3_reason[0] ? h->f.l3_reason : "not valid for raw IP");
 		*note = h->note;
 	}
 	t->insn_hook = hook;

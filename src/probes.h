@@ -12,16 +12,16 @@ enum probe_kind {
 };
 
 struct probe {
-	char *name; /* function or tracepoint name, as BTF spells it */
+	char *name;	/* function or tracepoint name, as BTF spells it */
 	char *category; /* tracepoint category ("skb"), NULL for functions */
-	char *module; /* owning module, NULL for vmlinux */
+	char *module;	/* owning module, NULL for vmlinux */
 	enum probe_kind kind;
 	unsigned int btf_id; /* FUNC id, or the btf_trace_<name> typedef id */
-	int skb_arg; /* 1-based position of the struct sk_buff * argument */
-	int reason_arg; /* 1-based position of an enum skb_drop_reason, 0 if none */
+	int skb_arg;	     /* 1-based position of the struct sk_buff * argument */
+	int reason_arg;	     /* 1-based position of an enum skb_drop_reason, 0 if none */
 	int nr_args;
 	unsigned long long addr; /* kernel address from kallsyms, 0 if unknown */
-	int attach_err; /* 0, or the negative errno attaching it gave */
+	int attach_err;		 /* 0, or the negative errno attaching it gave */
 	bool attached;
 };
 

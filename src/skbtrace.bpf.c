@@ -46,20 +46,20 @@ struct {
 	__uint(value_size, 127 * sizeof(__u64));
 } stacks SEC(".maps");
 
-#define ETH_HLEN 14
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
-#define ETH_P_8021Q 0x8100
-#define ETH_P_8021AD 0x88A8
-#define IPPROTO_TCP 6
-#define IPPROTO_UDP 17
-#define IPPROTO_SCTP 132
-#define NEXTHDR_HOP 0
-#define NEXTHDR_ROUTING 43
+#define ETH_HLEN	 14
+#define ETH_P_IP	 0x0800
+#define ETH_P_IPV6	 0x86DD
+#define ETH_P_8021Q	 0x8100
+#define ETH_P_8021AD	 0x88A8
+#define IPPROTO_TCP	 6
+#define IPPROTO_UDP	 17
+#define IPPROTO_SCTP	 132
+#define NEXTHDR_HOP	 0
+#define NEXTHDR_ROUTING	 43
 #define NEXTHDR_FRAGMENT 44
-#define NEXTHDR_AUTH 51
-#define NEXTHDR_DEST 60
-#define IPV6_EXT_MAX 6
+#define NEXTHDR_AUTH	 51
+#define NEXTHDR_DEST	 60
+#define IPV6_EXT_MAX	 6
 
 static __always_inline void count(__u32 idx)
 {
@@ -369,12 +369,12 @@ static __always_inline __u64 probe_id(void *ctx)
 	return id;
 }
 
-#define TP_PROG(n)                                                                        \
-	SEC("skbt.raw_tp")                                                                \
-	int skbt_tp##n(struct bpf_raw_tracepoint_args *ctx)                               \
-	{                                                                                 \
-		return handle_skb(ctx, (struct sk_buff *)ctx->args[n - 1], probe_id(ctx),    \
-				  SKBT_F_TRACEPOINT, 0, 0);                               \
+#define TP_PROG(n)                                                                                 \
+	SEC("skbt.raw_tp")                                                                         \
+	int skbt_tp##n(struct bpf_raw_tracepoint_args *ctx)                                        \
+	{                                                                                          \
+		return handle_skb(ctx, (struct sk_buff *)ctx->args[n - 1], probe_id(ctx),          \
+				  SKBT_F_TRACEPOINT, 0, 0);                                        \
 	}
 
 TP_PROG(1)
@@ -423,16 +423,16 @@ static __always_inline int kp_handle(struct pt_regs *regs, int n)
 			  kp_caller(regs));
 }
 
-#define KP_PROG(n)                                        \
-	SEC("skbt.kprobe")                                \
-	int skbt_kp##n(struct pt_regs *regs)              \
-	{                                                 \
-		return kp_handle(regs, n);                \
-	}                                                 \
-	SEC("skbt.kprobe_multi")                          \
-	int skbt_kpm##n(struct pt_regs *regs)             \
-	{                                                 \
-		return kp_handle(regs, n);                \
+#define KP_PROG(n)                                                                                 \
+	SEC("skbt.kprobe")                                                                         \
+	int skbt_kp##n(struct pt_regs *regs)                                                       \
+	{                                                                                          \
+		return kp_handle(regs, n);                                                         \
+	}                                                                                          \
+	SEC("skbt.kprobe_multi")                                                                   \
+	int skbt_kpm##n(struct pt_regs *regs)                                                      \
+	{                                                                                          \
+		return kp_handle(regs, n);                                                         \
 	}
 
 KP_PROG(1)

@@ -6,21 +6,21 @@
 #ifndef SKBTRACE_H
 #define SKBTRACE_H
 
-#define SKBT_IFNAMSIZ 16
-#define SKBT_COMMLEN 16
+#define SKBT_IFNAMSIZ	   16
+#define SKBT_COMMLEN	   16
 #define SKBT_CALLER_FRAMES 4
 
 /* Bits of skbt_event.flags. */
 enum skbt_event_flags {
-	SKBT_F_TRACEPOINT = 1 << 0, /* func is an index into the probe table */
-	SKBT_F_HAS_REASON = 1 << 1, /* reason is valid (a free with a reason) */
-	SKBT_F_HAS_TUPLE = 1 << 2, /* an IPv4/IPv6 header was parsed */
-	SKBT_F_HAS_PORTS = 1 << 3, /* TCP/UDP/SCTP ports were parsed */
-	SKBT_F_HAS_STACK = 1 << 4, /* stack_id is valid */
-	SKBT_F_HAS_CALLER = 1 << 5, /* caller[] holds kernel addresses */
+	SKBT_F_TRACEPOINT = 1 << 0,   /* func is an index into the probe table */
+	SKBT_F_HAS_REASON = 1 << 1,   /* reason is valid (a free with a reason) */
+	SKBT_F_HAS_TUPLE = 1 << 2,    /* an IPv4/IPv6 header was parsed */
+	SKBT_F_HAS_PORTS = 1 << 3,    /* TCP/UDP/SCTP ports were parsed */
+	SKBT_F_HAS_STACK = 1 << 4,    /* stack_id is valid */
+	SKBT_F_HAS_CALLER = 1 << 5,   /* caller[] holds kernel addresses */
 	SKBT_F_HAS_SKB_DATA = 1 << 6, /* struct sk_buff bytes follow */
-	SKBT_F_STACK_LOST = 1 << 7, /* a stack was wanted but the map was full */
-	SKBT_F_CLONE = 1 << 8, /* reserved: skb is a tracked clone (issue 3) */
+	SKBT_F_STACK_LOST = 1 << 7,   /* a stack was wanted but the map was full */
+	SKBT_F_CLONE = 1 << 8,	      /* reserved: skb is a tracked clone (issue 3) */
 };
 
 /*
@@ -32,15 +32,15 @@ struct skbt_tuple {
 	unsigned char daddr[16];
 	unsigned short sport; /* host order */
 	unsigned short dport;
-	unsigned char l3; /* 4 or 6, 0 when unknown */
-	unsigned char l4; /* IPPROTO_* */
+	unsigned char l3;	 /* 4 or 6, 0 when unknown */
+	unsigned char l4;	 /* IPPROTO_* */
 	unsigned char tcp_flags; /* FIN=0x01 ... CWR=0x80 */
 	unsigned char pad;
 };
 
 struct skbt_event {
-	unsigned long long ts; /* bpf_ktime_get_ns() */
-	unsigned long long skb; /* struct sk_buff address */
+	unsigned long long ts;	 /* bpf_ktime_get_ns() */
+	unsigned long long skb;	 /* struct sk_buff address */
 	unsigned long long func; /* probed address, or probe index */
 	unsigned long long caller[SKBT_CALLER_FRAMES];
 	unsigned long long track_id; /* reserved for skb tracking (issue 3) */
@@ -51,12 +51,12 @@ struct skbt_event {
 	unsigned int mark;
 	unsigned int ifindex;
 	char ifname[SKBT_IFNAMSIZ];
-	unsigned int len; /* skb->len */
-	unsigned int mtu; /* dev->mtu, 0 without a device */
+	unsigned int len;    /* skb->len */
+	unsigned int mtu;    /* dev->mtu, 0 without a device */
 	unsigned int reason; /* enum skb_drop_reason, see flags */
 	int stack_id;
-	unsigned short proto; /* skb->protocol, host order */
-	unsigned short flags; /* enum skbt_event_flags */
+	unsigned short proto;	     /* skb->protocol, host order */
+	unsigned short flags;	     /* enum skbt_event_flags */
 	unsigned short skb_data_len; /* bytes of struct sk_buff that follow */
 	unsigned short pad;
 	struct skbt_tuple tuple;
@@ -65,9 +65,9 @@ struct skbt_event {
 
 /* Indexes of the per-CPU counters in the "counters" map. */
 enum skbt_counter {
-	SKBT_CNT_LOST = 0, /* ring buffer full: event dropped */
+	SKBT_CNT_LOST = 0,   /* ring buffer full: event dropped */
 	SKBT_CNT_STACK_LOST, /* stack map full: event sent without stack */
-	SKBT_CNT_MATCHED, /* events that passed every filter */
+	SKBT_CNT_MATCHED,    /* events that passed every filter */
 	SKBT_CNT_TRACK_FULL, /* reserved for skb tracking (issue 3) */
 	SKBT_CNT_MAX,
 };

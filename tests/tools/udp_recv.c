@@ -14,7 +14,7 @@
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT};
 	unsigned long long count, got = 0;
 	struct pollfd pfd;
 	int timeout, fd, off = 0;

@@ -16,7 +16,7 @@
 static int open_socket(const char *addr, const char *port, unsigned int sport,
 		       struct sockaddr_storage *dst, socklen_t *dlen)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST };
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST};
 	struct addrinfo *ai;
 	int fd, rc;
 
@@ -29,7 +29,7 @@ static int open_socket(const char *addr, const char *port, unsigned int sport,
 	memcpy(dst, ai->ai_addr, ai->ai_addrlen);
 	*dlen = ai->ai_addrlen;
 	if (fd >= 0 && sport) {
-		struct sockaddr_storage src = { .ss_family = ai->ai_family };
+		struct sockaddr_storage src = {.ss_family = ai->ai_family};
 
 		if (ai->ai_family == AF_INET)
 			((struct sockaddr_in *)&src)->sin_port = htons(sport);

@@ -9,10 +9,10 @@
 
 #include "opts.h"
 
-#define PARSE(o, ...)                                                              \
-	({                                                                         \
-		char *argv[] = { "skbtrace", __VA_ARGS__, NULL };                  \
-		opts_parse(o, sizeof(argv) / sizeof(argv[0]) - 1, argv);           \
+#define PARSE(o, ...)                                                                              \
+	({                                                                                         \
+		char *argv[] = {"skbtrace", __VA_ARGS__, NULL};                                    \
+		opts_parse(o, sizeof(argv) / sizeof(argv[0]) - 1, argv);                           \
 	})
 
 static void test_defaults(void **state)
