@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * paced_send ADDR PORT RATE SECONDS [SIZE [SRCPORT]]: send UDP datagrams
+ * at RATE packets per second for SECONDS, in 1 ms steps (each step sends
+ * what the schedule owes, so a slow step is caught up in the next ones).
+ * Prints "sent N elapsed_s E rate R" where R is what was achieved.  Used
+ * by bench/storm.sh to find the highest send rate skbtrace keeps up with.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST };
+	unsigned long long sent = 0, owed;
+	unsigned int size = 64, sport = 0;
+	struct timespec tick;
+	struct addrinfo *ai;
+	double rate, secs, t0, t;
+	char *buf;
+	int fd, rc;
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: paced_send ADDR PORT RATE SECONDS [SIZE [SRCPORT]]\n");
+		return 2;
+	}
+	rate = atof(argv[3]);
+	secs = atof(argv[4]);
+	if (argc > 5)
+		size = strtoul(argv[5], NULL, 0);
+	if (argc > 6)
+		sport = strtoul(argv[6], NULL, 0);
+	rc = getaddrinfo(argv[1], argv[2], &hints, &ai);
+	if (rc) {
+		fprintf(stderr, "paced_send: %s: %s\n", argv[1], gai_strerror(rc));
+		return 1;
+	}
+	fd = socket(ai->ai_family, SOCK_DGRAM, 0);
+	buf = calloc(1, size ? size : 1);
+	if (fd < 0 || !buf) {
+		perror("paced_send");
+		return 1;
+	}
+	if (sport) {
+		struct sockaddr_storage src = { .ss_family = ai->ai_family };
+
+		if (ai->ai_family == AF_INET)
+			((struct sockaddr_in *)&src)->sin_port = htons(sport);
+		else
+			((struct sockaddr_in6 *)&src)->sin6_port = htons(sport);
+		if (bind(fd, (struct sockaddr *)&src, ai->ai_addrlen))
+			perror("paced_send: bind");
+	}
+	clock_gettime(CLOCK_MONOTONIC, &tick);
+	t0 = now_s();
+	for (;;) {
+		t = now_s() - t0;
+		if (t >= secs)
+			break;
+		owed = (unsigned long long)(rate * t);
+		while (sent < owed) {
+			if (sendto(fd, buf, size, 0, ai->ai_addr, ai->ai_addrlen) == (ssize_t)size)
+				sent++;
+			else if (errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED)
+				break;
+		}
+		tick.tv_nsec += 1000000;
+		if (tick.tv_nsec >= 1000000000) {
+			tick.tv_sec++;
+			tick.tv_nsec -= 1000000000;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &tick, NULL);
+	}
+	t = now_s() - t0;
+	printf("sent %llu elapsed_s %.3f rate %.0f\n", sent, t, sent / t);
+	freeaddrinfo(ai);
+	free(buf);
+	close(fd);
+	return 0;
+}
