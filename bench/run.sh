@@ -167,6 +167,10 @@ if [ -s "$W" ]; then
 		fmt_line "  CPU per event (user+sys, after ready)" "$(result $l ns_per_event "$W") ns" \
 			"$([ $l = text-file ] && [ -n "$(result bpftrace-file ns_per_event "$W")" ] && echo "$(result bpftrace-file ns_per_event "$W") ns")" ""
 	done
+	[ -n "$(result bpftrace-4k-buffer events "$W")" ] &&
+		fmt_line "bpftrace, 4 KiB/CPU buffer: delivered, lost" "" \
+			"$(result bpftrace-4k-buffer events "$W"), $(result bpftrace-4k-buffer lost "$W") ($(result bpftrace-4k-buffer exact "$W"))" \
+			"exact (= $(result bpftrace-4k-buffer expected "$W"))"
 	fmt_line "peak RSS during storm (4 MiB ring)" "$(result text-devnull rss_kb "$W") KiB" \
 		"$([ -n "$(result bpftrace-file rss_kb "$W")" ] && echo "$(result bpftrace-file rss_kb "$W") KiB")" ""
 	if [ -n "$(result truth sent "$W")" ]; then

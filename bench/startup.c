@@ -17,9 +17,9 @@
  * each in turn), so that on a shared machine they see the same conditions.
  * Per SPEC, last: "RESULT label=... runs=... ready_min=... ready_med=... ready_p90=...
  *             ready_max=... stop_med=... resent=... rss_kb_med=... rss_kb_max=..."
- * STARTUP_DEBUG=1 in the environment says why each SIGINT is re-sent.
  * (ms, KiB; resent: SIGINTs sent again because the child still sat in
  * epoll_wait a second after the last one; stop times run from the last).
+ * STARTUP_DEBUG=1 in the environment says why each SIGINT is re-sent.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -320,6 +320,21 @@ if [ $HAVE_BPFTRACE = 1 ]; then
 	LOST=$(awk '/^Lost [0-9]+ events/ { s += $2 } END { print s + 0 }' "$SHM/bt.txt")
 	report bpftrace-file $((SENT * PER_PKT_INT)) "$N"
 	rm -f "$SHM/bt.txt"
+
+	# 6b. Its loss accounting: a 4 KiB perf buffer per CPU, so that it loses.
+	export BPFTRACE_PERF_RB_PAGES=1
+	start_bpftrace "$ROOT/bench/tp_storm.bt" "$SHM/bt.txt" "$NETNS_INO"
+	CPU0=$(cpu_s "$BT_PID")
+	send "$CAL_PKTS"
+	sleep 0.5
+	CPU=$(cpu_since "$BT_PID" "$CPU0")
+	HWM=$(hwm_kb "$BT_PID")
+	stop_pid "$BT_PID"
+	unset BPFTRACE_PERF_RB_PAGES
+	N=$(grep -c '^0x' "$SHM/bt.txt")
+	LOST=$(awk '/^Lost [0-9]+ events/ { s += $2 } END { print s + 0 }' "$SHM/bt.txt")
+	report bpftrace-4k-buffer $((SENT * PER_PKT_INT)) "$N"
+	rm -f "$SHM/bt.txt"
 fi
 
 # 7. The highest paced rate with zero loss (text to /dev/null, 4 MiB ring):
