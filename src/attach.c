@@ -170,6 +170,7 @@ static void configure(struct tracer *t)
 	s->rodata->cfg_pcap = t->cfg.pcap;
 	s->rodata->cfg_skb_size = t->cfg.skb_size;
 	s->rodata->cfg_tp_cookie = t->cfg.tp_cookie;
+	s->rodata->cfg_wakeup_bytes = t->cfg.ringbuf_size / 8;
 	bpf_map__set_max_entries(s->maps.events, t->cfg.ringbuf_size);
 	bpf_map__set_max_entries(s->maps.stacks, t->cfg.stack ? t->cfg.stack_map_size : 1);
 }

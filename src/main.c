@@ -569,7 +569,13 @@ static int event_loop(struct app *a)
 		return fail(a, EXIT_ENV, "cannot open the event ring buffer: %s", strerror(errno));
 	output_header(&a->out);
 	while (!stop_flag) {
-		rc = ring_buffer__poll(a->rb, 100);
+		/*
+		 * Below the wakeup mark the kernel does not wake us, and a poll
+		 * that times out reads nothing: consume what is queued.
+		 */
+		rc = ring_buffer__poll(a->rb, 10);
+		if (rc >= 0)
+			rc = ring_buffer__consume(a->rb);
 		if (rc < 0 && rc != -EINTR && rc != -ECANCELED)
 			return fail(a, EXIT_ENV, "reading events failed: %s", strerror(-rc));
 		if (now_s() - last_report >= 1.0) {
@@ -596,7 +602,8 @@ static void finish(struct app *a, int status)
 		stack_lost = read_counter(a, SKBT_CNT_STACK_LOST);
 	}
 	output_flush(&a->out);
-	if (traced && !a->o.quiet) {
+	/* Even with -q: the exact event and loss counts are the point. */
+	if (traced) {
 		fprintf(stderr,
 			"skbtrace: %llu events, %llu lost, %zu probes attached, %zu failed, "
 			"ran %.1f s",
