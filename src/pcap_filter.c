@@ -1903,8 +1903,8 @@ void pcap_filter_explain_load_error(int error, const char *log, char *err,
 		line[0] ? line : "no log", strerror(error));
 }
 
-int pcap_filter_check_load(const struct pcap_filter_prog *f, char *err,
-			   size_t errlen)
+int pcap_filter_wrap(const struct pcap_filter_prog *f, struct bpf_insn **prog,
+		     size_t *cnt)
 {
 	/* Unknown data, caplen and len, then call the stub at 11. */
 	static const struct bpf_insn head[] = {
@@ -1922,14 +1922,21 @@ int pcap_filter_check_load(const struct pcap_filter_prog *f, char *err,
 		EI_MOV64_IMM(BPF_REG_0, 0),
 		EI_EXIT(),
 	};
+
+	return pcap_filter_splice(head, sizeof(head) / sizeof(head[0]), 11, 2,
+				  f, prog, cnt);
+}
+
+int pcap_filter_check_load(const struct pcap_filter_prog *f, char *err,
+			   size_t errlen)
+{
 	const size_t log_size = 1 << 20;
 	struct bpf_insn *prog;
 	size_t cnt;
 	char *log;
 	int fd, e;
 
-	e = pcap_filter_splice(head, sizeof(head) / sizeof(head[0]), 11, 2, f,
-			       &prog, &cnt);
+	e = pcap_filter_wrap(f, &prog, &cnt);
 	if (e) {
 		set_err(err, errlen, "cannot splice the filter: %s",
 			strerror(-e));

@@ -184,6 +184,14 @@ int pcap_filter_splice_btf_ext(const void *func, size_t func_cnt,
 			       void **func_out, void **line_out);
 
 /*
+ * f's code called from a minimal raw tracepoint program that passes it
+ * unknown (data, caplen, len): what check_load and tools verify.
+ * *prog is malloc'd.  Returns 0 or a negative errno.
+ */
+int pcap_filter_wrap(const struct pcap_filter_prog *f, struct bpf_insn **prog,
+		     size_t *cnt);
+
+/*
  * Load f's code in a minimal raw tracepoint program (needs root) so the
  * caller learns at start-up, with a clear message naming the limit when
  * it is one, whether the verifier accepts it.  log (optional) receives

@@ -20,27 +20,12 @@
 /* Load in a raw_tp wrapper and print the verifier's statistics line. */
 static void verifier_stats(const struct pcap_filter_prog *p, int level)
 {
-	static const struct bpf_insn head[] = {
-		EI_CALL_HELPER(BPF_FUNC_get_prandom_u32),
-		EI_MOV64_REG(BPF_REG_6, BPF_REG_0),
-		EI_CALL_HELPER(BPF_FUNC_get_prandom_u32),
-		EI_MOV64_REG(BPF_REG_7, BPF_REG_0),
-		EI_CALL_HELPER(BPF_FUNC_get_prandom_u32),
-		EI_MOV64_REG(BPF_REG_3, BPF_REG_0),
-		EI_MOV64_REG(BPF_REG_1, BPF_REG_6),
-		EI_MOV64_REG(BPF_REG_2, BPF_REG_7),
-		EI_CALL_REL(2),
-		EI_MOV64_IMM(BPF_REG_0, 0),
-		EI_EXIT(),
-		EI_MOV64_IMM(BPF_REG_0, 0),
-		EI_EXIT(),
-	};
 	size_t sz = 64 << 20, cnt;
 	char *log = calloc(1, sz), *tail;
 	struct bpf_insn *prog;
 	int fd;
 
-	if (!log || pcap_filter_splice(head, 13, 11, 2, p, &prog, &cnt)) {
+	if (!log || pcap_filter_wrap(p, &prog, &cnt)) {
 		free(log);
 		return;
 	}
