@@ -320,8 +320,10 @@ static int attach_tp(struct tracer *t, size_t i)
 		LIBBPF_OPTS(bpf_prog_load_opts, lo);
 
 		copy = malloc(cnt * sizeof(*copy));
-		if (!copy)
-			return mark_result(t, i, -ENOMEM), -ENOMEM;
+		if (!copy) {
+			mark_result(t, i, -ENOMEM);
+			return -ENOMEM;
+		}
 		memcpy(copy, bpf_program__insns(prog), cnt * sizeof(*copy));
 		for (size_t k = 0; k < tmpl->nmarker; k++)
 			copy[tmpl->marker[k]].imm = (int)i;

@@ -48,6 +48,10 @@ check() {
 	fi
 }
 
+mac_of() { # NS DEV: the device's MAC address
+	ip -n "$1" -o link show "$2" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2
+}
+
 topo_up() {
 	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
 	ip link add veth-a netns "$NS_A" type veth peer name veth-b netns "$NS_B" || return 1
@@ -61,8 +65,8 @@ topo_up() {
 	ip -n "$NS_B" link set veth-b up
 	# Static neighbours: no ARP/ND traffic in the way of exact counts.
 	local mac_a mac_b
-	mac_a=$(ip -n "$NS_A" -o link show veth-a | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
-	mac_b=$(ip -n "$NS_B" -o link show veth-b | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+	mac_a=$(mac_of "$NS_A" veth-a)
+	mac_b=$(mac_of "$NS_B" veth-b)
 	ip -n "$NS_A" neigh replace $IP_B lladdr "$mac_b" dev veth-a nud permanent
 	ip -n "$NS_B" neigh replace $IP_A lladdr "$mac_a" dev veth-b nud permanent
 	ip -n "$NS_A" neigh replace $IP6_B lladdr "$mac_b" dev veth-a nud permanent

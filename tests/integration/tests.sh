@@ -298,8 +298,7 @@ test_pcap_arp() {
 	send_udp "$NS_A" $IP6_B $PASS_PORT 1 64 40071 >/dev/null
 	sleep 0.5
 	stop_trace
-	ip -n "$NS_A" neigh replace $IP_B lladdr "$(ip -n "$NS_B" -o link show veth-b |
-		grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)" dev veth-a nud permanent
+	ip -n "$NS_A" neigh replace $IP_B lladdr "$(mac_of "$NS_B" veth-b)" dev veth-a nud permanent
 	jq_check "pcap: 'arp' matches ARP and nothing else" "$out" \
 		'length > 0 and all(.[]; .proto == 2054 and (has("tuple") | not))'
 	check "pcap: 'arp' says once that it needs a MAC header" grep -q "needs a MAC header" "$out.err"
