@@ -41,14 +41,15 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static bool is_drop_r3(const struct probe *p)
+enum drop_func probe_drop_func(const struct probe *p)
 {
-	return p->skb_arg == 2 && p->reason_arg == 3 && !strcmp(p->name, "sk_skb_reason_drop");
-}
-
-static bool is_drop_r2(const struct probe *p)
-{
-	return p->skb_arg == 1 && p->reason_arg == 2 && !strcmp(p->name, "kfree_skb_reason");
+	if (p->kind != PROBE_FUNC)
+		return DROP_FUNC_NONE;
+	if (p->skb_arg == 2 && p->reason_arg == 3 && !strcmp(p->name, "sk_skb_reason_drop"))
+		return DROP_FUNC_R3;
+	if (p->skb_arg == 1 && p->reason_arg == 2 && !strcmp(p->name, "kfree_skb_reason"))
+		return DROP_FUNC_R2;
+	return DROP_FUNC_NONE;
 }
 
 const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
@@ -69,10 +70,14 @@ const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
 	}
 	if (t->cfg.backend == BACKEND_TRACEPOINT)
 		return NULL;
-	if (is_drop_r3(p))
+	switch (probe_drop_func(p)) {
+	case DROP_FUNC_R3:
 		return "skbt_kp_drop_r3";
-	if (is_drop_r2(p))
+	case DROP_FUNC_R2:
 		return "skbt_kp_drop_r2";
+	default:
+		break;
+	}
 	if (p->skb_arg > SKBT_KPROBE_MAX_ARG)
 		return NULL;
 	return t->cfg.backend == BACKEND_KPROBE_MULTI ? kpm[p->skb_arg - 1] : kp[p->skb_arg - 1];

@@ -63,6 +63,15 @@ void tracer_detach(struct tracer *t);
 void tracer_destroy(struct tracer *t);
 /* Which BPF program a probe needs under cfg->backend, or NULL if none can read it. */
 const char *tracer_prog_name(const struct tracer *t, const struct probe *p);
+/* The kernel's free-with-reason functions, with the argument layout our programs read. */
+enum drop_func {
+	DROP_FUNC_NONE = 0,
+	DROP_FUNC_R2, /* kfree_skb_reason(skb, reason), 5.17 to 6.10 */
+	DROP_FUNC_R3, /* sk_skb_reason_drop(sk, skb, reason), 6.11+ */
+};
+
+enum drop_func probe_drop_func(const struct probe *p);
+
 /* Largest sk_buff argument position the kprobe programs read. */
 #define SKBT_KPROBE_MAX_ARG 5
 #define SKBT_TP_MAX_ARG	    5

@@ -186,12 +186,6 @@ static int name_matches(const regex_t *re, const struct probe *p)
 	       regexec(re, probe_display_name(p, buf, sizeof(buf)), 0, NULL, 0) == 0;
 }
 
-static bool is_drop_func(const struct probe *p)
-{
-	return p->kind == PROBE_FUNC && p->reason_arg &&
-	       (!strcmp(p->name, "sk_skb_reason_drop") || !strcmp(p->name, "kfree_skb_reason"));
-}
-
 /*
  * The drop hook is always attached, whatever --filter-func says: the
  * free function with a reason when the backend can probe functions,
@@ -206,11 +200,9 @@ static const struct probe *drop_hook(const struct app *a)
 
 		if (p->kind == PROBE_TRACEPOINT && !strcmp(p->name, "kfree_skb"))
 			tp = p;
-		else if (p->kind == PROBE_FUNC && !strcmp(p->name, "sk_skb_reason_drop") &&
-			 p->reason_arg)
+		else if (probe_drop_func(p) == DROP_FUNC_R3)
 			r3 = p;
-		else if (p->kind == PROBE_FUNC && !strcmp(p->name, "kfree_skb_reason") &&
-			 p->reason_arg)
+		else if (probe_drop_func(p) == DROP_FUNC_R2)
 			r2 = p;
 	}
 	if (a->o.backend == BACKEND_TRACEPOINT)
@@ -260,7 +252,7 @@ static int add_matching(struct app *a, const regex_t *rep, const struct probe *d
 		    !name_matches(rep, p))
 			continue;
 		/* The generic programs must not see the drop functions a second time. */
-		if (is_drop_func(p))
+		if (probe_drop_func(p))
 			continue;
 		if (!probe_list_add(&a->probes, p))
 			return -ENOMEM;
