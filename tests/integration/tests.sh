@@ -225,7 +225,9 @@ expect_fail() {
 
 test_bad_inputs() {
 	local before
-	before=$(ours_loaded)
+	# Programs of the earlier runs may still be in their RCU grace period:
+	# count from a settled state, and accept fewer (they keep draining).
+	before=$(wait_loaded 0)
 	head -c 4096 /dev/urandom >"$TMP/corrupt.btf"
 	expect_fail "unknown backend" 2 "unknown backend 'nope'" --backend nope
 	expect_fail "bad regex" 2 "bad --filter-func" --filter-func '('
@@ -260,7 +262,7 @@ test_bad_inputs() {
 	else
 		tap_skip "bad input: not root" "setpriv not installed"
 	fi
-	check "bad input: nothing left loaded after the errors" test "$(wait_loaded "$before")" -eq "$before"
+	check "bad input: nothing left loaded after the errors" test "$(wait_loaded "$before")" -le "$before"
 }
 
 test_pcap_filter() {
