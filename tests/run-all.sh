@@ -20,6 +20,7 @@ suite() {
 }
 
 suite unit tests/run-unit.sh build/asan/tests/test_*
+suite docs tests/docs.sh ./skbtrace
 # The host's results feed the kernel x backend matrix in docs/testing.md.
 suite integration bash -c 'tests/integration/run.sh build/asan/skbtrace |
 	tests/matrix.sh record --backend tracepoint --where "host (ASan)"; exit "${PIPESTATUS[0]}"'
