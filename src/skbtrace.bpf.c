@@ -28,6 +28,8 @@ const volatile __u32 cfg_skb_size = 0;
 const volatile __u8 cfg_tp_cookie = 0;
 /* Wake the reader only once this much is queued: a wakeup per event costs ~70%. */
 const volatile __u64 cfg_wakeup_bytes = 0;
+/* --filter-track-skb: follow a matched skb by address until it is freed. */
+const volatile __u8 cfg_track = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -47,6 +49,35 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, 127 * sizeof(__u64));
 } stacks SEC(".maps");
+
+/* Tracked skbs by address; an entry lives from the first match to the free. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* resized by --filter-track-max */
+	__type(key, __u64);
+	__type(value, struct skbt_track);
+} tracked_skbs SEC(".maps");
+
+/* A tracked parent between the entry and the return of a cloning function. */
+struct clone_slot {
+	struct skbt_track parent;
+	__u64 func; /* the cloning function, names the clone's first event */
+};
+
+/*
+ * Keyed by the stack pointer at the cloning function's entry: unique per
+ * active call on every CPU, so an interrupt that clones on the same task
+ * cannot take the slot of the call it interrupted (a pid key would).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* resized when tracking */
+	__type(key, __u64);
+	__type(value, struct clone_slot);
+} clone_parents SEC(".maps");
+
+/* The last packet id handed out; ids start at 1, 0 is "not tracked". */
+__u64 track_last_id = 0;
 
 #define ETH_HLEN	 14
 #define ETH_P_IP	 0x0800
@@ -283,7 +314,8 @@ static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns)
 
 /* Fills and submits one event; the caller has checked the filters. */
 static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
-				__u64 func, __u16 flags, __u32 reason, __u64 caller)
+				__u64 func, __u16 flags, __u32 reason, __u64 caller,
+				const struct skbt_track *tr)
 {
 	__u32 size = sizeof(struct skbt_event);
 	struct skbt_event *e;
@@ -300,12 +332,14 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 	e->ts = bpf_ktime_get_ns();
 	e->skb = (__u64)skb;
 	e->func = func;
-	e->flags = flags;
+	e->flags = flags | tr->flags;
+	e->track_id = tr->id;
 	e->reason = reason;
 	e->cpu = bpf_get_smp_processor_id();
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->netns = cfg_netns ? netns : skb_netns(skb);
+	/* A tracked skb skipped the filters: nobody read its netns yet. */
+	e->netns = netns ? netns : skb_netns(skb);
 	e->mark = BPF_CORE_READ(skb, mark);
 	e->len = p->len;
 	e->proto = p->proto;
@@ -343,18 +377,77 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 	return 0;
 }
 
-static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u64 func, __u16 flags,
-				      __u32 reason, __u64 caller)
-{
-	struct pkt p;
-	__u32 netns = 0;
+/* What a program does with the skb besides reporting it. */
+enum how {
+	HOW_TRACE = 0, /* report it; start tracking it when it matches */
+	HOW_FREE,      /* it is being freed: report it if it matches, forget it */
+	HOW_FORGET,    /* it is being freed: report it only if tracked, forget it */
+};
 
-	if (!skb || !pass_filters(skb, &netns))
+static __always_inline int track_lookup(struct sk_buff *skb, struct skbt_track *tr)
+{
+	__u64 key = (__u64)skb;
+	struct skbt_track *v = bpf_map_lookup_elem(&tracked_skbs, &key);
+
+	if (!v)
 		return 0;
-	pkt_read(skb, &p);
-	if (cfg_pcap && !pass_pcap(&p))
+	*tr = *v;
+	return 1;
+}
+
+/* A full map leaves the skb untracked, id 0: counted, never silent. */
+static __always_inline void track_insert(struct sk_buff *skb, struct skbt_track *tr)
+{
+	__u64 key = (__u64)skb;
+
+	if (bpf_map_update_elem(&tracked_skbs, &key, tr, BPF_ANY)) {
+		count(SKBT_CNT_TRACK_FULL);
+		tr->id = 0;
+	}
+}
+
+/* A new packet: an id, and a map entry unless it is being freed anyway. */
+static __always_inline void track_start(struct sk_buff *skb, struct skbt_track *tr, enum how how)
+{
+	tr->id = __sync_fetch_and_add(&track_last_id, 1) + 1;
+	if (how == HOW_TRACE)
+		track_insert(skb, tr);
+}
+
+static __always_inline int matches(struct sk_buff *skb, struct pkt *p, __u32 *netns)
+{
+	if (!pass_filters(skb, netns))
 		return 0;
-	return emit(ctx, skb, &p, netns, func, flags, reason, caller);
+	pkt_read(skb, p);
+	return !cfg_pcap || pass_pcap(p);
+}
+
+static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u64 func, __u16 flags,
+				      __u32 reason, __u64 caller, enum how how)
+{
+	struct skbt_track tr = {};
+	__u32 netns = 0;
+	__u64 key = (__u64)skb;
+	struct pkt p;
+
+	if (!skb)
+		return 0;
+	/* A tracked skb bypasses the filters: its headers may have changed. */
+	if (cfg_track && track_lookup(skb, &tr)) {
+		pkt_read(skb, &p);
+	} else {
+		if (how == HOW_FORGET || !matches(skb, &p, &netns))
+			return 0;
+		if (cfg_track)
+			track_start(skb, &tr, how);
+	}
+	if (cfg_track && how != HOW_TRACE)
+		flags |= SKBT_F_FREED;
+	emit(ctx, skb, &p, netns, func, flags, reason, caller, &tr);
+	/* After the event: the last event of a packet is still reported. */
+	if (cfg_track && how != HOW_TRACE)
+		bpf_map_delete_elem(&tracked_skbs, &key);
+	return 0;
 }
 
 /*
@@ -378,7 +471,7 @@ static __always_inline __u64 probe_id(void *ctx)
 	int skbt_tp##n(struct bpf_raw_tracepoint_args *ctx)                                        \
 	{                                                                                          \
 		return handle_skb(ctx, (struct sk_buff *)ctx->args[n - 1], probe_id(ctx),          \
-				  SKBT_F_TRACEPOINT, 0, 0);                                        \
+				  SKBT_F_TRACEPOINT, 0, 0, HOW_TRACE);                             \
 	}
 
 TP_PROG(1)
@@ -392,7 +485,27 @@ SEC("skbt.raw_tp")
 int skbt_tp_kfree_skb(struct bpf_raw_tracepoint_args *ctx)
 {
 	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], probe_id(ctx),
-			  SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON, (__u32)ctx->args[2], 0);
+			  SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON, (__u32)ctx->args[2], 0, HOW_FREE);
+}
+
+/* skb:consume_skb(skb[, location]) when tracking: the skb's last event. */
+SEC("skbt.raw_tp")
+int skbt_tp_consume_skb(struct bpf_raw_tracepoint_args *ctx)
+{
+	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], probe_id(ctx), SKBT_F_TRACEPOINT, 0,
+			  0, HOW_FREE);
+}
+
+/*
+ * The free tracepoints when --filter-func did not select them: tracked
+ * skbs are still reported and forgotten there, nothing else.  No reason:
+ * the drop itself was reported by the drop hook.
+ */
+SEC("skbt.raw_tp")
+int skbt_tp_forget(struct bpf_raw_tracepoint_args *ctx)
+{
+	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], probe_id(ctx), SKBT_F_TRACEPOINT, 0,
+			  0, HOW_FORGET);
 }
 
 static __always_inline __u64 kp_arg(struct pt_regs *regs, int n)
@@ -424,7 +537,7 @@ static __always_inline __u64 kp_caller(struct pt_regs *regs)
 static __always_inline int kp_handle(struct pt_regs *regs, int n)
 {
 	return handle_skb(regs, (struct sk_buff *)kp_arg(regs, n), bpf_get_func_ip(regs), 0, 0,
-			  kp_caller(regs));
+			  kp_caller(regs), HOW_TRACE);
 }
 
 #define KP_PROG(n)                                                                                 \
@@ -450,7 +563,7 @@ SEC("skbt.kprobe")
 int skbt_kp_drop_r2(struct pt_regs *regs)
 {
 	return handle_skb(regs, (struct sk_buff *)regs->di, bpf_get_func_ip(regs),
-			  SKBT_F_HAS_REASON, (__u32)regs->si, kp_caller(regs));
+			  SKBT_F_HAS_REASON, (__u32)regs->si, kp_caller(regs), HOW_TRACE);
 }
 
 /* sk_skb_reason_drop(sk, skb, reason), kernels 6.11 and later. */
@@ -458,5 +571,48 @@ SEC("skbt.kprobe")
 int skbt_kp_drop_r3(struct pt_regs *regs)
 {
 	return handle_skb(regs, (struct sk_buff *)regs->si, bpf_get_func_ip(regs),
-			  SKBT_F_HAS_REASON, (__u32)regs->dx, kp_caller(regs));
+			  SKBT_F_HAS_REASON, (__u32)regs->dx, kp_caller(regs), HOW_TRACE);
+}
+
+/*
+ * Entry of skb_clone(), skb_copy(), __pskb_copy_fclone(), skb_copy_expand()
+ * (the source skb is argument 1): a tracked source is kept for the return.
+ * sp at entry points at the return address; the return sees sp + 8.
+ */
+SEC("skbt.kprobe")
+int skbt_clone_entry(struct pt_regs *regs)
+{
+	struct clone_slot s = {.func = bpf_get_func_ip(regs)};
+	__u64 key = regs->sp;
+
+	if (!cfg_track || !track_lookup((struct sk_buff *)regs->di, &s.parent))
+		return 0;
+	if (bpf_map_update_elem(&clone_parents, &key, &s, BPF_ANY))
+		count(SKBT_CNT_CLONE_LOST);
+	return 0;
+}
+
+/* Return of a cloning function: the new skb joins its source's packet. */
+SEC("skbt.kprobe")
+int skbt_clone_ret(struct pt_regs *regs)
+{
+	struct sk_buff *child = (struct sk_buff *)regs->ax;
+	__u64 key = regs->sp - 8;
+	struct clone_slot *v, s;
+	struct pkt p;
+
+	if (!cfg_track)
+		return 0;
+	v = bpf_map_lookup_elem(&clone_parents, &key);
+	if (!v)
+		return 0;
+	s = *v;
+	bpf_map_delete_elem(&clone_parents, &key);
+	/* NULL: the allocation failed, there is no clone. */
+	if (!child)
+		return 0;
+	s.parent.flags |= SKBT_F_CLONE;
+	track_insert(child, &s.parent);
+	pkt_read(child, &p);
+	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent);
 }

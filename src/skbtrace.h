@@ -20,7 +20,15 @@ enum skbt_event_flags {
 	SKBT_F_HAS_CALLER = 1 << 5,   /* caller[] holds kernel addresses */
 	SKBT_F_HAS_SKB_DATA = 1 << 6, /* struct sk_buff bytes follow */
 	SKBT_F_STACK_LOST = 1 << 7,   /* a stack was wanted but the map was full */
-	SKBT_F_CLONE = 1 << 8,	      /* reserved: skb is a tracked clone (issue 3) */
+	SKBT_F_CLONE = 1 << 8,	      /* skb is a clone or copy of a tracked skb */
+	SKBT_F_FREED = 1 << 9,	      /* skb is being freed: last event of this skb */
+};
+
+/* Value of the tracked_skbs map (--filter-track-skb), key: the skb address. */
+struct skbt_track {
+	unsigned long long id; /* per-packet id, the same for its clones */
+	unsigned int flags;    /* SKBT_F_CLONE or 0 */
+	unsigned int pad;
 };
 
 /*
@@ -43,7 +51,7 @@ struct skbt_event {
 	unsigned long long skb;	 /* struct sk_buff address */
 	unsigned long long func; /* probed address, or probe index */
 	unsigned long long caller[SKBT_CALLER_FRAMES];
-	unsigned long long track_id; /* reserved for skb tracking (issue 3) */
+	unsigned long long track_id; /* packet id with --filter-track-skb, else 0 */
 	unsigned int cpu;
 	unsigned int pid;
 	char comm[SKBT_COMMLEN];
@@ -68,7 +76,8 @@ enum skbt_counter {
 	SKBT_CNT_LOST = 0,   /* ring buffer full: event dropped */
 	SKBT_CNT_STACK_LOST, /* stack map full: event sent without stack */
 	SKBT_CNT_MATCHED,    /* events that passed every filter */
-	SKBT_CNT_TRACK_FULL, /* reserved for skb tracking (issue 3) */
+	SKBT_CNT_TRACK_FULL, /* tracked_skbs map full: packet not tracked */
+	SKBT_CNT_CLONE_LOST, /* clone not tracked: per-task parent slot busy or lost */
 	SKBT_CNT_MAX,
 };
 
