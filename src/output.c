@@ -46,6 +46,8 @@
 #define W_LEN	  5
 #define W_TUPLE	  48
 #define W_FUNC	  40
+#define W_ID	  12
+#define W_DELTA	  13
 
 struct obuf {
 	char *base, *p, *end;
@@ -73,6 +75,7 @@ struct out_priv {
 	char *dump_buf;
 	size_t dump_len, dump_cap;
 	bool dump_oom;
+	long long delta_ns; /* --output-group: since the packet's previous event */
 };
 
 /* ---- buffer ---------------------------------------------------------- */
@@ -105,6 +108,11 @@ static inline void ap_mem(struct obuf *b, const char *s, size_t n)
 }
 
 #define ap_lit(b, s) ap_mem(b, s, sizeof(s) - 1)
+
+static inline void ap_str(struct obuf *b, const char *s)
+{
+	ap_mem(b, s, strlen(s));
+}
 
 /* A name of unbounded length: clamped so one event fits its reservation. */
 static inline void ap_name(struct obuf *b, const char *s, size_t n)
@@ -511,7 +519,7 @@ static void ap_reason(struct output *o, unsigned int reason)
  */
 static size_t tracing_frames(const struct output *o, const unsigned long long *f, size_t n)
 {
-	static const char *const prefixes[] = { "bpf_trace_run", "__bpf_trace_", "__traceiter_" };
+	static const char *const prefixes[] = {"bpf_trace_run", "__bpf_trace_", "__traceiter_"};
 	size_t skip = 0;
 
 	for (size_t i = 0; o->ks && i < n && i < 6; i++) {
@@ -810,11 +818,46 @@ static void text_skb(struct output *o, const struct skbt_event *e, size_t size)
 	ap_c(b, '\n');
 }
 
+/* 1.234us */
+static void ap_us(struct obuf *b, unsigned long long ns)
+{
+	ap_u64(b, ns / 1000);
+	ap_c(b, '.');
+	ap_u64_w(b, ns % 1000, 3);
+	ap_lit(b, "us");
+}
+
+/* +1.234us: the time since the packet's previous event (never negative: sorted). */
+static void ap_delta(struct obuf *b, long long ns)
+{
+	ap_c(b, '+');
+	ap_us(b, ns < 0 ? 0 : ns);
+}
+
+/* The packet id; a clone or copy of the packet's skb says so. */
+static void text_id(struct obuf *b, const struct skbt_event *e)
+{
+	char *col = b->p;
+
+	if (e->track_id)
+		ap_u64(b, e->track_id);
+	else
+		ap_c(b, '-');
+	if (e->flags & SKBT_F_CLONE)
+		ap_lit(b, "(clone)");
+	ap_pad(b, col, W_ID);
+}
+
 static void text_event(struct output *o, const struct skbt_event *e, size_t size)
 {
 	struct obuf *b = &((struct out_priv *)o->priv)->b;
 	char *col;
 
+	if (o->cfg.group) {
+		col = b->p;
+		ap_delta(b, ((struct out_priv *)o->priv)->delta_ns);
+		ap_pad(b, col, W_DELTA);
+	}
 	if (o->cfg.ts != TS_NONE) {
 		col = b->p;
 		ap_time_text(o, e->ts);
@@ -823,6 +866,8 @@ static void text_event(struct output *o, const struct skbt_event *e, size_t size
 	ap_lit(b, "0x");
 	ap_hex_w(b, e->skb, 16);
 	ap_c(b, ' ');
+	if (o->cfg.track)
+		text_id(b, e);
 	col = b->p;
 	ap_u64(b, e->cpu);
 	ap_pad(b, col, W_CPU);
@@ -902,7 +947,14 @@ static void json_head(struct output *o, const struct skbt_event *e)
 		ap_u64(b, json_time(o, e->ts));
 	ap_lit(b, ",\"skb\":\"0x");
 	ap_hex_w(b, e->skb, 16);
-	ap_lit(b, "\",\"cpu\":");
+	ap_c(b, '"');
+	if (o->cfg.track) {
+		ap_lit(b, ",\"id\":");
+		ap_u64(b, e->track_id);
+		if (e->flags & SKBT_F_CLONE)
+			ap_lit(b, ",\"clone\":true");
+	}
+	ap_lit(b, ",\"cpu\":");
 	ap_u64(b, e->cpu);
 	ap_lit(b, ",\"pid\":");
 	ap_u64(b, e->pid);
@@ -982,8 +1034,12 @@ static void json_event(struct output *o, const struct skbt_event *e, size_t size
 			ap_json_str(b, d, (size_t)-1);
 		}
 	}
-	ob_reserve(b, 2);
-	ap_lit(b, "}\n");
+	ob_reserve(b, 32);
+	if (o->cfg.group) {
+		ap_lit(b, ",\"delta_ns\":");
+		ap_i64(b, ((struct out_priv *)o->priv)->delta_ns);
+	}
+	ap_c(b, '}');
 }
 
 /* ---- interface --------------------------------------------------------- */
@@ -1034,9 +1090,19 @@ void output_header(struct output *o)
 		ap_lit(b, "TIME");
 		ap_pad(b, col, W_TIME);
 	}
+	if (o->cfg.group) {
+		col = b->p;
+		ap_lit(b, "DELTA");
+		ap_pad(b, col, W_DELTA);
+	}
 	col = b->p;
 	ap_lit(b, "SKB");
 	ap_pad(b, col, W_SKB);
+	if (o->cfg.track) {
+		col = b->p;
+		ap_lit(b, "ID");
+		ap_pad(b, col, W_ID);
+	}
 	col = b->p;
 	ap_lit(b, "CPU");
 	ap_pad(b, col, W_CPU);
@@ -1079,11 +1145,89 @@ int output_event(struct output *o, const struct skbt_event *e, size_t size)
 	if (!o->first_ts)
 		o->first_ts = e->ts;
 	ob_reserve(&pv->b, OUT_LINE_MAX);
-	if (o->cfg.json)
+	if (o->cfg.json) {
 		json_event(o, e, size);
-	else
+		ap_c(&pv->b, '\n');
+	} else {
 		text_event(o, e, size);
+	}
 	o->events++;
+	if (pv->b.p - pv->b.base >= OUT_FLUSH_AT)
+		ob_flush(&pv->b);
+	return pv->b.err;
+}
+
+static const char *const group_end_names[] = {
+	[GROUP_FREED] = "freed",
+	[GROUP_EVICTED] = "evicted",
+	[GROUP_AT_EXIT] = "in_flight",
+	[GROUP_UNTRACKED] = "untracked",
+};
+
+static unsigned long long group_span(const struct group_pkt *p)
+{
+	return p->n ? p->ev[p->n - 1]->e.ts - p->ev[0]->e.ts : 0;
+}
+
+/* --- packet 5: 9 events on 2 skbs in 12.345us (freed) */
+static void text_group_head(struct obuf *b, const struct group_pkt *p, enum group_end why)
+{
+	ap_lit(b, "--- packet ");
+	ap_u64(b, p->id);
+	ap_lit(b, ": ");
+	ap_u64(b, p->n);
+	ap_str(b, p->n == 1 ? " event on " : " events on ");
+	ap_u64(b, p->nskbs);
+	ap_str(b, p->nskbs == 1 ? " skb in " : " skbs in ");
+	ap_us(b, group_span(p));
+	ap_lit(b, " (");
+	ap_str(b, group_end_names[why]);
+	ap_lit(b, ")\n");
+}
+
+/* {"id":5,"end":"freed","skbs":2,"duration_ns":12345,"events":[{...},...]} */
+static void json_group_head(struct obuf *b, const struct group_pkt *p, enum group_end why)
+{
+	ap_lit(b, "{\"id\":");
+	ap_u64(b, p->id);
+	ap_lit(b, ",\"end\":\"");
+	ap_str(b, group_end_names[why]);
+	ap_lit(b, "\",\"skbs\":");
+	ap_u64(b, p->nskbs);
+	ap_lit(b, ",\"duration_ns\":");
+	ap_u64(b, group_span(p));
+	ap_lit(b, ",\"events\":[");
+}
+
+int output_group(struct output *o, const struct group_pkt *p, enum group_end why)
+{
+	struct out_priv *pv = o->priv;
+
+	if (!pv)
+		return -EINVAL;
+	ob_reserve(&pv->b, OUT_LINE_MAX);
+	if (o->cfg.json)
+		json_group_head(&pv->b, p, why);
+	else
+		text_group_head(&pv->b, p, why);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct group_ev *v = p->ev[i];
+
+		pv->delta_ns = i ? (long long)(v->e.ts - p->ev[i - 1]->e.ts) : 0;
+		if (!o->first_ts)
+			o->first_ts = v->e.ts;
+		ob_reserve(&pv->b, OUT_LINE_MAX);
+		if (o->cfg.json) {
+			if (i)
+				ap_c(&pv->b, ',');
+			json_event(o, &v->e, v->size);
+		} else {
+			text_event(o, &v->e, v->size);
+		}
+		o->events++;
+	}
+	if (o->cfg.json)
+		ap_lit(&pv->b, "]}\n");
 	if (pv->b.p - pv->b.base >= OUT_FLUSH_AT)
 		ob_flush(&pv->b);
 	return pv->b.err;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "skbtrace.h"
 #include "probes.h"
+#include "group.h"
 
 struct btf;
 struct ksyms;
@@ -14,7 +15,7 @@ struct drop_reasons;
 
 enum ts_mode {
 	TS_NONE = 0,
-	TS_CURRENT, /* wall-clock time of the event */
+	TS_CURRENT,  /* wall-clock time of the event */
 	TS_RELATIVE, /* ns since the first event */
 	TS_ABSOLUTE, /* the raw bpf_ktime_get_ns() value */
 };
@@ -25,7 +26,9 @@ struct output_cfg {
 	bool tuple;
 	bool caller;
 	bool stack;
-	bool skb; /* struct sk_buff dumped from BTF */
+	bool skb;   /* struct sk_buff dumped from BTF */
+	bool track; /* --filter-track-skb: the packet id (and clone mark) */
+	bool group; /* --output-group: events come through output_group() */
 	enum ts_mode ts;
 };
 
@@ -33,12 +36,12 @@ struct output {
 	struct output_cfg cfg;
 	FILE *f;
 	const struct probe_list *probes; /* names tracepoint events (SKBT_F_TRACEPOINT) */
-	const struct ksyms *ks; /* names function events, callers, stacks; may be NULL */
+	const struct ksyms *ks;		 /* names function events, callers, stacks; may be NULL */
 	const struct drop_reasons *dr;
-	const struct btf *btf; /* for --output-skb */
-	int skb_type_id; /* BTF id of struct sk_buff, for --output-skb */
-	int stack_map_fd; /* stack trace map, or -1 */
-	long long consumed_reason; /* SKB_CONSUMED, or -1 */
+	const struct btf *btf;		    /* for --output-skb */
+	int skb_type_id;		    /* BTF id of struct sk_buff, for --output-skb */
+	int stack_map_fd;		    /* stack trace map, or -1 */
+	long long consumed_reason;	    /* SKB_CONSUMED, or -1 */
 	unsigned long long mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	unsigned long long first_ts;
 	unsigned long long events;
@@ -51,6 +54,8 @@ int output_init(struct output *o);
 void output_header(struct output *o);
 /* Formats one ring-buffer record of size bytes. Returns 0 or negative errno. */
 int output_event(struct output *o, const struct skbt_event *e, size_t size);
+/* Formats one packet's events (--output-group): a header, then each with its delta. */
+int output_group(struct output *o, const struct group_pkt *p, enum group_end why);
 int output_flush(struct output *o);
 void output_free(struct output *o);
 
