@@ -63,9 +63,22 @@ const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
 
 	if (p->skb_arg < 1)
 		return NULL;
+	switch (p->role) {
+	case PROBE_ROLE_FORGET:
+		return p->skb_arg == 1 ? "skbt_tp_forget" : NULL;
+	case PROBE_ROLE_CLONE_ENTRY:
+		return p->skb_arg == 1 ? "skbt_clone_entry" : NULL;
+	case PROBE_ROLE_CLONE_RET:
+		return p->skb_arg == 1 ? "skbt_clone_ret" : NULL;
+	default:
+		break;
+	}
 	if (p->kind == PROBE_TRACEPOINT) {
 		if (!strcmp(p->name, "kfree_skb") && p->skb_arg == 1 && p->reason_arg == 3)
 			return "skbt_tp_kfree_skb";
+		/* Tracked skbs are forgotten where they are freed. */
+		if (t->cfg.track && !strcmp(p->name, "consume_skb") && p->skb_arg == 1)
+			return "skbt_tp_consume_skb";
 		return p->skb_arg <= SKBT_TP_MAX_ARG ? tp[p->skb_arg - 1] : NULL;
 	}
 	if (t->cfg.backend == BACKEND_TRACEPOINT)
@@ -176,6 +189,9 @@ static void configure(struct tracer *t)
 	s->rodata->cfg_skb_size = t->cfg.skb_size;
 	s->rodata->cfg_tp_cookie = t->cfg.tp_cookie;
 	s->rodata->cfg_wakeup_bytes = t->cfg.ringbuf_size / 8;
+	s->rodata->cfg_track = t->cfg.track;
+	bpf_map__set_max_entries(s->maps.tracked_skbs, t->cfg.track ? t->cfg.track_max : 1);
+	bpf_map__set_max_entries(s->maps.clone_parents, t->cfg.track ? SKBT_CLONE_SLOTS : 1);
 	bpf_map__set_max_entries(s->maps.events, t->cfg.ringbuf_size);
 	bpf_map__set_max_entries(s->maps.stacks, t->cfg.stack ? t->cfg.stack_map_size : 1);
 }
@@ -354,7 +370,8 @@ static int attach_tp(struct tracer *t, size_t i)
 static int attach_kprobe(struct tracer *t, size_t i)
 {
 	struct probe *p = &t->probes->v[i];
-	struct bpf_link *l = bpf_program__attach_kprobe_opts(prog_of(t, p), p->name, NULL);
+	LIBBPF_OPTS(bpf_kprobe_opts, ko, .retprobe = p->role == PROBE_ROLE_CLONE_RET);
+	struct bpf_link *l = bpf_program__attach_kprobe_opts(prog_of(t, p), p->name, &ko);
 	int err = l ? 0 : -errno;
 
 	t->links[i] = l;

@@ -26,6 +26,8 @@ struct tracer_cfg {
 	bool show_progress; /* N/M on stderr while attaching (a terminal) */
 	bool pcap;	    /* a packet filter is spliced in by insn_hook */
 	bool tp_cookie;	    /* tracepoint links carry the probe index: no copies */
+	bool track;	    /* --filter-track-skb */
+	unsigned int track_max;
 };
 
 struct bpf_prog_load_opts;
@@ -75,5 +77,7 @@ enum drop_func probe_drop_func(const struct probe *p);
 /* Largest sk_buff argument position the kprobe programs read. */
 #define SKBT_KPROBE_MAX_ARG 5
 #define SKBT_TP_MAX_ARG	    5
+/* Cloning calls in flight at once whose source is tracked. */
+#define SKBT_CLONE_SLOTS 1024
 
 #endif

@@ -22,6 +22,7 @@
 #include "attach.h"
 #include "btf_discover.h"
 #include "drop_reason.h"
+#include "group.h"
 #include "kernel_features.h"
 #include "ksyms.h"
 #include "netns.h"
@@ -51,6 +52,8 @@ struct app {
 	struct output out;
 	struct tracer tr;
 	struct pcap_hook *pcap;
+	struct grouper *group;
+	size_t track_hooks; /* probes attached only for --filter-track-skb */
 	struct ring_buffer *rb;
 	FILE *out_file;
 	unsigned long long events, lost_reported;
@@ -290,6 +293,64 @@ static int select_probes(struct app *a)
 	return 0;
 }
 
+/* Appends a copy of p in role r; 0 or -ENOMEM. */
+static int add_role(struct app *a, const struct probe *p, enum probe_role r)
+{
+	struct probe *n = probe_list_add(&a->probes, p);
+
+	if (!n)
+		return -ENOMEM;
+	n->role = r;
+	a->track_hooks++;
+	return 0;
+}
+
+static bool selected(const struct app *a, const struct probe *p)
+{
+	for (size_t i = 0; i < a->probes.n; i++)
+		if (a->probes.v[i].kind == p->kind && !strcmp(a->probes.v[i].name, p->name))
+			return true;
+	return false;
+}
+
+/* Where tracked skbs are freed: the free tracepoints, selected or not. */
+static int add_free_hooks(struct app *a, const struct probe *p)
+{
+	if (p->kind != PROBE_TRACEPOINT || p->skb_arg != 1 ||
+	    (strcmp(p->name, "kfree_skb") && strcmp(p->name, "consume_skb")) || selected(a, p))
+		return 0;
+	return add_role(a, p, PROBE_ROLE_FORGET);
+}
+
+/* Clones and copies take their source's id: entry and return of each cloning function. */
+static int add_clone_hooks(struct app *a, const struct probe *p)
+{
+	static const char *const cloners[] = {"skb_clone", "skb_copy", "__pskb_copy_fclone",
+					      "skb_copy_expand"};
+
+	if (p->kind != PROBE_FUNC || p->skb_arg != 1 || p->module || !a->kf.kprobe)
+		return 0;
+	for (size_t i = 0; i < sizeof(cloners) / sizeof(cloners[0]); i++)
+		if (!strcmp(p->name, cloners[i]))
+			return add_role(a, p, PROBE_ROLE_CLONE_ENTRY)
+				       ?: add_role(a, p, PROBE_ROLE_CLONE_RET);
+	return 0;
+}
+
+static int add_track_hooks(struct app *a)
+{
+	if (!a->o.track)
+		return 0;
+	for (size_t i = 0; i < a->found.n; i++)
+		if (add_free_hooks(a, &a->found.v[i]) || add_clone_hooks(a, &a->found.v[i]))
+			return fail(a, EXIT_ENV, "out of memory");
+	if (!a->kf.kprobe && !a->o.list_funcs)
+		fprintf(stderr,
+			"skbtrace: --filter-track-skb: clones are not followed: kernel without "
+			"kprobes\n");
+	return 0;
+}
+
 static bool need_ksyms(const struct app *a)
 {
 	return a->o.backend != BACKEND_TRACEPOINT || a->o.out.caller || a->o.out.stack;
@@ -405,6 +466,8 @@ static int setup_output(struct app *a)
 	if (!a->dr)
 		return fail(a, EXIT_ENV, "out of memory");
 	o->cfg = a->o.out;
+	o->cfg.track = a->o.track;
+	o->cfg.group = a->o.group;
 	o->f = a->out_file;
 	o->probes = &a->probes;
 	o->ks = a->ks;
@@ -433,6 +496,11 @@ static unsigned int skb_struct_size(const struct app *a)
 	return t->size < SKBT_SKB_DATA_MAX ? t->size : SKBT_SKB_DATA_MAX;
 }
 
+static void on_group(void *ctx, const struct group_pkt *p, enum group_end why)
+{
+	output_group(ctx, p, why);
+}
+
 static int start_tracer(struct app *a)
 {
 	struct tracer *t = &a->tr;
@@ -445,6 +513,8 @@ static int start_tracer(struct app *a)
 	t->cfg.skb_size = a->o.out.skb ? skb_struct_size(a) : 0;
 	t->cfg.ringbuf_size = a->o.ringbuf_size;
 	t->cfg.stack_map_size = a->o.stack_map_size;
+	t->cfg.track = a->o.track;
+	t->cfg.track_max = a->o.track_max;
 	t->cfg.show_progress = isatty(STDERR_FILENO) && !a->o.quiet;
 	if (tracer_load(t, a->err, sizeof(a->err)))
 		return fail(a, EXIT_ENV, "%s", a->err);
@@ -458,6 +528,11 @@ static int start_tracer(struct app *a)
 		a->out.stack_map_fd = bpf_map__fd(t->skel->maps.stacks);
 	if (output_init(&a->out))
 		return fail(a, EXIT_ENV, "cannot set up the output formatter");
+	if (a->o.group) {
+		a->group = group_new(0, 0, on_group, &a->out);
+		if (!a->group)
+			return fail(a, EXIT_ENV, "out of memory");
+	}
 	return 0;
 }
 
@@ -484,6 +559,8 @@ static void say_started(struct app *a)
 			a->o.backend == BACKEND_TRACEPOINT ? SKBT_TP_MAX_ARG : SKBT_KPROBE_MAX_ARG);
 	if (a->unprobeable)
 		fprintf(stderr, ", %zu not probeable (per %s)", a->unprobeable, a->probe_source);
+	if (a->track_hooks)
+		fprintf(stderr, ", %zu of them hooks of --filter-track-skb", a->track_hooks);
 	fprintf(stderr, " (ready in %.0f ms)\n", (now_s() - a->t_start) * 1e3);
 	if (getenv("SKBT_DEBUG"))
 		fprintf(stderr, "skbtrace: load %.1f ms, attach %.1f ms\n", a->tr.load_ms,
@@ -513,7 +590,12 @@ static int on_event(void *ctx, void *data, size_t size)
 	/* libbpf stops consuming only on a negative return. */
 	if (a->o.limit_lines && a->events >= a->o.limit_lines)
 		return -ECANCELED;
-	output_event(&a->out, data, size);
+	if (a->group) {
+		if (group_add(a->group, data, size))
+			return -ENOMEM;
+	} else {
+		output_event(&a->out, data, size);
+	}
 	a->events++;
 	if (a->o.limit_lines && a->events >= a->o.limit_lines) {
 		stop_flag = 1;
@@ -579,6 +661,42 @@ static int event_loop(struct app *a)
 	return 0;
 }
 
+/* Cloning calls whose return was never seen (a missed kretprobe) leave their slot behind. */
+static unsigned long long clone_slots_left(struct app *a)
+{
+	int fd = bpf_map__fd(a->tr.skel->maps.clone_parents);
+	unsigned long long n = 0;
+	__u64 key, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	return n;
+}
+
+/* What tracking could not do, in the summary. */
+static void report_tracking(struct app *a)
+{
+	unsigned long long full = read_counter(a, SKBT_CNT_TRACK_FULL);
+	unsigned long long clones = read_counter(a, SKBT_CNT_CLONE_LOST) + clone_slots_left(a);
+
+	if (full)
+		fprintf(stderr,
+			"skbtrace: tracking map full: %llu events of matching skbs were not "
+			"tracked (raise --filter-track-max)\n",
+			full);
+	if (clones)
+		fprintf(stderr, "skbtrace: %llu clones of tracked skbs not followed\n", clones);
+	if (group_evicted(a->group))
+		fprintf(stderr,
+			"skbtrace: %llu packets printed before they were freed (--output-group holds "
+			"at most 4096 packets and 65536 events)\n",
+			group_evicted(a->group));
+}
+
 /* Detach first, then drain what is already in the ring, so every event is accounted for. */
 static void finish(struct app *a, int status)
 {
@@ -593,7 +711,10 @@ static void finish(struct app *a, int status)
 		lost = read_counter(a, SKBT_CNT_LOST);
 		stack_lost = read_counter(a, SKBT_CNT_STACK_LOST);
 	}
+	group_flush_all(a->group);
 	output_flush(&a->out);
+	if (traced && a->o.track)
+		report_tracking(a);
 	/* Even with -q: the exact event and loss counts are the point. */
 	if (traced) {
 		fprintf(stderr,
@@ -611,6 +732,7 @@ static void finish(struct app *a, int status)
 static void cleanup(struct app *a)
 {
 	ring_buffer__free(a->rb);
+	group_free(a->group);
 	tracer_destroy(&a->tr);
 	pcap_hook_free(a->pcap);
 	output_free(&a->out);
@@ -682,6 +804,8 @@ static int prepare(struct app *a)
 		rc = choose_backend(a);
 	if (!rc)
 		rc = select_probes(a);
+	if (!rc)
+		rc = add_track_hooks(a);
 	if (!rc)
 		rc = load_ksyms(a);
 	if (!rc)

@@ -34,6 +34,9 @@ enum {
 	OPT_RINGBUF_SIZE,
 	OPT_STACK_MAP_SIZE,
 	OPT_VERSION,
+	OPT_TRACK,
+	OPT_TRACK_MAX,
+	OPT_GROUP,
 };
 
 static const struct option long_opts[] = {
@@ -58,6 +61,9 @@ static const struct option long_opts[] = {
 	{"ready-file", required_argument, NULL, OPT_READY_FILE},
 	{"ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE},
 	{"stack-map-size", required_argument, NULL, OPT_STACK_MAP_SIZE},
+	{"filter-track-skb", no_argument, NULL, OPT_TRACK},
+	{"filter-track-max", required_argument, NULL, OPT_TRACK_MAX},
+	{"output-group", no_argument, NULL, OPT_GROUP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"help", no_argument, NULL, 'h'},
 	{"quiet", no_argument, NULL, 'q'},
@@ -74,6 +80,9 @@ static const char usage_text[] =
 	"  --filter-netns PATH|inode:N  only skbs in this network namespace (/proc/PID/ns/net)\n"
 	"  --filter-mark MARK[/MASK]  only skbs with (mark & MASK) == MARK\n"
 	"  --filter-ifname NAME       only skbs on this interface (in the --filter-netns netns)\n"
+	"  --filter-track-skb         keep following a matched skb (and its clones) until freed,\n"
+	"                             even after NAT or encapsulation changed its headers\n"
+	"  --filter-track-max N       skbs tracked at once (default 16384)\n"
 	"  --all-kmods | --kmods a,b  also trace functions of kernel modules (from module BTF)\n"
 	"  --kernel-btf FILE          read kernel types from FILE instead of the running kernel\n"
 	"  --list-funcs               print what would be traced, then exit\n"
@@ -84,6 +93,8 @@ static const char usage_text[] =
 	"  --output-stack             the kernel stack of each event\n"
 	"  --output-skb               struct sk_buff, field by field\n"
 	"  --output-json              one JSON object per line (docs/json-schema.md)\n"
+	"  --output-group             print each packet's events together once it is freed,\n"
+	"                             with the time between them (implies --filter-track-skb)\n"
 	"  --timestamp none|current|relative|absolute   (default none)\n"
 	"  --output-file FILE         write events to FILE instead of stdout\n"
 	"  --output-limit-lines N     exit after N events\n"
@@ -268,6 +279,11 @@ static enum opts_result check_combinations(struct opts *o)
 {
 	if (o->all_kmods && o->kmods)
 		return usage_err("%s: give --all-kmods or --kmods, not both", "modules");
+	if (o->track_max_set && !o->track && !o->group)
+		return usage_err("%s needs --filter-track-skb", "--filter-track-max");
+	/* A packet needs an id to be grouped. */
+	if (o->group)
+		o->track = true;
 	return OPTS_OK;
 }
 
@@ -349,6 +365,18 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 			return usage_err("bad --stack-map-size '%s': want 1 to 1048576", arg);
 		o->stack_map_size = v;
 		break;
+	case OPT_TRACK:
+		o->track = true;
+		break;
+	case OPT_TRACK_MAX:
+		if (parse_ull(arg, &v) || v == 0 || v > (1 << 24))
+			return usage_err("bad --filter-track-max '%s': want 1 to 16777216", arg);
+		o->track_max = v;
+		o->track_max_set = true;
+		break;
+	case OPT_GROUP:
+		o->group = true;
+		break;
 	case 'q':
 		o->quiet = true;
 		break;
@@ -368,6 +396,7 @@ enum opts_result opts_parse(struct opts *o, int argc, char **argv)
 	o->out.tuple = true;
 	o->ringbuf_size = 4UL << 20;
 	o->stack_map_size = 4096;
+	o->track_max = 16384;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hq", long_opts, NULL)) != -1) {

@@ -30,7 +30,11 @@ struct opts {
 	const char *ready_file;
 	unsigned long ringbuf_size;
 	unsigned int stack_map_size;
-	char *pcap_expr; /* positional words joined, or NULL */
+	char *pcap_expr;	/* positional words joined, or NULL */
+	bool track;		/* --filter-track-skb (also implied by --output-group) */
+	unsigned int track_max; /* entries of the tracking map */
+	bool track_max_set;
+	bool group; /* --output-group */
 	bool quiet;
 };
 

@@ -11,6 +11,14 @@ enum probe_kind {
 	PROBE_TRACEPOINT = 1,
 };
 
+/* Why a probe is attached: to trace, or as a hook of --filter-track-skb. */
+enum probe_role {
+	PROBE_ROLE_TRACE = 0,
+	PROBE_ROLE_FORGET,	/* a free tracepoint not selected: tracked skbs only */
+	PROBE_ROLE_CLONE_ENTRY, /* kprobe on a cloning function */
+	PROBE_ROLE_CLONE_RET,	/* kretprobe on the same */
+};
+
 struct probe {
 	char *name;	/* function or tracepoint name, as BTF spells it */
 	char *category; /* tracepoint category ("skb"), NULL for functions */
@@ -23,6 +31,7 @@ struct probe {
 	unsigned long long addr; /* kernel address from kallsyms, 0 if unknown */
 	int attach_err;		 /* 0, or the negative errno attaching it gave */
 	bool attached;
+	enum probe_role role;
 };
 
 struct probe_list {
