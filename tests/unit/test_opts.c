@@ -96,6 +96,29 @@ static void test_usage_errors(void **state)
 	assert_int_equal(PARSE(&o, "--backend"), OPTS_USAGE);
 }
 
+static void test_tracking(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-q"), OPTS_OK);
+	assert_false(o.track);
+	assert_false(o.group);
+	assert_int_equal(o.track_max, 16384);
+	assert_int_equal(PARSE(&o, "--filter-track-skb", "--filter-track-max", "1000"), OPTS_OK);
+	assert_true(o.track);
+	assert_int_equal(o.track_max, 1000);
+	/* grouping needs packet ids: it turns tracking on */
+	assert_int_equal(PARSE(&o, "--output-group"), OPTS_OK);
+	assert_true(o.group);
+	assert_true(o.track);
+	assert_int_equal(PARSE(&o, "--filter-track-max", "10"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--filter-track-skb", "--filter-track-max", "0"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--filter-track-skb", "--filter-track-max", "x"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--filter-track-skb", "--filter-track-max", "16777217"),
+			 OPTS_USAGE);
+}
+
 static void test_help_and_version_exit_ok(void **state)
 {
 	struct opts o;
@@ -117,6 +140,7 @@ int main(void)
 		cmocka_unit_test(test_mark_masked_on_parse),
 		cmocka_unit_test(test_positional_words_form_one_expression),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_tracking),
 		cmocka_unit_test(test_help_and_version_exit_ok),
 	};
 

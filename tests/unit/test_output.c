@@ -733,9 +733,73 @@ static void test_many_events(void **state)
 	fx_close(&x);
 }
 
+static void test_track_id(void **state)
+{
+	struct skbt_event e = base_event();
+
+	(void)state;
+	e.track_id = 42;
+	expect((struct output_cfg){.track = true}, &e,
+	       "0xffff888012345600 42           1   [1234] nc            ip_rcv\n");
+	e.flags |= SKBT_F_CLONE;
+	expect((struct output_cfg){.track = true}, &e,
+	       "0xffff888012345600 42(clone)    1   [1234] nc            ip_rcv\n");
+	expect((struct output_cfg){.track = true, .json = true}, &e,
+	       "{\"time\":5000000123,\"skb\":\"0xffff888012345600\",\"id\":42,\"clone\":true,"
+	       "\"cpu\":1,\"pid\":1234,\"process\":\"nc\",\"func\":\"ip_rcv\",\"netns\":4026531840,"
+	       "\"mark\":16,\"ifindex\":2,\"iface\":\"eth0\",\"proto\":2048,\"len\":84,"
+	       "\"mtu\":1500}\n");
+	/* the full map left it untracked */
+	e.track_id = 0;
+	e.flags = 0;
+	expect((struct output_cfg){.track = true}, &e,
+	       "0xffff888012345600 -            1   [1234] nc            ip_rcv\n");
+	/* without tracking: no id anywhere */
+	e.track_id = 7;
+	expect((struct output_cfg){0}, &e, "0xffff888012345600 1   [1234] nc            ip_rcv\n");
+}
+
+/* Two events of one packet: a header, then each with the time since the previous one. */
+static void test_group(void **state)
+{
+	struct group_ev *v[2];
+	struct group_pkt p = {.id = 3, .ev = v, .n = 2, .nskbs = 1};
+	struct output_cfg text = {.track = true, .group = true};
+	struct fx x;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		v[i] = calloc(1, sizeof(*v[i]));
+		v[i]->size = sizeof(struct skbt_event);
+		v[i]->e = base_event();
+		v[i]->e.track_id = 3;
+		v[i]->e.ts += i * 1234567;
+	}
+	fx_open(&x, text);
+	assert_int_equal(output_group(&x.o, &p, GROUP_FREED), 0);
+	assert_string_equal(
+		fx_text(&x),
+		"--- packet 3: 2 events on 1 skb in 1234.567us (freed)\n"
+		"+0.000us      0xffff888012345600 3            1   [1234] nc            ip_rcv\n"
+		"+1234.567us   0xffff888012345600 3            1   [1234] nc            ip_rcv\n");
+	fx_close(&x);
+	text.json = true;
+	fx_open(&x, text);
+	assert_int_equal(output_group(&x.o, &p, GROUP_AT_EXIT), 0);
+	assert_prefix(fx_text(&x), "{\"id\":3,\"end\":\"in_flight\",\"skbs\":1,"
+				   "\"duration_ns\":1234567,\"events\":[{\"time\":5000000123,");
+	assert_non_null(strstr(x.buf, "\"mtu\":1500,\"delta_ns\":0},{\"time\":5001234690,"));
+	assert_non_null(strstr(x.buf, "\"delta_ns\":1234567}]}\n"));
+	assert_int_equal(strchr(x.buf, '\n') - x.buf + 1, (long)strlen(x.buf));
+	fx_close(&x);
+	free(v[0]);
+	free(v[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_track_id),     cmocka_unit_test(test_group),
 		cmocka_unit_test(test_udp4_text),    cmocka_unit_test(test_udp4_json),
 		cmocka_unit_test(test_tcp6),	     cmocka_unit_test(test_icmp_no_ports),
 		cmocka_unit_test(test_tracepoint),   cmocka_unit_test(test_drop_reason),
