@@ -347,3 +347,132 @@ test_auto_backend() {
 			grep -Eq "^skbtrace: kprobe(s|-multi) unavailable \(.+\); backend $chosen" "$out.err"
 	fi
 }
+
+# nat_up/nat_down: in NS_B, prerouting DNAT rewrites UDP to port 9990 into
+# port 9998 (PASS_PORT), where nothing listens: the packet is dropped
+# (no socket) after the rewrite, on every backend.
+NAT_PORT=9990
+nat_up() {
+	ip netns exec "$NS_B" nft -f - <<-NFT
+		table ip skbt_nat {
+			chain pre {
+				type nat hook prerouting priority -100; policy accept;
+				udp dport $NAT_PORT dnat to :$PASS_PORT
+			}
+		}
+	NFT
+}
+
+nat_down() {
+	ip netns exec "$NS_B" nft delete table ip skbt_nat 2>/dev/null
+}
+
+test_track_dnat() {
+	local out=$TMP/track.json plain=$TMP/notrack.json
+	nat_up || { tap_not_ok "track: DNAT rule set up"; return; }
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-track-skb \
+		--filter-netns "$(ns_path "$NS_B")" udp dst port $NAT_PORT ||
+		{ tap_not_ok "track: skbtrace starts" "$(cat "$out.err")"; nat_down; return; }
+	send_udp "$NS_A" $IP_B $NAT_PORT 2 64 40110 >/dev/null
+	stop_trace
+	start_trace "$plain" "${BACKEND_ARGS[@]}" --output-json \
+		--filter-netns "$(ns_path "$NS_B")" udp dst port $NAT_PORT ||
+		{ tap_not_ok "track: skbtrace starts without tracking"; nat_down; return; }
+	send_udp "$NS_A" $IP_B $NAT_PORT 2 64 40111 >/dev/null
+	stop_trace
+	nat_down
+	jq_check "track: the packet is still reported after DNAT rewrote its port, with its id" "$out" \
+		'[.[] | select(.tuple.sport == 40110)] as $e
+		 | ($e | map(select(.tuple.dport == 9990) | .id) | unique) as $before
+		 | ($e | map(select(.tuple.dport == 9998) | .id) | unique) as $after
+		 | ($before | length) == 2 and $after == $before and all($e[]; .id > 0)'
+	jq_check "track: the rewritten packet's drop is its last event" "$out" \
+		'[.[] | select(.tuple.sport == 40110 and .tuple.dport == 9998 and .func == "skb:kfree_skb")]
+		 | length == 2'
+	jq_check "track: without --filter-track-skb the rewritten packet is lost from sight" "$plain" \
+		'any(.[]; .tuple.sport == 40111 and .tuple.dport == 9990)
+		 and all(.[]; .tuple.dport != 9998) and all(.[]; has("id") | not)'
+}
+
+test_track_full() {
+	local out=$TMP/trackfull.json rpid full untracked
+	ip netns exec "$NS_B" "$TOOLS/udp_recv" 9997 0 4000 >/dev/null 2>"$TMP/hold.err" &
+	rpid=$!
+	for _ in $(seq 1 100); do grep -q ready "$TMP/hold.err" && break; sleep 0.1; done
+	# The receiver does not read: the first two skbs stay queued and tracked.
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-track-skb --filter-track-max 2 \
+		--filter-netns "$(ns_path "$NS_B")" udp dst port 9997 ||
+		{ tap_not_ok "track full: skbtrace starts"; kill $rpid; return; }
+	send_udp "$NS_A" $IP_B 9997 5 64 40115 >/dev/null
+	stop_trace
+	kill $rpid 2>/dev/null
+	wait $rpid 2>/dev/null
+	full=$(sed -nE 's/^skbtrace: tracking map full: ([0-9]+) events.*raise --filter-track-max.*/\1/p' "$out.err")
+	untracked=$(jq -s '[.[] | select(.id == 0)] | length' "$out")
+	check "track full: the summary counts events the full map could not track" test "${full:-0}" -gt 0
+	check "track full: as many events carry id 0 ($untracked)" test "${full:-x}" = "$untracked"
+	jq_check "track full: the two queued packets keep their own ids" "$out" \
+		'[.[] | select(.id > 0) | .id] | unique | length == 2'
+}
+
+test_output_group() {
+	local out=$TMP/group.json text=$TMP/group.txt
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --output-group \
+		--filter-netns "$(ns_path "$NS_B")" udp src port 40120 ||
+		{ tap_not_ok "group: skbtrace starts" "$(cat "$out.err")"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 2 64 40120 >/dev/null
+	# Printed when the packet is freed, not at exit: wait for it while tracing.
+	for _ in $(seq 1 40); do [ "$(wc -l <"$out")" -ge 2 ] && break; sleep 0.1; done
+	check "group: both packets printed while tracing, once freed" test "$(wc -l <"$out")" -ge 2
+	stop_trace
+	jq_check "group: one object per packet, its events in time order with non-negative deltas" "$out" \
+		'length == 2 and all(.[]; .end == "freed" and .skbs >= 1 and (.events | length) >= 2
+		   and (.id as $id | all(.events[]; .id == $id))
+		   and .events[0].delta_ns == 0 and all(.events[]; .delta_ns >= 0)
+		   and ([.events[].time] | . == sort)
+		   and .duration_ns == (.events[-1].time - .events[0].time)
+		   and any(.events[]; .drop_reason == "SKB_DROP_REASON_NETFILTER_DROP")
+		   and .events[-1].func == "skb:kfree_skb")
+		 and (map(.id) | unique | length) == 2'
+	start_trace "$text" "${BACKEND_ARGS[@]}" --output-group \
+		--filter-netns "$(ns_path "$NS_B")" udp src port 40121 ||
+		{ tap_not_ok "group: text starts"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 1 64 40121 >/dev/null
+	stop_trace
+	check "group: text has a packet header and +delta lines" \
+		grep -Eq '^--- packet [0-9]+: [0-9]+ events on 1 skb in [0-9]+\.[0-9]{3}us \(freed\)$' "$text"
+	check "group: each event line starts with its delta" \
+		grep -Eq '^\+[0-9]+\.[0-9]{3}us +0x[0-9a-f]{16} [0-9]+ .*skb:kfree_skb' "$text"
+}
+
+# A packet socket gets a clone of each received skb (packet_rcv clones a
+# shared skb): the clone must carry the packet's id and say it is a clone.
+test_track_clone() {
+	local out=$TMP/clone.json tpid
+	if [ ! -e /sys/bus/event_source/devices/kprobe/type ]; then
+		start_trace "$out" "${BACKEND_ARGS[@]}" --filter-track-skb --filter-netns "$(ns_path "$NS_B")" ||
+			{ tap_not_ok "clone: skbtrace starts"; return; }
+		stop_trace
+		check "clone: without kprobes one line says clones are not followed" \
+			grep -qx 'skbtrace: --filter-track-skb: clones are not followed: kernel without kprobes' "$out.err"
+		tap_skip "clone: a packet socket's clone carries the packet's id" "kernel without kprobes"
+		return
+	fi
+	ip netns exec "$NS_B" "$TOOLS/pkt_tap" 3000 >"$TMP/tap.out" 2>"$TMP/tap.err" &
+	tpid=$!
+	for _ in $(seq 1 100); do grep -q ready "$TMP/tap.err" && break; sleep 0.1; done
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-track-skb \
+		--filter-netns "$(ns_path "$NS_B")" udp src port 40130 ||
+		{ tap_not_ok "clone: skbtrace starts" "$(cat "$out.err")"; kill $tpid; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 1 64 40130 >/dev/null
+	sleep 0.5
+	stop_trace
+	kill $tpid 2>/dev/null
+	wait $tpid 2>/dev/null
+	jq_check "clone: a packet socket's clone carries the packet's id" "$out" \
+		'(map(select(.clone != true)) | map(.id) | unique) as $orig
+		 | ($orig | length) == 1
+		 and any(.[]; .clone == true and .func == "skb_clone" and .id == $orig[0])
+		 and all(.[]; .id == $orig[0])'
+	check "clone: every clone was followed" bash -c "! grep -q 'clones of tracked skbs not followed' '$out.err'"
+}

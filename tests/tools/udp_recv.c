@@ -3,6 +3,8 @@
  * udp_recv PORT COUNT TIMEOUT_MS: receive up to COUNT datagrams on PORT
  * (IPv4 and IPv6) and print how many arrived before TIMEOUT_MS of quiet.
  * It writes "ready" to stderr once bound, so tests can start sending.
+ * COUNT 0 holds the socket for TIMEOUT_MS without reading: what arrives
+ * stays queued (a test needs skbs that live on).
  */
 #include <poll.h>
 #include <stdio.h>
@@ -34,6 +36,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "ready\n");
+	if (!count)
+		usleep(timeout * 1000);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	while (got < count && poll(&pfd, 1, timeout) > 0)
