@@ -52,6 +52,19 @@ enum drop_func probe_drop_func(const struct probe *p)
 	return DROP_FUNC_NONE;
 }
 
+bool probe_free_func(const struct probe *p)
+{
+	static const char *const names[] = {"kfree_skbmem", "napi_skb_cache_put",
+					    "kfree_skb_partial"};
+
+	if (p->kind != PROBE_FUNC || p->skb_arg != 1 || p->module)
+		return false;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(p->name, names[i]))
+			return true;
+	return false;
+}
+
 const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
 {
 	static const char *const tp[] = {"skbt_tp1", "skbt_tp2", "skbt_tp3", "skbt_tp4",
@@ -65,7 +78,9 @@ const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
 		return NULL;
 	switch (p->role) {
 	case PROBE_ROLE_FORGET:
-		return p->skb_arg == 1 ? "skbt_tp_forget" : NULL;
+		if (p->skb_arg != 1)
+			return NULL;
+		return p->kind == PROBE_TRACEPOINT ? "skbt_tp_forget" : "skbt_kp_forget";
 	case PROBE_ROLE_CLONE_ENTRY:
 		return p->skb_arg == 1 ? "skbt_clone_entry" : NULL;
 	case PROBE_ROLE_CLONE_RET:
@@ -83,6 +98,8 @@ const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
 	}
 	if (t->cfg.backend == BACKEND_TRACEPOINT)
 		return NULL;
+	if (t->cfg.track && !t->cfg.track_tp_free && probe_free_func(p))
+		return "skbt_kp_free";
 	switch (probe_drop_func(p)) {
 	case DROP_FUNC_R3:
 		return "skbt_kp_drop_r3";
@@ -190,6 +207,7 @@ static void configure(struct tracer *t)
 	s->rodata->cfg_tp_cookie = t->cfg.tp_cookie;
 	s->rodata->cfg_wakeup_bytes = t->cfg.ringbuf_size / 8;
 	s->rodata->cfg_track = t->cfg.track;
+	s->rodata->cfg_track_tp_free = t->cfg.track_tp_free;
 	bpf_map__set_max_entries(s->maps.tracked_skbs, t->cfg.track ? t->cfg.track_max : 1);
 	bpf_map__set_max_entries(s->maps.clone_parents, t->cfg.track ? SKBT_CLONE_SLOTS : 1);
 	bpf_map__set_max_entries(s->maps.events, t->cfg.ringbuf_size);

@@ -27,6 +27,7 @@ struct tracer_cfg {
 	bool pcap;	    /* a packet filter is spliced in by insn_hook */
 	bool tp_cookie;	    /* tracepoint links carry the probe index: no copies */
 	bool track;	    /* --filter-track-skb */
+	bool track_tp_free; /* tracked skbs are forgotten at the free tracepoints */
 	unsigned int track_max;
 };
 
@@ -73,6 +74,8 @@ enum drop_func {
 };
 
 enum drop_func probe_drop_func(const struct probe *p);
+/* Where an skb's struct is freed, for --filter-track-skb on function backends. */
+bool probe_free_func(const struct probe *p);
 
 /* Largest sk_buff argument position the kprobe programs read. */
 #define SKBT_KPROBE_MAX_ARG 5

@@ -54,6 +54,7 @@ struct app {
 	struct pcap_hook *pcap;
 	struct grouper *group;
 	size_t track_hooks; /* probes attached only for --filter-track-skb */
+	bool track_tp_free; /* tracked skbs are forgotten at the free tracepoints */
 	struct ring_buffer *rb;
 	FILE *out_file;
 	unsigned long long events, lost_reported;
@@ -313,11 +314,34 @@ static bool selected(const struct app *a, const struct probe *p)
 	return false;
 }
 
-/* Where tracked skbs are freed: the free tracepoints, selected or not. */
+static bool free_tracepoint(const struct probe *p)
+{
+	return p->kind == PROBE_TRACEPOINT && p->skb_arg == 1 &&
+	       (!strcmp(p->name, "kfree_skb") || !strcmp(p->name, "consume_skb"));
+}
+
+/*
+ * Function backends forget tracked skbs where the struct is freed, after
+ * every function that still runs on it; the tracepoint backend at the
+ * free tracepoints, the last it can see.  Also when a function backend's
+ * kernel has none of the free functions.
+ */
+static void choose_free_points(struct app *a)
+{
+	a->track_tp_free = true;
+	if (a->o.backend == BACKEND_TRACEPOINT)
+		return;
+	for (size_t i = 0; i < a->found.n; i++)
+		if (!strcmp(a->found.v[i].name, "kfree_skbmem") && probe_free_func(&a->found.v[i]))
+			a->track_tp_free = false;
+}
+
+/* Free points --filter-func did not select still forget (and report) tracked skbs. */
 static int add_free_hooks(struct app *a, const struct probe *p)
 {
-	if (p->kind != PROBE_TRACEPOINT || p->skb_arg != 1 ||
-	    (strcmp(p->name, "kfree_skb") && strcmp(p->name, "consume_skb")) || selected(a, p))
+	bool wanted = a->track_tp_free ? free_tracepoint(p) : probe_free_func(p);
+
+	if (!wanted || selected(a, p))
 		return 0;
 	return add_role(a, p, PROBE_ROLE_FORGET);
 }
@@ -341,6 +365,7 @@ static int add_track_hooks(struct app *a)
 {
 	if (!a->o.track)
 		return 0;
+	choose_free_points(a);
 	for (size_t i = 0; i < a->found.n; i++)
 		if (add_free_hooks(a, &a->found.v[i]) || add_clone_hooks(a, &a->found.v[i]))
 			return fail(a, EXIT_ENV, "out of memory");
@@ -515,6 +540,7 @@ static int start_tracer(struct app *a)
 	t->cfg.stack_map_size = a->o.stack_map_size;
 	t->cfg.track = a->o.track;
 	t->cfg.track_max = a->o.track_max;
+	t->cfg.track_tp_free = a->track_tp_free;
 	t->cfg.show_progress = isatty(STDERR_FILENO) && !a->o.quiet;
 	if (tracer_load(t, a->err, sizeof(a->err)))
 		return fail(a, EXIT_ENV, "%s", a->err);

@@ -30,6 +30,12 @@ const volatile __u8 cfg_tp_cookie = 0;
 const volatile __u64 cfg_wakeup_bytes = 0;
 /* --filter-track-skb: follow a matched skb by address until it is freed. */
 const volatile __u8 cfg_track = 0;
+/*
+ * Tracked skbs are forgotten at the free tracepoints (tracepoint backend)
+ * rather than where the struct is freed (function backends, which see
+ * functions that still run on the skb after the tracepoint).
+ */
+const volatile __u8 cfg_track_tp_free = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -485,7 +491,8 @@ SEC("skbt.raw_tp")
 int skbt_tp_kfree_skb(struct bpf_raw_tracepoint_args *ctx)
 {
 	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], probe_id(ctx),
-			  SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON, (__u32)ctx->args[2], 0, HOW_FREE);
+			  SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON, (__u32)ctx->args[2], 0,
+			  cfg_track_tp_free ? HOW_FREE : HOW_TRACE);
 }
 
 /* skb:consume_skb(skb[, location]) when tracking: the skb's last event. */
@@ -572,6 +579,26 @@ int skbt_kp_drop_r3(struct pt_regs *regs)
 {
 	return handle_skb(regs, (struct sk_buff *)regs->si, bpf_get_func_ip(regs),
 			  SKBT_F_HAS_REASON, (__u32)regs->dx, kp_caller(regs), HOW_TRACE);
+}
+
+/*
+ * Function backends with tracking: where an skb's struct goes back to the
+ * allocator (kfree_skbmem, napi_skb_cache_put, kfree_skb_partial).
+ * skbt_kp_free serves a selected function, skbt_kp_forget one that
+ * --filter-func left out: it reports tracked skbs only.
+ */
+SEC("skbt.kprobe")
+int skbt_kp_free(struct pt_regs *regs)
+{
+	return handle_skb(regs, (struct sk_buff *)regs->di, bpf_get_func_ip(regs), 0, 0,
+			  kp_caller(regs), HOW_FREE);
+}
+
+SEC("skbt.kprobe")
+int skbt_kp_forget(struct pt_regs *regs)
+{
+	return handle_skb(regs, (struct sk_buff *)regs->di, bpf_get_func_ip(regs), 0, 0,
+			  kp_caller(regs), HOW_FORGET);
 }
 
 /*
