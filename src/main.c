@@ -378,7 +378,9 @@ static int add_track_hooks(struct app *a)
 
 static bool need_ksyms(const struct app *a)
 {
-	return a->o.backend != BACKEND_TRACEPOINT || a->o.out.caller || a->o.out.stack;
+	/* The clone hooks name their events by function address, on any backend. */
+	return a->o.backend != BACKEND_TRACEPOINT || a->o.out.caller || a->o.out.stack ||
+	       (a->o.track && a->kf.kprobe);
 }
 
 static int load_ksyms(struct app *a)
