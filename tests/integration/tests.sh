@@ -400,9 +400,9 @@ test_track_dnat() {
 
 test_track_full() {
 	local out=$TMP/trackfull.json rpid full untracked
-	ip netns exec "$NS_B" "$TOOLS/udp_recv" 9997 0 4000 >/dev/null 2>"$TMP/hold.err" &
+	ip netns exec "$NS_B" "$TOOLS/udp_recv" 9997 0 120000 >/dev/null 2>"$TMP/hold.err" &
 	rpid=$!
-	for _ in $(seq 1 100); do grep -q ready "$TMP/hold.err" && break; sleep 0.1; done
+	for _ in $(seq 1 100); do grep -qs ready "$TMP/hold.err" && break; sleep 0.1; done
 	# The receiver does not read: the first two skbs stay queued and tracked.
 	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-track-skb --filter-track-max 2 \
 		--filter-netns "$(ns_path "$NS_B")" udp dst port 9997 ||
@@ -462,9 +462,9 @@ test_track_clone() {
 		tap_skip "clone: a packet socket's clone carries the packet's id" "kernel without kprobes"
 		return
 	fi
-	ip netns exec "$NS_A" "$TOOLS/pkt_tap" 3000 >"$TMP/tap.out" 2>"$TMP/tap.err" &
+	ip netns exec "$NS_A" "$TOOLS/pkt_tap" 120000 >"$TMP/tap.out" 2>"$TMP/tap.err" &
 	tpid=$!
-	for _ in $(seq 1 100); do grep -q ready "$TMP/tap.err" && break; sleep 0.1; done
+	for _ in $(seq 1 100); do grep -qs ready "$TMP/tap.err" && break; sleep 0.1; done
 	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-track-skb \
 		--filter-netns "$(ns_path "$NS_A")" udp src port 40130 ||
 		{ tap_not_ok "clone: skbtrace starts" "$(cat "$out.err")"; kill $tpid; return; }
