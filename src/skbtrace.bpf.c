@@ -612,7 +612,15 @@ int skbt_clone_entry(struct pt_regs *regs)
 	struct clone_slot s = {.func = bpf_get_func_ip(regs)};
 	__u64 key = regs->sp;
 
-	if (!cfg_track || !track_lookup((struct sk_buff *)regs->di, &s.parent))
+	if (!cfg_track)
+		return 0;
+	/*
+	 * A slot already here is stale (its return was missed), and the next
+	 * return at this stack depth would take it: drop it, count it.
+	 */
+	if (!bpf_map_delete_elem(&clone_parents, &key))
+		count(SKBT_CNT_CLONE_LOST);
+	if (!track_lookup((struct sk_buff *)regs->di, &s.parent))
 		return 0;
 	if (bpf_map_update_elem(&clone_parents, &key, &s, BPF_ANY))
 		count(SKBT_CNT_CLONE_LOST);
