@@ -57,12 +57,7 @@ bool probe_free_func(const struct probe *p)
 	static const char *const names[] = {"kfree_skbmem", "napi_skb_cache_put",
 					    "kfree_skb_partial"};
 
-	if (p->kind != PROBE_FUNC || p->skb_arg != 1 || p->module)
-		return false;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(p->name, names[i]))
-			return true;
-	return false;
+	return probe_skb_func_in(p, names, sizeof(names) / sizeof(names[0]));
 }
 
 const char *tracer_prog_name(const struct tracer *t, const struct probe *p)

@@ -31,6 +31,7 @@
 #include "pcap_hook.h"
 #include "skbtrace.h"
 #include "skbtrace.skel.h"
+#include "track_hooks.h"
 
 #define EXIT_ENV   1
 #define EXIT_USAGE 2
@@ -294,81 +295,13 @@ static int select_probes(struct app *a)
 	return 0;
 }
 
-/* Appends a copy of p in role r; 0 or -ENOMEM. */
-static int add_role(struct app *a, const struct probe *p, enum probe_role r)
-{
-	struct probe *n = probe_list_add(&a->probes, p);
-
-	if (!n)
-		return -ENOMEM;
-	n->role = r;
-	a->track_hooks++;
-	return 0;
-}
-
-static bool selected(const struct app *a, const struct probe *p)
-{
-	for (size_t i = 0; i < a->probes.n; i++)
-		if (a->probes.v[i].kind == p->kind && !strcmp(a->probes.v[i].name, p->name))
-			return true;
-	return false;
-}
-
-static bool free_tracepoint(const struct probe *p)
-{
-	return p->kind == PROBE_TRACEPOINT && p->skb_arg == 1 &&
-	       (!strcmp(p->name, "kfree_skb") || !strcmp(p->name, "consume_skb"));
-}
-
-/*
- * Function backends forget tracked skbs where the struct is freed, after
- * every function that still runs on it; the tracepoint backend at the
- * free tracepoints, the last it can see.  Also when a function backend's
- * kernel has none of the free functions.
- */
-static void choose_free_points(struct app *a)
-{
-	a->track_tp_free = true;
-	if (a->o.backend == BACKEND_TRACEPOINT)
-		return;
-	for (size_t i = 0; i < a->found.n; i++)
-		if (!strcmp(a->found.v[i].name, "kfree_skbmem") && probe_free_func(&a->found.v[i]))
-			a->track_tp_free = false;
-}
-
-/* Free points --filter-func did not select still forget (and report) tracked skbs. */
-static int add_free_hooks(struct app *a, const struct probe *p)
-{
-	bool wanted = a->track_tp_free ? free_tracepoint(p) : probe_free_func(p);
-
-	if (!wanted || selected(a, p))
-		return 0;
-	return add_role(a, p, PROBE_ROLE_FORGET);
-}
-
-/* Clones and copies take their source's id: entry and return of each cloning function. */
-static int add_clone_hooks(struct app *a, const struct probe *p)
-{
-	static const char *const cloners[] = {"skb_clone", "skb_copy", "__pskb_copy_fclone",
-					      "skb_copy_expand"};
-
-	if (p->kind != PROBE_FUNC || p->skb_arg != 1 || p->module || !a->kf.kprobe)
-		return 0;
-	for (size_t i = 0; i < sizeof(cloners) / sizeof(cloners[0]); i++)
-		if (!strcmp(p->name, cloners[i]))
-			return add_role(a, p, PROBE_ROLE_CLONE_ENTRY)
-				       ?: add_role(a, p, PROBE_ROLE_CLONE_RET);
-	return 0;
-}
-
 static int add_track_hooks(struct app *a)
 {
 	if (!a->o.track)
 		return 0;
-	choose_free_points(a);
-	for (size_t i = 0; i < a->found.n; i++)
-		if (add_free_hooks(a, &a->found.v[i]) || add_clone_hooks(a, &a->found.v[i]))
-			return fail(a, EXIT_ENV, "out of memory");
+	a->track_tp_free = track_free_at_tracepoints(&a->found, a->o.backend);
+	if (track_add_hooks(&a->found, &a->probes, a->track_tp_free, a->kf.kprobe, &a->track_hooks))
+		return fail(a, EXIT_ENV, "out of memory");
 	if (!a->kf.kprobe && !a->o.list_funcs)
 		fprintf(stderr,
 			"skbtrace: --filter-track-skb: clones are not followed: kernel without "

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+
+#include "attach.h"
+#include "track_hooks.h"
+
+/* Appends a copy of p in role r. */
+static int add_role(struct probe_list *probes, const struct probe *p, enum probe_role r,
+		    size_t *added)
+{
+	struct probe *n = probe_list_add(probes, p);
+
+	if (!n)
+		return -ENOMEM;
+	n->role = r;
+	(*added)++;
+	return 0;
+}
+
+static bool selected(const struct probe_list *probes, const struct probe *p)
+{
+	for (size_t i = 0; i < probes->n; i++)
+		if (probes->v[i].kind == p->kind && !strcmp(probes->v[i].name, p->name))
+			return true;
+	return false;
+}
+
+static bool free_tracepoint(const struct probe *p)
+{
+	return p->kind == PROBE_TRACEPOINT && p->skb_arg == 1 &&
+	       (!strcmp(p->name, "kfree_skb") || !strcmp(p->name, "consume_skb"));
+}
+
+/*
+ * Function backends forget tracked skbs where the struct is freed, after
+ * every function that still runs on it; the tracepoint backend at the
+ * free tracepoints, the last it can see.
+ */
+bool track_free_at_tracepoints(const struct probe_list *found, enum backend backend)
+{
+	if (backend == BACKEND_TRACEPOINT)
+		return true;
+	for (size_t i = 0; i < found->n; i++)
+		if (!strcmp(found->v[i].name, "kfree_skbmem") && probe_free_func(&found->v[i]))
+			return false;
+	return true;
+}
+
+static bool cloning_func(const struct probe *p)
+{
+	static const char *const names[] = {"skb_clone", "skb_copy", "__pskb_copy_fclone",
+					    "skb_copy_expand"};
+
+	return probe_skb_func_in(p, names, sizeof(names) / sizeof(names[0]));
+}
+
+int track_add_hooks(const struct probe_list *found, struct probe_list *probes, bool tp_free,
+		    bool kprobes, size_t *added)
+{
+	for (size_t i = 0; i < found->n; i++) {
+		const struct probe *p = &found->v[i];
+		bool free_point = tp_free ? free_tracepoint(p) : probe_free_func(p);
+		int err = 0;
+
+		/* A free point --filter-func left out still forgets (and reports) tracked skbs. */
+		if (free_point && !selected(probes, p))
+			err = add_role(probes, p, PROBE_ROLE_FORGET, added);
+		if (!err && kprobes && cloning_func(p))
+			err = add_role(probes, p, PROBE_ROLE_CLONE_ENTRY, added)
+				      ?: add_role(probes, p, PROBE_ROLE_CLONE_RET, added);
+		if (err)
+			return err;
+	}
+	return 0;
+}
