@@ -30,7 +30,9 @@ struct opts {
 	const char *ready_file;
 	unsigned long ringbuf_size;
 	unsigned int stack_map_size;
-	char *pcap_expr; /* positional words joined, or NULL */
+	char *pcap_expr;	 /* positional words joined, or NULL */
+	const char *tun_l2_expr; /* --filter-tunnel-pcap-l2, or NULL */
+	const char *tun_l3_expr; /* --filter-tunnel-pcap-l3, or NULL */
 	bool quiet;
 };
 
