@@ -340,9 +340,11 @@ vxlan_down() {
 tunnel_run() {
 	local name=$1 out=$2 ff=()
 	shift 2
-	# Function backends: also the point where an skb is encapsulated but its
-	# network header is still the inner one (iptunnel_xmit).
-	[ -n "${SKBT_FILTER_FUNC:-}" ] && ff=(--filter-func "$SKBT_FILTER_FUNC|iptunnel_xmit")
+	# Function backends: a few functions on both sides (each kprobe costs
+	# seconds under emulation), and iptunnel_xmit, where an skb is
+	# encapsulated but its network header is still the inner one.
+	[ "$BACKEND" != tracepoint ] &&
+		ff=(--filter-func 'iptunnel_xmit|ip_output|__dev_queue_xmit|ip_rcv|udp_rcv')
 	start_trace "$out" "${BACKEND_ARGS[@]}" "${ff[@]}" --output-json "$@" ||
 		{ tap_not_ok "$name: starts" "$(cat "$out.err")"; return 1; }
 	send_udp "$NS_A" $VX_IP_B $DROP_PORT 3 64 40080 >/dev/null
@@ -373,9 +375,11 @@ test_tunnel_filter() {
 	tunnel_run "tunnel l3" "$TMP/tun3.json" --filter-tunnel-pcap-l3 'udp src port 40080'
 	tunnel_run "tunnel l2" "$TMP/tun2.json" \
 		--filter-tunnel-pcap-l2 "ether src $(mac_of "$NS_A" vx0) and udp src port 40080"
-	# The outer filter and the tunnel filter must both pass.
-	tunnel_run "tunnel l3 and outer" "$TMP/tun3o.json" --filter-tunnel-pcap-l3 'udp src port 40080' \
-		udp port 4789
+	# The outer filter and the tunnel filter must both pass (user space
+	# splices both the same way for every backend: one is enough).
+	[ "$BACKEND" = tracepoint ] &&
+		tunnel_run "tunnel l3 and outer" "$TMP/tun3o.json" \
+			--filter-tunnel-pcap-l3 'udp src port 40080' udp port 4789
 	vxlan_down
 	expect_fail "tunnel l3 expression libpcap rejects" 2 \
 		"bad --filter-tunnel-pcap-l3 'arp': .*" "${BACKEND_ARGS[@]}" --filter-tunnel-pcap-l3 arp
