@@ -212,7 +212,8 @@ if [ -s "$TMP/iperf.out" ]; then
 	I=$TMP/iperf.out
 	fmt_line "iperf3 TCP, median Gbit/s: none / skbtrace" \
 		"$(result iperf base_gbps "$I") / $(result iperf skbt_gbps "$I")" "" ""
-	fmt_line "  throughput lost to skbtrace" "$(result iperf loss_pct "$I") %" "" "< 5 %"
+	fmt_line "  throughput lost (of medians; run by run)" \
+		"$(result iperf loss_pct "$I") %; $(result iperf pair_loss_pct "$I") %" "" "< 5 %"
 	fmt_line "  BPF time per program run (bpf_stats)" \
 		"$(result iperf ns_per_run "$I") ns, $(result iperf cpu_pct "$I") % of a CPU" "" ""
 fi
