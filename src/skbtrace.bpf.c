@@ -134,10 +134,11 @@ struct pkt {
  * Offsets are CO-RE relocated, so the checks below are constants the
  * verifier decides; a layout they do not fit is read field by field.
  */
-#define SKB_SPAN	 128
-#define SKB_OFF(f)	 (bpf_core_field_offset(struct sk_buff, f) - bpf_core_field_offset(struct sk_buff, len))
-#define SKB_FITS(f, t)	 (SKB_OFF(f) <= SKB_SPAN - sizeof(t))
-#define SKB_AT(b, f, t)	 (*(t *)((b) + SKB_OFF(f)))
+#define SKB_SPAN 128
+#define SKB_OFF(f)                                                                                 \
+	(bpf_core_field_offset(struct sk_buff, f) - bpf_core_field_offset(struct sk_buff, len))
+#define SKB_FITS(f, t)	(SKB_OFF(f) <= SKB_SPAN - sizeof(t))
+#define SKB_AT(b, f, t) (*(t *)((b) + SKB_OFF(f)))
 
 static __always_inline int pkt_read_span(struct sk_buff *skb, struct pkt *p)
 {
