@@ -7,6 +7,8 @@
 #      exact lost accounting, peak RSS, bpftrace doing the same job,
 #      highest zero-loss send rate
 #   3. formatting cost and discovery time/RSS (build/bench/format, discovery)
+#   4. TCP throughput (iperf3) with no tracer vs skbtrace running a pcap
+#      filter that matches nothing (bench/iperf.sh)
 # Prints the full logs, then a compact table.  Everything it creates
 # (namespaces, a tracefs mount, temporary files) is removed on exit.
 # Environment: BENCH_STARTUP_RUNS (20, skbtrace alone, without tracefs),
@@ -124,6 +126,15 @@ else
 	echo "skipped: build/bench/discovery not built"
 fi
 
+# ---- 4. throughput cost of a filter that matches nothing
+echo
+echo "== TCP throughput, no tracer vs skbtrace with a filter matching nothing (bench/iperf.sh)"
+if command -v iperf3 >/dev/null; then
+	SKBTRACE="$SKBTRACE" timeout 200 "$ROOT/bench/iperf.sh" | tee "$TMP/iperf.out"
+else
+	SKIPPED+=("bench/iperf.sh (no iperf3: scripts/deps.sh bench)")
+fi
+
 # ---- table
 S=$TMP/startup.out
 W=$TMP/storm.out
@@ -196,6 +207,15 @@ if [ -s "$TMP/discovery.out" ]; then
 		v=$(sed -n "s/^$k: \([0-9.]*\).*/\1/p" "$TMP/discovery.out")
 		[ -n "$v" ] && fmt_line "discovery: $k" "$v" "" ""
 	done
+fi
+if [ -s "$TMP/iperf.out" ]; then
+	I=$TMP/iperf.out
+	fmt_line "iperf3 TCP, median Gbit/s: none / skbtrace" \
+		"$(result iperf base_gbps "$I") / $(result iperf skbt_gbps "$I")" "" ""
+	fmt_line "  throughput lost (of medians; run by run)" \
+		"$(result iperf loss_pct "$I") %; $(result iperf pair_loss_pct "$I") %" "" "< 5 %"
+	fmt_line "  BPF time per program run (bpf_stats)" \
+		"$(result iperf ns_per_run "$I") ns, $(result iperf cpu_pct "$I") % of a CPU" "" ""
 fi
 for s in "${SKIPPED[@]}"; do echo "skipped: $s"; done
 echo "bench/run.sh took $(($(date +%s) - T0)) s"

@@ -198,6 +198,7 @@ static void configure(struct tracer *t)
 	s->rodata->cfg_stack = t->cfg.stack;
 	s->rodata->cfg_caller = t->cfg.caller;
 	s->rodata->cfg_pcap = t->cfg.pcap;
+	s->rodata->cfg_tun = t->cfg.tun;
 	s->rodata->cfg_skb_size = t->cfg.skb_size;
 	s->rodata->cfg_tp_cookie = t->cfg.tp_cookie;
 	s->rodata->cfg_wakeup_bytes = t->cfg.ringbuf_size / 8;

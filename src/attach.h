@@ -25,6 +25,7 @@ struct tracer_cfg {
 	unsigned int stack_map_size;
 	bool show_progress; /* N/M on stderr while attaching (a terminal) */
 	bool pcap;	    /* a packet filter is spliced in by insn_hook */
+	unsigned int tun;   /* tunnel filters spliced in: enum skbt_tun_filter */
 	bool tp_cookie;	    /* tracepoint links carry the probe index: no copies */
 	bool track;	    /* --filter-track-skb */
 	bool track_tp_free; /* tracked skbs are forgotten at the free tracepoints */

@@ -51,7 +51,10 @@ struct sk_buff {
 	__u16 transport_header;
 	__u16 network_header;
 	__u16 mac_header;
-	__u32 tail; /* an offset from head on 64-bit kernels */
+	__u16 inner_network_header;
+	__u16 inner_mac_header;
+	__u8 encapsulation : 1; /* a bitfield: read with BPF_CORE_READ_BITFIELD_PROBED */
+	__u32 tail;		/* an offset from head on 64-bit kernels */
 	unsigned char *head;
 	unsigned char *data;
 } SKBT_CORE;

@@ -735,18 +735,28 @@ static void raise_fd_limit(void)
 }
 
 /* A bad expression is a usage error: libpcap's own message, exit 2. */
-static int setup_pcap(struct app *a)
+static int add_pcap(struct app *a, enum pcap_hook_kind kind, const char *what, const char *expr)
 {
 	const char *note;
 
-	if (!a->o.pcap_expr)
+	if (!expr)
 		return 0;
-	if (pcap_hook_setup(&a->tr, a->o.pcap_expr, &a->pcap, &note, a->err, sizeof(a->err)))
-		return fail(a, EXIT_USAGE, "bad filter expression '%s': %s", a->o.pcap_expr,
-			    a->err);
+	if (pcap_hook_add(&a->tr, &a->pcap, kind, expr, &note, a->err, sizeof(a->err)))
+		return fail(a, EXIT_USAGE, "bad %s '%s': %s", what, expr, a->err);
 	if (note && !a->o.quiet)
 		fprintf(stderr, "skbtrace: %s\n", note);
 	return 0;
+}
+
+static int setup_pcap(struct app *a)
+{
+	int rc = add_pcap(a, PCAP_HOOK_OUTER, "filter expression", a->o.pcap_expr);
+
+	if (!rc)
+		rc = add_pcap(a, PCAP_HOOK_TUN_L2, "--filter-tunnel-pcap-l2", a->o.tun_l2_expr);
+	if (!rc)
+		rc = add_pcap(a, PCAP_HOOK_TUN_L3, "--filter-tunnel-pcap-l3", a->o.tun_l3_expr);
+	return rc;
 }
 
 /* Everything that can be wrong with the input is found before this returns. */

@@ -17,6 +17,8 @@ enum {
 	OPT_FILTER_NETNS,
 	OPT_FILTER_MARK,
 	OPT_FILTER_IFNAME,
+	OPT_FILTER_TUN_L2,
+	OPT_FILTER_TUN_L3,
 	OPT_LIST_FUNCS,
 	OPT_ALL_KMODS,
 	OPT_KMODS,
@@ -45,6 +47,8 @@ static const struct option long_opts[] = {
 	{"filter-netns", required_argument, NULL, OPT_FILTER_NETNS},
 	{"filter-mark", required_argument, NULL, OPT_FILTER_MARK},
 	{"filter-ifname", required_argument, NULL, OPT_FILTER_IFNAME},
+	{"filter-tunnel-pcap-l2", required_argument, NULL, OPT_FILTER_TUN_L2},
+	{"filter-tunnel-pcap-l3", required_argument, NULL, OPT_FILTER_TUN_L3},
 	{"list-funcs", no_argument, NULL, OPT_LIST_FUNCS},
 	{"all-kmods", no_argument, NULL, OPT_ALL_KMODS},
 	{"kmods", required_argument, NULL, OPT_KMODS},
@@ -83,6 +87,10 @@ static const char usage_text[] =
 	"  --filter-track-skb         keep following a matched skb (and its clones) until freed,\n"
 	"                             even after NAT or encapsulation changed its headers\n"
 	"  --filter-track-max N       skbs tracked at once (default 16384)\n"
+	"  --filter-tunnel-pcap-l2 EXPR  only tunnelled packets (VXLAN, GENEVE) whose inner\n"
+	"                             Ethernet frame matches EXPR\n"
+	"  --filter-tunnel-pcap-l3 EXPR  only tunnelled packets (VXLAN, GENEVE, IPIP) whose\n"
+	"                             inner IP header matches EXPR\n"
 	"  --all-kmods | --kmods a,b  also trace functions of kernel modules (from module BTF)\n"
 	"  --kernel-btf FILE          read kernel types from FILE instead of the running kernel\n"
 	"  --list-funcs               print what would be traced, then exit\n"
@@ -314,6 +322,12 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 		if (!*arg || strlen(arg) >= 16)
 			return usage_err("bad --filter-ifname '%s': 1 to 15 characters", arg);
 		o->filter_ifname = arg;
+		break;
+	case OPT_FILTER_TUN_L2:
+		o->tun_l2_expr = arg;
+		break;
+	case OPT_FILTER_TUN_L3:
+		o->tun_l3_expr = arg;
 		break;
 	case OPT_LIST_FUNCS:
 		o->list_funcs = true;

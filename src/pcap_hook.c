@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Finds the skbt_pcap_l2/l3 stub subprograms in each program's final
+ * Finds the skbt_pcap_l2/l3 and skbt_pcap_tun_l2/l3 stub subprograms in
+ * each program's final
  * (relocated) instructions by their marker immediates, splices the
  * translated filter over them, and gives the new subprograms BTF
  * func/line info records so the kernel accepts the program.
@@ -17,8 +18,15 @@
 #include "pcap_hook.h"
 #include "skbtrace.h"
 
+/* Translated code for the stub that holds marker. */
+struct stub_code {
+	int marker;
+	struct pcap_filter_prog prog;
+};
+
 struct pcap_hook {
-	struct pcap_filter f;
+	struct stub_code stubs[4]; /* outer l2 and l3, tunnel l2, tunnel l3 */
+	size_t nstubs;
 	void **keep; /* func/line info arrays that must outlive the load */
 	size_t nkeep;
 	char note[512];
@@ -129,9 +137,9 @@ static int hook(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 	if (!code)
 		return -ENOMEM;
 	memcpy(code, insns, cnt * sizeof(*code));
-	err = splice_one(h, opts, &code, &cnt, SKBT_PCAP_L2_MARKER, &h->f.l2);
-	if (!err)
-		err = splice_one(h, opts, &code, &cnt, SKBT_PCAP_L3_MARKER, &h->f.l3);
+	err = 0;
+	for (size_t i = 0; i < h->nstubs && !err; i++)
+		err = splice_one(h, opts, &code, &cnt, h->stubs[i].marker, &h->stubs[i].prog);
 	if (err) {
 		free(code);
 		return err;
@@ -141,34 +149,91 @@ static int hook(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 	return 0;
 }
 
-int pcap_hook_setup(struct tracer *t, const char *expr, struct pcap_hook **out, const char **note,
-		    char *err, size_t errlen)
+/* Takes prog (moved, not copied) for the stub holding marker, once the verifier took it. */
+static int add_stub(struct pcap_hook *h, int marker, struct pcap_filter_prog *prog, char *err,
+		    size_t errlen)
 {
-	struct pcap_hook *h = calloc(1, sizeof(*h));
+	int rc = pcap_filter_check_load(prog, err, errlen);
 
-	*note = NULL;
-	if (!h) {
-		snprintf(err, errlen, "out of memory");
+	if (rc || h->nstubs == sizeof(h->stubs) / sizeof(h->stubs[0])) {
+		if (!rc)
+			snprintf(err, errlen, "too many filters");
+		pcap_filter_prog_free(prog);
 		return -1;
 	}
-	if (pcap_filter_build(expr, &h->f, err, errlen) ||
-	    pcap_filter_check_load(&h->f.l2, err, errlen) ||
-	    pcap_filter_check_load(&h->f.l3, err, errlen)) {
-		pcap_hook_free(h);
+	h->stubs[h->nstubs].marker = marker;
+	h->stubs[h->nstubs++].prog = *prog;
+	memset(prog, 0, sizeof(*prog));
+	return 0;
+}
+
+static int add_outer(struct pcap_hook *h, const char *expr, const char **note, char *err,
+		     size_t errlen)
+{
+	struct pcap_filter f;
+
+	if (pcap_filter_build(expr, &f, err, errlen))
+		return -1;
+	if (add_stub(h, SKBT_PCAP_L2_MARKER, &f.l2, err, errlen) ||
+	    add_stub(h, SKBT_PCAP_L3_MARKER, &f.l3, err, errlen)) {
+		pcap_filter_free(&f);
 		return -1;
 	}
-	if (h->f.l3.match_nothing) {
+	if (h->stubs[h->nstubs - 1].prog.match_nothing) {
 		snprintf(
 			h->note, sizeof(h->note),
 			"filter '%s' needs a MAC header (%s); it matches nothing where an skb has none",
-			expr, h->f.l3_reason[0] ? h->f.l3_reason : "not valid for raw IP");
+			expr, f.l3_reason[0] ? f.l3_reason : "not valid for raw IP");
 		*note = h->note;
 	}
-	t->insn_hook = hook;
-	t->insn_hook_ctx = h;
-	t->cfg.pcap = true;
-	*out = h;
 	return 0;
+}
+
+/* A tunnel filter has one view: its link type is an error, not a note. */
+static int add_tunnel(struct pcap_hook *h, int marker, int linktype, const char *expr, char *err,
+		      size_t errlen)
+{
+	struct pcap_filter_prog prog;
+
+	if (pcap_filter_compile(expr, linktype, PCAP_FILTER_SNAPLEN, &prog, err, errlen))
+		return -1;
+	return add_stub(h, marker, &prog, err, errlen);
+}
+
+int pcap_hook_add(struct tracer *t, struct pcap_hook **hp, enum pcap_hook_kind kind,
+		  const char *expr, const char **note, char *err, size_t errlen)
+{
+	struct pcap_hook *h = *hp;
+	int rc;
+
+	*note = NULL;
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (!h) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		*hp = h;
+		t->insn_hook = hook;
+		t->insn_hook_ctx = h;
+	}
+	switch (kind) {
+	case PCAP_HOOK_OUTER:
+		rc = add_outer(h, expr, note, err, errlen);
+		if (!rc)
+			t->cfg.pcap = true;
+		return rc;
+	case PCAP_HOOK_TUN_L2:
+		rc = add_tunnel(h, SKBT_PCAP_TUN_L2_MARKER, DLT_EN10MB, expr, err, errlen);
+		if (!rc)
+			t->cfg.tun |= SKBT_TUN_L2;
+		return rc;
+	default:
+		rc = add_tunnel(h, SKBT_PCAP_TUN_L3_MARKER, DLT_RAW, expr, err, errlen);
+		if (!rc)
+			t->cfg.tun |= SKBT_TUN_L3;
+		return rc;
+	}
 }
 
 void pcap_hook_free(struct pcap_hook *h)
@@ -178,6 +243,7 @@ void pcap_hook_free(struct pcap_hook *h)
 	for (size_t i = 0; i < h->nkeep; i++)
 		free(h->keep[i]);
 	free(h->keep);
-	pcap_filter_free(&h->f);
+	for (size_t i = 0; i < h->nstubs; i++)
+		pcap_filter_prog_free(&h->stubs[i].prog);
 	free(h);
 }

@@ -23,6 +23,7 @@ const volatile __u8 cfg_filter_mark = 0;
 const volatile __u8 cfg_stack = 0;
 const volatile __u8 cfg_caller = 0;
 const volatile __u8 cfg_pcap = 0;
+const volatile __u8 cfg_tun = 0; /* enum skbt_tun_filter bits */
 const volatile __u32 cfg_skb_size = 0;
 /* Raw tracepoint links carry the probe index as a cookie (6.10+). */
 const volatile __u8 cfg_tp_cookie = 0;
@@ -90,6 +91,9 @@ __u64 track_last_id = 0;
 #define ETH_P_IPV6	 0x86DD
 #define ETH_P_8021Q	 0x8100
 #define ETH_P_8021AD	 0x88A8
+#define ETH_P_TEB	 0x6558 /* GENEVE: an Ethernet frame follows */
+#define IPPROTO_IPIP	 4
+#define IPPROTO_IPV6	 41
 #define IPPROTO_TCP	 6
 #define IPPROTO_UDP	 17
 #define IPPROTO_SCTP	 132
@@ -99,6 +103,9 @@ __u64 track_last_id = 0;
 #define NEXTHDR_AUTH	 51
 #define NEXTHDR_DEST	 60
 #define IPV6_EXT_MAX	 6
+#define VXLAN_PORT	 4789
+#define VXLAN_LINUX_PORT 8472 /* Linux's default before IANA's, flannel's */
+#define GENEVE_PORT	 6081
 
 static __always_inline void count(__u32 idx)
 {
@@ -114,21 +121,20 @@ static __always_inline void count(__u32 idx)
  * cfg_pcap is 0 and the calls are pruned.  Arguments: packet start (MAC
  * header for l2, network header for l3), readable linear bytes, skb->len.
  */
-static __noinline int skbt_pcap_l2(void *data, __u32 caplen, __u32 len)
-{
-	__u64 m;
+#define PCAP_STUB(name, marker)                                                                    \
+	static __noinline int name(void *data, __u32 caplen, __u32 len)                            \
+	{                                                                                          \
+		__u64 m;                                                                           \
+                                                                                                   \
+		asm volatile("%0 = %1" : "=r"(m) : "i"(marker));                                   \
+		return data != 0 && caplen <= len && m;                                            \
+	}
 
-	asm volatile("%0 = %1" : "=r"(m) : "i"(SKBT_PCAP_L2_MARKER));
-	return data != 0 && caplen <= len && m;
-}
-
-static __noinline int skbt_pcap_l3(void *data, __u32 caplen, __u32 len)
-{
-	__u64 m;
-
-	asm volatile("%0 = %1" : "=r"(m) : "i"(SKBT_PCAP_L3_MARKER));
-	return data != 0 && caplen <= len && m;
-}
+PCAP_STUB(skbt_pcap_l2, SKBT_PCAP_L2_MARKER)
+PCAP_STUB(skbt_pcap_l3, SKBT_PCAP_L3_MARKER)
+/* The same for --filter-tunnel-pcap-l2/-l3, called on the inner headers. */
+PCAP_STUB(skbt_pcap_tun_l2, SKBT_PCAP_TUN_L2_MARKER)
+PCAP_STUB(skbt_pcap_tun_l3, SKBT_PCAP_TUN_L3_MARKER)
 
 /*
  * The device's namespace, else the socket's.  Once UDP queues an skb to
@@ -158,8 +164,43 @@ struct pkt {
 	__u16 proto; /* host order */
 };
 
+/*
+ * Every field pkt_read() needs lies in the ~100 bytes of sk_buff from len
+ * to data (5.x and 6.x kernels): one probe read of that span instead of
+ * seven halves the cost of an event the filters reject (docs/benchmarks.md).
+ * Offsets are CO-RE relocated, so the checks below are constants the
+ * verifier decides; a layout they do not fit is read field by field.
+ */
+#define SKB_SPAN 128
+#define SKB_OFF(f)                                                                                 \
+	(bpf_core_field_offset(struct sk_buff, f) - bpf_core_field_offset(struct sk_buff, len))
+#define SKB_FITS(f, t)	(SKB_OFF(f) <= SKB_SPAN - sizeof(t))
+#define SKB_AT(b, f, t) (*(t *)((b) + SKB_OFF(f)))
+
+static __always_inline int pkt_read_span(struct sk_buff *skb, struct pkt *p)
+{
+	__u8 b[SKB_SPAN];
+	__u32 size = SKB_OFF(data) + sizeof(void *);
+
+	if (!SKB_FITS(head, void *) || !SKB_FITS(data, void *) || !SKB_FITS(tail, __u32) ||
+	    !SKB_FITS(mac_header, __u16) || !SKB_FITS(network_header, __u16) ||
+	    !SKB_FITS(protocol, __u16) || size > SKB_SPAN ||
+	    bpf_probe_read_kernel(b, size, (void *)skb + bpf_core_field_offset(skb->len)))
+		return 0;
+	p->head = SKB_AT(b, head, unsigned char *);
+	p->data = SKB_AT(b, data, unsigned char *);
+	p->len = SKB_AT(b, len, __u32);
+	p->tail = SKB_AT(b, tail, __u32);
+	p->mac = SKB_AT(b, mac_header, __u16);
+	p->nh = SKB_AT(b, network_header, __u16);
+	p->proto = bpf_ntohs(SKB_AT(b, protocol, __be16));
+	return 1;
+}
+
 static __always_inline void pkt_read(struct sk_buff *skb, struct pkt *p)
 {
+	if (pkt_read_span(skb, p))
+		return;
 	p->head = BPF_CORE_READ(skb, head);
 	p->data = BPF_CORE_READ(skb, data);
 	p->len = BPF_CORE_READ(skb, len);
@@ -175,16 +216,29 @@ static __always_inline int hdr_set(__u16 off)
 }
 
 /*
+ * The view a filter gets of the packet from offset start (from head):
+ * caplen stops at the end of the linear data; len is what tcpdump calls
+ * the wire length of that view.  0 when start is past the linear data.
+ */
+static __always_inline int pkt_view(const struct pkt *p, __u32 start, __u32 *caplen, __u32 *len)
+{
+	long lead;
+
+	if (p->tail <= start)
+		return 0;
+	*caplen = p->tail - start;
+	lead = (long)(p->data - (p->head + start));
+	*len = (__u32)((long)p->len + lead);
+	return 1;
+}
+
+/*
  * Calls the translated filter on the MAC header when the skb has one
- * before its network header, else on the network header.  caplen stops
- * at the end of the linear data; len is what tcpdump calls the wire
- * length of that view.
+ * before its network header, else on the network header.
  */
 static __always_inline int pass_pcap(const struct pkt *p)
 {
-	__u16 start;
-	__u32 caplen, len;
-	long lead;
+	__u32 start, caplen, len;
 
 	if (hdr_set(p->mac) && hdr_set(p->nh) && p->nh > p->mac)
 		start = p->mac;
@@ -192,14 +246,130 @@ static __always_inline int pass_pcap(const struct pkt *p)
 		start = p->nh;
 	else
 		return 0;
-	if (p->tail <= start)
+	if (!pkt_view(p, start, &caplen, &len))
 		return 0;
-	caplen = p->tail - start;
-	lead = (long)(p->data - (p->head + start));
-	len = (__u32)((long)p->len + lead);
 	if (start == p->mac)
 		return skbt_pcap_l2(p->head + start, caplen, len);
 	return skbt_pcap_l3(p->head + start, caplen, len);
+}
+
+/* Offsets from skb->head of a tunnel's inner headers; 0: none. */
+struct inner {
+	__u32 mac; /* inner Ethernet header */
+	__u32 nh;  /* inner IPv4/IPv6 header */
+};
+
+/*
+ * After encapsulation (transmit side) the skb records where the inner
+ * headers are; they are stale unless encapsulation is set.  Until the
+ * outer IP header is pushed the network header is the inner one (equal),
+ * after that it lies before; one past it would be a stale record.
+ * The inner MAC header counts only with room for Ethernet before the
+ * inner network header (an IPIP device's is equal to it).
+ */
+static __always_inline int tun_recorded(struct sk_buff *skb, const struct pkt *p, struct inner *in)
+{
+	__u16 imh, inh;
+
+	if (!BPF_CORE_READ_BITFIELD_PROBED(skb, encapsulation))
+		return 0;
+	inh = BPF_CORE_READ(skb, inner_network_header);
+	if (!hdr_set(inh) || inh < p->nh)
+		return 0;
+	imh = BPF_CORE_READ(skb, inner_mac_header);
+	in->nh = inh;
+	if (hdr_set(imh) && (__u32)imh + ETH_HLEN <= inh)
+		in->mac = imh;
+	return 1;
+}
+
+/*
+ * Before decapsulation (receive side) the inner headers are found by
+ * parsing the outer ones: IPv4 or IPv6 (no extension headers, no
+ * fragments) carrying IPIP, IPv6-in-IP, or UDP to the VXLAN or GENEVE
+ * port.  Every read stays inside the linear data.
+ */
+static __always_inline int tun_parse(const struct pkt *p, struct inner *in)
+{
+	__u8 b[40];
+	__u32 l4, off;
+	__u16 type;
+	__u8 proto;
+
+	if (!hdr_set(p->nh))
+		return 0;
+	off = p->nh;
+	if (p->proto == ETH_P_IP) {
+		if (off + 20 > p->tail || bpf_probe_read_kernel(b, 20, p->head + off) ||
+		    (b[0] >> 4) != 4 || ((b[6] & 0x3f) | b[7]))
+			return 0;
+		l4 = off + (b[0] & 0xf) * 4;
+		proto = b[9];
+	} else if (p->proto == ETH_P_IPV6) {
+		if (off + 40 > p->tail || bpf_probe_read_kernel(b, 40, p->head + off) ||
+		    (b[0] >> 4) != 6)
+			return 0;
+		l4 = off + 40;
+		proto = b[6];
+	} else {
+		return 0;
+	}
+	if (proto == IPPROTO_IPIP || proto == IPPROTO_IPV6) {
+		in->nh = l4;
+		return 1;
+	}
+	/* UDP header and the first 8 bytes of the tunnel header. */
+	if (proto != IPPROTO_UDP || l4 + 16 > p->tail || bpf_probe_read_kernel(b, 16, p->head + l4))
+		return 0;
+	type = (b[2] << 8) | b[3];
+	if (type == VXLAN_PORT || type == VXLAN_LINUX_PORT) {
+		if (!(b[8] & 0x08)) /* the VNI-valid flag */
+			return 0;
+		in->mac = l4 + 16;
+	} else if (type == GENEVE_PORT && (b[8] >> 6) == 0) {
+		off = l4 + 16 + (b[8] & 0x3f) * 4;
+		type = (b[10] << 8) | b[11];
+		if (type == ETH_P_IP || type == ETH_P_IPV6) {
+			in->nh = off;
+			return 1;
+		}
+		if (type != ETH_P_TEB)
+			return 0;
+		in->mac = off;
+	} else {
+		return 0;
+	}
+	/* An inner Ethernet frame: the IP header follows an untagged one. */
+	if (in->mac + ETH_HLEN > p->tail || bpf_probe_read_kernel(b, 2, p->head + in->mac + 12))
+		return 1;
+	type = (b[0] << 8) | b[1];
+	if (type == ETH_P_IP || type == ETH_P_IPV6)
+		in->nh = in->mac + ETH_HLEN;
+	return 1;
+}
+
+/*
+ * The tunnel filters on the inner headers; a packet without the inner
+ * header a filter needs does not pass it.
+ */
+static __always_inline int pass_tunnel(struct sk_buff *skb, const struct pkt *p)
+{
+	struct inner in = {};
+	__u32 caplen, len;
+
+	if (!tun_recorded(skb, p, &in) && !tun_parse(p, &in))
+		return 0;
+	if (cfg_tun & SKBT_TUN_L2) {
+		if (!in.mac || !pkt_view(p, in.mac, &caplen, &len) ||
+		    !skbt_pcap_tun_l2(p->head + in.mac, caplen, len))
+			return 0;
+	}
+	if (cfg_tun & SKBT_TUN_L3) {
+		if (!in.nh || !pkt_view(p, in.nh, &caplen, &len) ||
+		    !skbt_pcap_tun_l3(p->head + in.nh, caplen, len))
+			return 0;
+	}
+	return 1;
 }
 
 static __always_inline void parse_ports(struct skbt_event *e, unsigned char *l4, __u8 proto)
@@ -425,7 +595,9 @@ static __always_inline int matches(struct sk_buff *skb, struct pkt *p, __u32 *ne
 	if (!pass_filters(skb, netns))
 		return 0;
 	pkt_read(skb, p);
-	return !cfg_pcap || pass_pcap(p);
+	if (cfg_pcap && !pass_pcap(p))
+		return 0;
+	return !cfg_tun || pass_tunnel(skb, p);
 }
 
 static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u64 func, __u16 flags,

@@ -94,5 +94,14 @@ enum skbt_counter {
 /* Markers that let user space find the packet-filter stubs in final code. */
 #define SKBT_PCAP_L2_MARKER 0x5ca1ab12
 #define SKBT_PCAP_L3_MARKER 0x5ca1ab13
+/* ... and the stubs run on a tunnel's inner Ethernet frame / IP header. */
+#define SKBT_PCAP_TUN_L2_MARKER 0x5ca1ab22
+#define SKBT_PCAP_TUN_L3_MARKER 0x5ca1ab23
+
+/* Bits of cfg_tun: which tunnel filters are spliced in. */
+enum skbt_tun_filter {
+	SKBT_TUN_L2 = 1 << 0,
+	SKBT_TUN_L3 = 1 << 1,
+};
 
 #endif /* SKBTRACE_H */

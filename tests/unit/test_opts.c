@@ -76,6 +76,26 @@ static void test_positional_words_form_one_expression(void **state)
 	opts_free(&o);
 }
 
+static void test_tunnel_filters_apart_from_positional(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_null((PARSE(&o, "-q"), o.tun_l2_expr));
+	assert_null(o.tun_l3_expr);
+	opts_free(&o);
+	assert_int_equal(PARSE(&o, "--filter-tunnel-pcap-l3", "udp dst port 53",
+			       "--filter-tunnel-pcap-l2", "ether host 02:00:00:00:00:01", "udp",
+			       "port", "4789"),
+			 OPTS_OK);
+	assert_string_equal(o.tun_l3_expr, "udp dst port 53");
+	assert_string_equal(o.tun_l2_expr, "ether host 02:00:00:00:00:01");
+	assert_string_equal(o.pcap_expr, "udp port 4789");
+	opts_free(&o);
+	assert_int_equal(PARSE(&o, "--filter-tunnel-pcap-l3"), OPTS_USAGE);
+	opts_free(&o);
+}
+
 static void test_usage_errors(void **state)
 {
 	struct opts o;
@@ -139,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_mark_masked_on_parse),
 		cmocka_unit_test(test_positional_words_form_one_expression),
+		cmocka_unit_test(test_tunnel_filters_apart_from_positional),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_tracking),
 		cmocka_unit_test(test_help_and_version_exit_ok),

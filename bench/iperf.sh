@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# TCP throughput between two namespaces (iperf3 over veth) with no tracer
+# and with skbtrace (tracepoint backend) running a pcap filter that
+# matches nothing, in turns within one run so both see the same load.
+# Prints Gbit/s per run, the medians and the loss in percent (target < 5%).
+# Environment: IPERF_RUNS (5 per side), IPERF_SECONDS (5),
+# IPERF_FILTER (host 192.0.2.99), IPERF_SKBT_ARGS (extra skbtrace options).
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SKBTRACE=${SKBTRACE:-$ROOT/skbtrace}
+RUNS=${IPERF_RUNS:-5}
+SECS=${IPERF_SECONDS:-5}
+FILTER=${IPERF_FILTER:-host 192.0.2.99}
+NS_A=skbt-ipa-$$
+NS_B=skbt-ipb-$$
+TMP=$(mktemp -d /tmp/skbt-iperf.XXXXXX)
+SPID=""
+TPID=""
+
+cleanup() {
+	[ -n "$TPID" ] && kill -INT "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" -eq 0 ] || { echo "iperf.sh: run as root" >&2; exit 1; }
+command -v iperf3 >/dev/null || { echo "iperf.sh: no iperf3 (scripts/deps.sh bench)" >&2; exit 1; }
+[ -x "$SKBTRACE" ] || { echo "iperf.sh: no $SKBTRACE; run make" >&2; exit 1; }
+
+ip netns add "$NS_A" && ip netns add "$NS_B" || exit 1
+ip link add veth-a netns "$NS_A" type veth peer name veth-b netns "$NS_B" || exit 1
+ip -n "$NS_A" addr add 10.233.0.1/24 dev veth-a
+ip -n "$NS_B" addr add 10.233.0.2/24 dev veth-b
+for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
+ip -n "$NS_A" link set veth-a up
+ip -n "$NS_B" link set veth-b up
+ip netns exec "$NS_B" iperf3 -s -B 10.233.0.2 >/dev/null 2>&1 &
+SPID=$!
+sleep 0.5
+
+# One client run; prints the receiver's Gbit/s.
+client() {
+	ip netns exec "$NS_A" iperf3 -c 10.233.0.2 -t "$SECS" -J >"$TMP/c.json" 2>&1 &&
+		jq '.end.sum_received.bits_per_second / 1e9' "$TMP/c.json" | awk '{ printf "%.2f\n", $1 }'
+}
+
+trace_start() {
+	rm -f "$TMP/ready"
+	# shellcheck disable=SC2086 # IPERF_SKBT_ARGS is a list of words
+	"$SKBTRACE" -q --backend tracepoint --ready-file "$TMP/ready" --output-file /dev/null \
+		${IPERF_SKBT_ARGS:-} $FILTER 2>"$TMP/skbt.err" &
+	TPID=$!
+	for _ in $(seq 1 300); do [ -e "$TMP/ready" ] && return 0; sleep 0.1; done
+	echo "iperf.sh: skbtrace did not start: $(cat "$TMP/skbt.err")" >&2
+	exit 1
+}
+
+# Adds the run count and run time of skbtrace's programs (kernel.bpf_stats_enabled).
+prog_stats() {
+	local ids
+	ids=$(sed -n 's/^prog_id:[[:space:]]*//p' /proc/"$TPID"/fdinfo/* 2>/dev/null | sort -un)
+	for id in $ids; do
+		bpftool prog show id "$id" -j 2>/dev/null | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
+	done | awk '{ c += $1; t += $2 } END { print c + 0, t + 0 }' >>"$TMP/stats"
+}
+
+trace_stop() {
+	kill -INT "$TPID"
+	wait "$TPID"
+	TPID=""
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "iperf3 -t $SECS over veth, $RUNS runs each, in turns; skbtrace filter '$FILTER'" \
+	"${IPERF_SKBT_ARGS:+($IPERF_SKBT_ARGS)}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+: >"$TMP/base"
+: >"$TMP/stats"
+for i in $(seq 1 "$RUNS"); do
+	b=$(client) || { echo "iperf.sh: iperf3 failed: $(head -c 300 "$TMP/c.json")" >&2; exit 1; }
+	echo "$b" >>"$TMP/base"
+	trace_start
+	s=$(client) || { echo "iperf.sh: iperf3 failed: $(head -c 300 "$TMP/c.json")" >&2; exit 1; }
+	trace_stop
+	echo "$s" >>"$TMP/skbt"
+	echo "run $i: no tracer $b Gbit/s, skbtrace $s Gbit/s"
+done
+# One more traced run with kernel.bpf_stats_enabled, which costs two clock
+# reads per program run: kept out of the throughput figures above.
+OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+sysctl -qw kernel.bpf_stats_enabled=1
+trace_start
+STATS_GBPS=$(client)
+prog_stats
+trace_stop
+sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
+B=$(median <"$TMP/base")
+S=$(median <"$TMP/skbt")
+LOSS=$(awk -v b="$B" -v s="$S" 'BEGIN { printf "%.1f", (b > 0 ? (b - s) * 100 / b : 0) }')
+# Each traced run against the untraced run just before it, too.
+PAIR=$(paste "$TMP/base" "$TMP/skbt" | awk '{ printf "%.1f\n", ($1 > 0 ? ($1 - $2) * 100 / $1 : 0) }' | median)
+echo "median: no tracer $B Gbit/s, skbtrace $S Gbit/s, loss $LOSS% (median of the" \
+	"run-by-run losses: $PAIR%; target < 5%)"
+# The CPU the programs themselves took: noise-free, unlike the throughput.
+read -r CNT NS < <(awk '{ c += $1; t += $2 } END { print c + 0, t + 0 }' "$TMP/stats")
+PER_RUN=$(awk -v c="$CNT" -v t="$NS" 'BEGIN { printf "%.0f", (c ? t / c : 0) }')
+CPU_PCT=$(awk -v t="$NS" -v s="$SECS" 'BEGIN { printf "%.2f", t / (s * 1e9) * 100 }')
+echo "skbtrace programs, one more run with bpf_stats ($STATS_GBPS Gbit/s): $CNT runs," \
+	"$PER_RUN ns per run, $CPU_PCT% of one CPU"
+echo "RESULT label=iperf base_gbps=$B skbt_gbps=$S loss_pct=$LOSS pair_loss_pct=$PAIR runs=$RUNS seconds=$SECS" \
+	"prog_runs=$CNT ns_per_run=$PER_RUN cpu_pct=$CPU_PCT"
