@@ -35,7 +35,6 @@ struct opts {
 	unsigned int track_max; /* entries of the tracking map */
 	bool track_max_set;
 	bool group; /* --output-group */
-	char *pcap_expr;	 /* positional words joined, or NULL */
 	const char *tun_l2_expr; /* --filter-tunnel-pcap-l2, or NULL */
 	const char *tun_l3_expr; /* --filter-tunnel-pcap-l3, or NULL */
 	bool quiet;
