@@ -17,11 +17,15 @@
 
 #define MAX_WORKERS 32
 
-/* A raw tracepoint program that several tracepoints share through copies. */
+/*
+ * A program that several probes share through copies of its final code:
+ * a raw tracepoint one (each copy with its probe index) or a fentry/fexit
+ * one (each copy verified against its own function).
+ */
 struct tp_template {
 	struct bpf_program *prog;
 	long first;	  /* probe index the loaded template itself serves */
-	size_t marker[4]; /* where the probe index sits in the final code */
+	size_t marker[4]; /* raw_tp: where the probe index sits in the final code */
 	size_t nmarker;
 };
 
@@ -60,6 +64,25 @@ bool probe_free_func(const struct probe *p)
 	return probe_skb_func_in(p, names, sizeof(names) / sizeof(names[0]));
 }
 
+/* A traced function under --backend fentry (roles are handled by the caller). */
+static const char *fentry_prog_name(const struct tracer *t, const struct probe *p)
+{
+	static const char *const fe[] = {"skbt_fe1", "skbt_fe2", "skbt_fe3", "skbt_fe4",
+					 "skbt_fe5"};
+
+	if (t->cfg.track && !t->cfg.track_tp_free && probe_free_func(p))
+		return "skbt_fe_free";
+	switch (probe_drop_func(p)) {
+	case DROP_FUNC_R3:
+		return "skbt_fe_drop_r3";
+	case DROP_FUNC_R2:
+		return "skbt_fe_drop_r2";
+	default:
+		break;
+	}
+	return p->skb_arg <= SKBT_KPROBE_MAX_ARG ? fe[p->skb_arg - 1] : NULL;
+}
+
 const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
 {
 	static const char *const tp[] = {"skbt_tp1", "skbt_tp2", "skbt_tp3", "skbt_tp4",
@@ -75,11 +98,15 @@ const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
 	case PROBE_ROLE_FORGET:
 		if (p->skb_arg != 1)
 			return NULL;
-		return p->kind == PROBE_TRACEPOINT ? "skbt_tp_forget" : "skbt_kp_forget";
+		if (p->kind == PROBE_TRACEPOINT)
+			return "skbt_tp_forget";
+		return t->cfg.backend == BACKEND_FENTRY ? "skbt_fe_forget" : "skbt_kp_forget";
 	case PROBE_ROLE_CLONE_ENTRY:
 		return p->skb_arg == 1 ? "skbt_clone_entry" : NULL;
 	case PROBE_ROLE_CLONE_RET:
 		return p->skb_arg == 1 ? "skbt_clone_ret" : NULL;
+	case PROBE_ROLE_CLONE_EXIT:
+		return p->skb_arg == 1 ? "skbt_fx_clone" : NULL;
 	default:
 		break;
 	}
@@ -93,6 +120,8 @@ const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
 	}
 	if (t->cfg.backend == BACKEND_TRACEPOINT)
 		return NULL;
+	if (t->cfg.backend == BACKEND_FENTRY)
+		return fentry_prog_name(t, p);
 	if (t->cfg.track && !t->cfg.track_tp_free && probe_free_func(p))
 		return "skbt_kp_free";
 	switch (probe_drop_func(p)) {
@@ -139,6 +168,66 @@ static size_t patch_probe_id(struct tp_template *tmpl, struct bpf_insn *insns, s
 	return tmpl->nmarker;
 }
 
+/* The kernel BTF object of a loaded module, as an fd; -ENOENT if none. */
+static int find_module_btf(const char *name)
+{
+	__u32 id = 0;
+
+	while (!bpf_btf_get_next_id(id, &id)) {
+		char nm[64] = "";
+		struct bpf_btf_info info = {.name = (__u64)(unsigned long)nm,
+					    .name_len = sizeof(nm)};
+		__u32 len = sizeof(info);
+		int fd = bpf_btf_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
+		    !strcmp(nm, name))
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+/*
+ * fentry on a module function names it by (module BTF object, id in it).
+ * Resolved once, before the parallel loads, for every module in use.
+ */
+static int resolve_module_btfs(struct tracer *t)
+{
+	for (size_t i = 0; i < t->probes->n; i++) {
+		const char *m = t->probes->v[i].module;
+		struct mod_btf *n;
+		size_t k;
+
+		for (k = 0; m && k < t->nmod_btfs; k++)
+			if (!strcmp(t->mod_btfs[k].name, m))
+				break;
+		if (!m || k < t->nmod_btfs)
+			continue;
+		n = realloc(t->mod_btfs, (t->nmod_btfs + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		t->mod_btfs = n;
+		n[t->nmod_btfs].name = m;
+		n[t->nmod_btfs].fd = find_module_btf(m);
+		t->nmod_btfs++;
+	}
+	return 0;
+}
+
+/* 0 for vmlinux; -1 (refused by the kernel as a bad fd) for a module without BTF. */
+static int module_btf_fd(const struct tracer *t, const struct probe *p)
+{
+	if (!p->module)
+		return 0;
+	for (size_t k = 0; k < t->nmod_btfs; k++)
+		if (!strcmp(t->mod_btfs[k].name, p->module))
+			return t->mod_btfs[k].fd < 0 ? -1 : t->mod_btfs[k].fd;
+	return -1;
+}
+
 static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
 {
 	const struct bpf_insn *in = bpf_program__insns(prog);
@@ -153,7 +242,12 @@ static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opt
 		if (err)
 			return err;
 	}
-	if (tmpl) {
+	if (tmpl && bpf_program__type(prog) == BPF_PROG_TYPE_TRACING) {
+		const struct probe *p = &loading->probes->v[tmpl->first];
+
+		opts->attach_btf_id = p->btf_id;
+		opts->attach_btf_obj_fd = module_btf_fd(loading, p);
+	} else if (tmpl) {
 		if (!buf) {
 			buf = malloc(cnt * sizeof(*buf));
 			if (!buf)
@@ -180,7 +274,11 @@ static int register_handlers(void)
 		    0 ||
 	    libbpf_register_prog_handler("skbt.kprobe", BPF_PROG_TYPE_KPROBE, 0, &hopts) < 0 ||
 	    libbpf_register_prog_handler("skbt.kprobe_multi", BPF_PROG_TYPE_KPROBE,
-					 BPF_TRACE_KPROBE_MULTI, &hopts) < 0)
+					 BPF_TRACE_KPROBE_MULTI, &hopts) < 0 ||
+	    libbpf_register_prog_handler("skbt.fentry", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY,
+					 &hopts) < 0 ||
+	    libbpf_register_prog_handler("skbt.fexit", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT,
+					 &hopts) < 0)
 		return -errno;
 	done = true;
 	return 0;
@@ -210,10 +308,30 @@ static void configure(struct tracer *t)
 	bpf_map__set_max_entries(s->maps.stacks, t->cfg.stack ? t->cfg.stack_map_size : 1);
 }
 
-/* Loads only the programs some probe needs; the first user of each raw_tp one is its own. */
+static bool copied_type(const struct bpf_program *prog)
+{
+	enum bpf_prog_type type = bpf_program__type(prog);
+
+	return type == BPF_PROG_TYPE_RAW_TRACEPOINT || type == BPF_PROG_TYPE_TRACING;
+}
+
+/*
+ * A trampoline passes at most six arguments in registers (x86-64); the
+ * template's own target must load, or nothing does.
+ */
+static bool fentry_safe_target(const struct probe *p)
+{
+	return p->nr_args <= 6;
+}
+
+/*
+ * Loads only the programs some probe needs; the first user of each copied
+ * one is the template's own (for fentry, the first that surely loads).
+ */
 static void select_programs(struct tracer *t)
 {
 	struct bpf_program *prog;
+	struct tp_template *tmpl;
 
 	bpf_object__for_each_program(prog, t->skel->obj) bpf_program__set_autoload(prog, false);
 	ntemplates = 0;
@@ -222,9 +340,15 @@ static void select_programs(struct tracer *t)
 		if (!prog)
 			continue;
 		bpf_program__set_autoload(prog, true);
-		if (bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT && !template_of(prog) &&
-		    ntemplates < sizeof(templates) / sizeof(templates[0]))
+		if (!copied_type(prog) || ntemplates == sizeof(templates) / sizeof(templates[0]))
+			continue;
+		tmpl = template_of(prog);
+		if (!tmpl)
 			templates[ntemplates++] = (struct tp_template){prog, (long)i};
+		else if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
+			 !fentry_safe_target(&t->probes->v[tmpl->first]) &&
+			 fentry_safe_target(&t->probes->v[i]))
+			tmpl->first = (long)i;
 	}
 }
 
@@ -245,6 +369,10 @@ int tracer_load(struct tracer *t, char *err, size_t errlen)
 		return rc;
 	}
 	configure(t);
+	if (t->cfg.backend == BACKEND_FENTRY && resolve_module_btfs(t)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	select_programs(t);
 	loading = t;
 	rc = skbtrace_bpf__load(t->skel);
@@ -381,6 +509,42 @@ static int attach_tp(struct tracer *t, size_t i)
 	return err;
 }
 
+/*
+ * fentry/fexit: the template serves its own function; every other
+ * function gets a copy of the template's final code, verified against
+ * that function (this is where fentry's start-up time goes, spread over
+ * the attach threads).
+ */
+static int attach_fentry(struct tracer *t, size_t i)
+{
+	struct probe *p = &t->probes->v[i];
+	struct bpf_program *prog = prog_of(t, p);
+	struct tp_template *tmpl = template_of(prog);
+	int fd = bpf_program__fd(prog), link, err = 0;
+
+	if (tmpl->first != (long)i) {
+		LIBBPF_OPTS(bpf_prog_load_opts, lo,
+			    .expected_attach_type = bpf_program__expected_attach_type(prog),
+			    .attach_btf_id = p->btf_id, .attach_btf_obj_fd = module_btf_fd(t, p));
+
+		fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, bpf_program__name(prog), "GPL",
+				   bpf_program__insns(prog), bpf_program__insn_cnt(prog), &lo);
+		if (fd < 0) {
+			err = -errno;
+			mark_result(t, i, err);
+			return err;
+		}
+		t->fds[2 * i] = fd;
+	}
+	link = bpf_raw_tracepoint_open(NULL, fd);
+	if (link < 0)
+		err = -errno;
+	else
+		t->fds[2 * i + 1] = link;
+	mark_result(t, i, err);
+	return err;
+}
+
 static int attach_kprobe(struct tracer *t, size_t i)
 {
 	struct probe *p = &t->probes->v[i];
@@ -468,6 +632,8 @@ static int attach_single(struct tracer *t, size_t i)
 
 	if (p->kind == PROBE_TRACEPOINT)
 		return attach_tp(t, i);
+	if (bpf_program__type(prog_of(t, p)) == BPF_PROG_TYPE_TRACING)
+		return attach_fentry(t, i);
 	return attach_kprobe(t, i);
 }
 
@@ -557,6 +723,12 @@ void tracer_destroy(struct tracer *t)
 	free(t->fds);
 	t->links = NULL;
 	t->fds = NULL;
+	for (size_t k = 0; k < t->nmod_btfs; k++)
+		if (t->mod_btfs[k].fd >= 0)
+			close(t->mod_btfs[k].fd);
+	free(t->mod_btfs);
+	t->mod_btfs = NULL;
+	t->nmod_btfs = 0;
 	skbtrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

@@ -44,6 +44,12 @@ typedef int (*insn_hook_fn)(struct bpf_program *prog, struct bpf_prog_load_opts 
 			    const struct bpf_insn *insns, size_t cnt, struct bpf_insn **out,
 			    size_t *out_cnt, void *ctx);
 
+/* A module's kernel BTF object, for fentry on its functions. */
+struct mod_btf {
+	const char *name; /* the probe's module string, not owned */
+	int fd;		  /* -ENOENT: the module has no BTF */
+};
+
 struct tracer {
 	struct skbtrace_bpf *skel;
 	struct probe_list *probes; /* what to attach; attach results written back */
@@ -54,6 +60,8 @@ struct tracer {
 	size_t nlinks;
 	int *fds; /* program copies and raw tracepoint links we own */
 	size_t nfds;
+	struct mod_btf *mod_btfs;
+	size_t nmod_btfs;
 	size_t attached, failed, unreadable;
 	double load_ms, attach_ms;
 };
@@ -78,7 +86,7 @@ enum drop_func probe_drop_func(const struct probe *p);
 /* Where an skb's struct is freed, for --filter-track-skb on function backends. */
 bool probe_free_func(const struct probe *p);
 
-/* Largest sk_buff argument position the kprobe programs read. */
+/* Largest sk_buff argument position the kprobe and fentry programs read. */
 #define SKBT_KPROBE_MAX_ARG 5
 #define SKBT_TP_MAX_ARG	    5
 /* Cloning calls in flight at once whose source is tracked. */

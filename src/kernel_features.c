@@ -6,6 +6,7 @@
 #include <linux/capability.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #include "kernel_features.h"
 
@@ -149,4 +150,56 @@ void features_probe(struct kernel_features *f, const char *tracefs)
 		return;
 	}
 	f->kprobe_multi = kprobe_multi_probe(f->kprobe_multi_why, sizeof(f->kprobe_multi_why));
+}
+
+/*
+ * bpf_fentry_test1 exists for BPF_PROG_TEST_RUN and is never called
+ * otherwise, so the probe's trampoline costs no one anything.
+ */
+static int fentry_target(const struct btf *btf)
+{
+	static const char *const names[] = {"bpf_fentry_test1", "consume_skb"};
+	int id = -ENOENT;
+
+	for (size_t i = 0; btf && id < 0 && i < sizeof(names) / sizeof(names[0]); i++)
+		id = btf__find_by_name_kind(btf, names[i], BTF_KIND_FUNC);
+	return id;
+}
+
+void features_probe_fentry(struct kernel_features *f, const struct btf *btf)
+{
+	struct bpf_insn insns[] = {
+		{.code = 0xb7, .dst_reg = 0, .imm = 0}, /* r0 = 0 */
+		{.code = 0x95},				/* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, popts, .expected_attach_type = BPF_TRACE_FENTRY);
+	int id = fentry_target(btf), prog, link;
+
+	f->fentry_probed = true;
+	f->fentry = false;
+	if (id < 0) {
+		snprintf(f->fentry_why, sizeof(f->fentry_why),
+			 "no function to try fentry on in the kernel's BTF");
+		return;
+	}
+	popts.attach_btf_id = id;
+	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "skbt_probe", "GPL", insns, 2, &popts);
+	if (prog < 0) {
+		snprintf(f->fentry_why, sizeof(f->fentry_why),
+			 "kernel refuses fentry programs (%s)", strerror(errno));
+		return;
+	}
+	link = bpf_raw_tracepoint_open(NULL, prog);
+	if (link < 0) {
+		snprintf(f->fentry_why, sizeof(f->fentry_why),
+			 "kernel cannot attach fentry programs (%s%s)", strerror(errno),
+			 errno == ENOTSUPP_FALLBACK || errno == EOPNOTSUPP
+				 ? ": no BPF trampolines on this architecture or config"
+				 : "");
+		close(prog);
+		return;
+	}
+	close(link);
+	close(prog);
+	f->fentry = true;
 }

@@ -10,11 +10,22 @@ struct kernel_features {
 	bool kprobe;	      /* kprobe PMU or kprobe_events: CONFIG_KPROBES */
 	bool kprobe_multi;    /* BPF_TRACE_KPROBE_MULTI links: CONFIG_FPROBE, 5.18+ */
 	bool raw_tp_cookie;   /* raw tracepoint links with a cookie: 6.10+ */
+	bool fentry;	      /* BPF trampolines: fentry/fexit programs load and attach */
+	bool fentry_probed;   /* fentry was tried (only when it could be chosen) */
 	char kprobe_why[160]; /* why not, when false */
 	char kprobe_multi_why[160];
+	char fentry_why[160];
 };
 
+struct btf;
+
 void features_probe(struct kernel_features *f, const char *tracefs);
+/*
+ * Loads and attaches a do-nothing fentry program to a function of btf
+ * (vmlinux).  Separate because a trampoline's removal waits for RCU
+ * tasks: only done when fentry could be the backend.
+ */
+void features_probe_fentry(struct kernel_features *f, const struct btf *btf);
 /* Attaches prog_fd to tracepoint name with cookie; a link fd or -errno. */
 int raw_tp_open_cookie(const char *name, int prog_fd, unsigned long long cookie);
 /* 0 when the process may load tracing programs, else -1 with the reason. */

@@ -138,12 +138,18 @@ static int discover(struct app *a)
 	return 0;
 }
 
-/* auto: kprobe-multi, then kprobe, then tracepoint; one line says why. */
+/*
+ * auto: kprobe-multi, then kprobe, then fentry, then tracepoint; one line
+ * says why.  kprobe comes before fentry: measured faster end to end
+ * (docs/design.md), and fentry loads one program per function.
+ */
 static int choose_backend(struct app *a)
 {
 	enum backend want = a->o.backend;
 
 	features_probe(&a->kf, a->tracefs);
+	if (want == BACKEND_FENTRY || (want == BACKEND_AUTO && !a->kf.kprobe))
+		features_probe_fentry(&a->kf, a->btf);
 	if (want == BACKEND_KPROBE_MULTI && !a->kf.kprobe_multi)
 		return fail(a, EXIT_ENV,
 			    "backend kprobe-multi unavailable: %s; try --backend kprobe",
@@ -151,12 +157,17 @@ static int choose_backend(struct app *a)
 	if (want == BACKEND_KPROBE && !a->kf.kprobe)
 		return fail(a, EXIT_ENV, "backend kprobe unavailable: %s; try --backend tracepoint",
 			    a->kf.kprobe_why);
+	if (want == BACKEND_FENTRY && !a->kf.fentry)
+		return fail(a, EXIT_ENV, "backend fentry unavailable: %s; try --backend %s",
+			    a->kf.fentry_why, a->kf.kprobe ? "kprobe" : "tracepoint");
 	if (want != BACKEND_AUTO)
 		return 0;
 	if (a->kf.kprobe_multi)
 		a->o.backend = BACKEND_KPROBE_MULTI;
 	else if (a->kf.kprobe)
 		a->o.backend = BACKEND_KPROBE;
+	else if (a->kf.fentry)
+		a->o.backend = BACKEND_FENTRY;
 	else
 		a->o.backend = BACKEND_TRACEPOINT;
 	return 0;
@@ -297,15 +308,21 @@ static int select_probes(struct app *a)
 
 static int add_track_hooks(struct app *a)
 {
+	enum clone_hooks clones = CLONE_HOOKS_NONE;
+
 	if (!a->o.track)
 		return 0;
 	a->track_tp_free = track_free_at_tracepoints(&a->found, a->o.backend);
-	if (track_add_hooks(&a->found, &a->probes, a->track_tp_free, a->kf.kprobe, &a->track_hooks))
+	if (a->o.backend == BACKEND_FENTRY)
+		clones = CLONE_HOOKS_FEXIT;
+	else if (a->kf.kprobe)
+		clones = CLONE_HOOKS_KPROBE;
+	if (track_add_hooks(&a->found, &a->probes, a->track_tp_free, clones, &a->track_hooks))
 		return fail(a, EXIT_ENV, "out of memory");
-	if (!a->kf.kprobe && !a->o.list_funcs)
+	if (clones == CLONE_HOOKS_NONE && !a->o.list_funcs)
 		fprintf(stderr,
 			"skbtrace: --filter-track-skb: clones are not followed: kernel without "
-			"kprobes\n");
+			"kprobes (fentry, which would follow them, is not the backend)\n");
 	return 0;
 }
 
@@ -504,7 +521,11 @@ static void say_started(struct app *a)
 
 	if (a->o.quiet)
 		return;
-	if (a->o.backend == BACKEND_TRACEPOINT && a->kf.kprobe_why[0])
+	if (a->o.backend == BACKEND_TRACEPOINT && a->kf.kprobe_why[0] && a->kf.fentry_why[0])
+		fprintf(stderr, "skbtrace: kprobes unavailable (%s), fentry unavailable (%s); ",
+			a->kf.kprobe_why, a->kf.fentry_why);
+	else if ((a->o.backend == BACKEND_TRACEPOINT || a->o.backend == BACKEND_FENTRY) &&
+		 a->kf.kprobe_why[0])
 		fprintf(stderr, "skbtrace: kprobes unavailable (%s); ", a->kf.kprobe_why);
 	else if (a->o.backend == BACKEND_KPROBE && a->kf.kprobe_multi_why[0])
 		fprintf(stderr, "skbtrace: kprobe-multi unavailable (%s); ",

@@ -79,7 +79,7 @@ static const char usage_text[] =
 	"Follow packets (struct sk_buff) through the kernel and say why they were dropped.\n"
 	"\n"
 	"Selection:\n"
-	"  --backend auto|kprobe-multi|kprobe|tracepoint   how to attach (default auto)\n"
+	"  --backend auto|kprobe-multi|kprobe|fentry|tracepoint   how to attach (default auto)\n"
 	"  --filter-func REGEX        trace only functions/tracepoints whose whole name matches\n"
 	"  --filter-netns PATH|inode:N  only skbs in this network namespace (/proc/PID/ns/net)\n"
 	"  --filter-mark MARK[/MASK]  only skbs with (mark & MASK) == MARK\n"
@@ -121,6 +121,8 @@ const char *backend_name(enum backend b)
 		return "kprobe-multi";
 	case BACKEND_KPROBE:
 		return "kprobe";
+	case BACKEND_FENTRY:
+		return "fentry";
 	case BACKEND_TRACEPOINT:
 		return "tracepoint";
 	default:
@@ -185,7 +187,7 @@ static int parse_mark(struct opts *o, const char *arg)
 static int parse_backend(const char *arg, enum backend *b)
 {
 	static const enum backend all[] = {BACKEND_AUTO, BACKEND_KPROBE_MULTI, BACKEND_KPROBE,
-					   BACKEND_TRACEPOINT};
+					   BACKEND_FENTRY, BACKEND_TRACEPOINT};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		if (!strcmp(arg, backend_name(all[i]))) {
@@ -303,7 +305,7 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 	case OPT_BACKEND:
 		if (parse_backend(arg, &o->backend))
 			return usage_err(
-				"unknown backend '%s' (auto, kprobe-multi, kprobe, tracepoint)",
+				"unknown backend '%s' (auto, kprobe-multi, kprobe, fentry, tracepoint)",
 				arg);
 		break;
 	case OPT_FILTER_FUNC:

@@ -10,6 +10,7 @@ enum backend {
 	BACKEND_AUTO = 0,
 	BACKEND_KPROBE_MULTI,
 	BACKEND_KPROBE,
+	BACKEND_FENTRY,
 	BACKEND_TRACEPOINT,
 };
 
@@ -34,7 +35,7 @@ struct opts {
 	bool track;		/* --filter-track-skb (also implied by --output-group) */
 	unsigned int track_max; /* entries of the tracking map */
 	bool track_max_set;
-	bool group; /* --output-group */
+	bool group;		 /* --output-group */
 	const char *tun_l2_expr; /* --filter-tunnel-pcap-l2, or NULL */
 	const char *tun_l3_expr; /* --filter-tunnel-pcap-l3, or NULL */
 	bool quiet;

@@ -29,6 +29,7 @@
 #define OUT_NAME_MAX 512
 /* PERF_MAX_STACK_DEPTH: what a BPF stack trace map holds at most. */
 #define STACK_FRAMES_MAX 127
+#define STACK_CACHE	 16   /* recently read stacks kept, see lookup_stack */
 #define SYM_CACHE_SIZE	 2048 /* power of two */
 /* The fixed part of a record: skb_data starts inside sizeof's tail padding. */
 #define SKBT_EVENT_MIN offsetof(struct skbt_event, skb_data)
@@ -71,6 +72,9 @@ struct out_priv {
 	char hms[8];
 	unsigned long long *stack;
 	size_t stack_frames;
+	/* Stacks read lately, by id: see fetch_stack. */
+	unsigned long long *stack_cache;
+	long long stack_cache_id[STACK_CACHE]; /* id + 1, 0: empty */
 	struct btf_dump *dump;
 	char *dump_buf;
 	size_t dump_len, dump_cap;
@@ -532,12 +536,32 @@ static size_t tracing_frames(const struct output *o, const unsigned long long *f
 	return skip;
 }
 
+/*
+ * A fentry program's stack starts in its trampoline (the program's own
+ * frame is skipped in BPF), called from the traced function's first
+ * instruction; trampolines are newer than our kallsyms snapshot, so they
+ * are told by position, not name: the frames before the traced
+ * function's own.  n when it is not among them.
+ */
+static size_t trampoline_frames(const struct output *o, const unsigned long long *f, size_t n,
+				unsigned long long func)
+{
+	const struct ksym *fk = o->ks ? ksyms_lookup(o->ks, func) : NULL;
+
+	for (size_t i = 0; fk && i < n && i < 6; i++)
+		if (ksyms_lookup(o->ks, f[i]) == fk)
+			return i;
+	return n;
+}
+
 static unsigned long long first_caller(const struct output *o, const struct skbt_event *e)
 {
-	int i = 0;
+	size_t i = 0;
 
 	if (e->flags & SKBT_F_TRACEPOINT)
 		i = tracing_frames(o, e->caller, SKBT_CALLER_FRAMES);
+	else if (e->flags & SKBT_F_FENTRY)
+		i = trampoline_frames(o, e->caller, SKBT_CALLER_FRAMES, e->func) + 1;
 	for (; i < SKBT_CALLER_FRAMES; i++)
 		if (e->caller[i])
 			return e->caller[i];
@@ -610,11 +634,36 @@ static bool stack_buf(struct output *o)
 	pv->stack_frames = STACK_FRAMES_MAX;
 	if (!bpf_obj_get_info_by_fd(o->stack_map_fd, &info, &len) && info.value_size >= 8)
 		pv->stack_frames = info.value_size / 8;
-	pv->stack = calloc(pv->stack_frames, sizeof(*pv->stack));
+	pv->stack = calloc((1 + STACK_CACHE) * pv->stack_frames, sizeof(*pv->stack));
+	pv->stack_cache = pv->stack ? pv->stack + pv->stack_frames : NULL;
 	return pv->stack != NULL;
 }
 
-/* Reads and frees one stack; returns the frame count, 0 if gone. */
+/*
+ * The stack map stores an identical stack once, under one id, and we free
+ * each id once read: an event that shares the id of one just printed
+ * (a loop over a backlog, say) finds it gone, so recent ones are kept.
+ */
+static bool lookup_stack(struct output *o, int id)
+{
+	struct out_priv *pv = o->priv;
+	size_t slot = (unsigned int)id % STACK_CACHE, bytes = pv->stack_frames * sizeof(*pv->stack);
+	unsigned long long *c = pv->stack_cache + slot * pv->stack_frames;
+
+	if (!bpf_map_lookup_elem(o->stack_map_fd, &id, pv->stack)) {
+		/* ids are reused by the kernel once freed: the map never fills */
+		bpf_map_delete_elem(o->stack_map_fd, &id);
+		memcpy(c, pv->stack, bytes);
+		pv->stack_cache_id[slot] = (long long)id + 1;
+		return true;
+	}
+	if (pv->stack_cache_id[slot] != (long long)id + 1)
+		return false;
+	memcpy(pv->stack, c, bytes);
+	return true;
+}
+
+/* Reads one stack; returns the frame count, 0 if gone. */
 static size_t fetch_stack(struct output *o, const struct skbt_event *e)
 {
 	struct out_priv *pv = o->priv;
@@ -622,14 +671,14 @@ static size_t fetch_stack(struct output *o, const struct skbt_event *e)
 
 	if (o->stack_map_fd < 0 || e->stack_id < 0 || !stack_buf(o))
 		return 0;
-	if (bpf_map_lookup_elem(o->stack_map_fd, &e->stack_id, pv->stack))
+	if (!lookup_stack(o, e->stack_id))
 		return 0;
-	/* ids are reused by the kernel once freed: the map never fills */
-	bpf_map_delete_elem(o->stack_map_fd, &e->stack_id);
 	for (n = 0; n < pv->stack_frames && pv->stack[n]; n++)
 		;
 	if (e->flags & SKBT_F_TRACEPOINT)
 		skip = tracing_frames(o, pv->stack, n);
+	else if (e->flags & SKBT_F_FENTRY)
+		skip = trampoline_frames(o, pv->stack, n, e->func) % (n + 1);
 	memmove(pv->stack, pv->stack + skip, (n - skip) * sizeof(*pv->stack));
 	return n - skip;
 }

@@ -17,6 +17,7 @@ enum probe_role {
 	PROBE_ROLE_FORGET,	/* a free tracepoint not selected: tracked skbs only */
 	PROBE_ROLE_CLONE_ENTRY, /* kprobe on a cloning function */
 	PROBE_ROLE_CLONE_RET,	/* kretprobe on the same */
+	PROBE_ROLE_CLONE_EXIT,	/* fexit on a cloning function (fentry backend) */
 };
 
 struct probe {

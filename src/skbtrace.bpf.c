@@ -525,7 +525,9 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 		if (caller) {
 			e->caller[0] = caller;
 		} else {
-			bpf_get_stack(ctx, e->caller, sizeof(e->caller), 0);
+			/* Under fentry the program's own frame comes first: skipped. */
+			bpf_get_stack(ctx, e->caller, sizeof(e->caller),
+				      flags & SKBT_F_FENTRY ? 1 : 0);
 		}
 		e->flags |= SKBT_F_HAS_CALLER;
 	}
@@ -822,4 +824,90 @@ int skbt_clone_ret(struct pt_regs *regs)
 	track_insert(child, &s.parent);
 	pkt_read(child, &p);
 	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent);
+}
+
+/*
+ * fentry backend.  A fentry program is verified against one function, so
+ * user space loads a copy per function; bpf_get_func_arg reads the
+ * argument as a plain value (the verifier inlines it) so that handle_skb
+ * works unchanged, with probe reads, as under a kprobe.
+ */
+static __always_inline __u64 fe_arg(void *ctx, __u32 n)
+{
+	__u64 v = 0;
+
+	bpf_get_func_arg(ctx, n - 1, &v);
+	return v;
+}
+
+static __always_inline int fe_handle(void *ctx, __u32 n, __u16 flags, __u32 reason_arg,
+				     enum how how)
+{
+	__u32 reason = reason_arg ? (__u32)fe_arg(ctx, reason_arg) : 0;
+
+	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, n), bpf_get_func_ip(ctx),
+			  SKBT_F_FENTRY | flags, reason, 0, how);
+}
+
+#define FE_PROG(n)                                                                                 \
+	SEC("skbt.fentry")                                                                         \
+	int skbt_fe##n(void *ctx)                                                                  \
+	{                                                                                          \
+		return fe_handle(ctx, n, 0, 0, HOW_TRACE);                                         \
+	}
+
+FE_PROG(1)
+FE_PROG(2)
+FE_PROG(3)
+FE_PROG(4)
+FE_PROG(5)
+
+SEC("skbt.fentry")
+int skbt_fe_drop_r2(void *ctx)
+{
+	return fe_handle(ctx, 1, SKBT_F_HAS_REASON, 2, HOW_TRACE);
+}
+
+SEC("skbt.fentry")
+int skbt_fe_drop_r3(void *ctx)
+{
+	return fe_handle(ctx, 2, SKBT_F_HAS_REASON, 3, HOW_TRACE);
+}
+
+/* The free points of --filter-track-skb, as skbt_kp_free and skbt_kp_forget. */
+SEC("skbt.fentry")
+int skbt_fe_free(void *ctx)
+{
+	return fe_handle(ctx, 1, 0, 0, HOW_FREE);
+}
+
+SEC("skbt.fentry")
+int skbt_fe_forget(void *ctx)
+{
+	return fe_handle(ctx, 1, 0, 0, HOW_FORGET);
+}
+
+/*
+ * fexit of a cloning function: the source is still argument 1 and the
+ * result is at hand, so one program does what a kprobe/kretprobe pair
+ * and its slot map do.
+ */
+SEC("skbt.fexit")
+int skbt_fx_clone(void *ctx)
+{
+	struct skbt_track tr;
+	__u64 child = 0;
+	struct pkt p;
+
+	if (!cfg_track)
+		return 0;
+	bpf_get_func_ret(ctx, &child);
+	/* 0: the allocation failed, there is no clone. */
+	if (!child || !track_lookup((struct sk_buff *)fe_arg(ctx, 1), &tr))
+		return 0;
+	tr.flags |= SKBT_F_CLONE;
+	track_insert((struct sk_buff *)child, &tr);
+	pkt_read((struct sk_buff *)child, &p);
+	return emit(ctx, (struct sk_buff *)child, &p, 0, bpf_get_func_ip(ctx), SKBT_F_FENTRY, 0, 0,
+		    &tr);
 }

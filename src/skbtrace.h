@@ -22,6 +22,7 @@ enum skbt_event_flags {
 	SKBT_F_STACK_LOST = 1 << 7,   /* a stack was wanted but the map was full */
 	SKBT_F_CLONE = 1 << 8,	      /* skb is a clone or copy of a tracked skb */
 	SKBT_F_FREED = 1 << 9,	      /* skb is being freed: last event of this skb */
+	SKBT_F_FENTRY = 1 << 10,      /* from a BPF trampoline: its frames top the stack */
 };
 
 /* Value of the tracked_skbs map (--filter-track-skb), key: the skb address. */

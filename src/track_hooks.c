@@ -56,7 +56,7 @@ static bool cloning_func(const struct probe *p)
 }
 
 int track_add_hooks(const struct probe_list *found, struct probe_list *probes, bool tp_free,
-		    bool kprobes, size_t *added)
+		    enum clone_hooks clones, size_t *added)
 {
 	for (size_t i = 0; i < found->n; i++) {
 		const struct probe *p = &found->v[i];
@@ -66,9 +66,13 @@ int track_add_hooks(const struct probe_list *found, struct probe_list *probes, b
 		/* A free point --filter-func left out still forgets (and reports) tracked skbs. */
 		if (free_point && !selected(probes, p))
 			err = add_role(probes, p, PROBE_ROLE_FORGET, added);
-		if (!err && kprobes && cloning_func(p))
+		if (err || !cloning_func(p))
+			;
+		else if (clones == CLONE_HOOKS_KPROBE)
 			err = add_role(probes, p, PROBE_ROLE_CLONE_ENTRY, added)
 				      ?: add_role(probes, p, PROBE_ROLE_CLONE_RET, added);
+		else if (clones == CLONE_HOOKS_FEXIT)
+			err = add_role(probes, p, PROBE_ROLE_CLONE_EXIT, added);
 		if (err)
 			return err;
 	}

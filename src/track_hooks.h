@@ -17,12 +17,19 @@
  * where a function backend sees the struct freed.
  */
 bool track_free_at_tracepoints(const struct probe_list *found, enum backend backend);
+/* How clones of tracked skbs are followed. */
+enum clone_hooks {
+	CLONE_HOOKS_NONE = 0, /* not at all: no kprobes, no trampolines */
+	CLONE_HOOKS_KPROBE,   /* kprobe and kretprobe on each cloning function */
+	CLONE_HOOKS_FEXIT,    /* one fexit program each: source argument and result */
+};
+
 /*
  * Appends to probes, from found: the free points not selected already
- * (role PROBE_ROLE_FORGET) and, with kprobes, the cloning functions
- * (entry and return).  Adds how many to *added.  0 or -ENOMEM.
+ * (role PROBE_ROLE_FORGET) and the cloning functions (roles per clones).
+ * Adds how many to *added.  0 or -ENOMEM.
  */
 int track_add_hooks(const struct probe_list *found, struct probe_list *probes, bool tp_free,
-		    bool kprobes, size_t *added);
+		    enum clone_hooks clones, size_t *added);
 
 #endif

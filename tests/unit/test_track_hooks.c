@@ -70,7 +70,7 @@ static void test_tracepoint_backend_hooks(void **state)
 	(void)state;
 	/* the drop hook skb:kfree_skb is always selected */
 	assert_non_null(probe_list_add(&probes, &found.v[0]));
-	assert_int_equal(track_add_hooks(&found, &probes, true, false, &added), 0);
+	assert_int_equal(track_add_hooks(&found, &probes, true, CLONE_HOOKS_NONE, &added), 0);
 	assert_int_equal(added, 1);
 	assert_int_equal(count(&probes, "consume_skb", PROBE_ROLE_FORGET), 1);
 	assert_int_equal(count(&probes, "kfree_skb", PROBE_ROLE_FORGET), 0);
@@ -88,7 +88,7 @@ static void test_function_backend_hooks(void **state)
 	(void)state;
 	/* kfree_skbmem was selected: it is its own free point, no second probe */
 	assert_non_null(probe_list_add(&probes, &found.v[2]));
-	assert_int_equal(track_add_hooks(&found, &probes, false, true, &added), 0);
+	assert_int_equal(track_add_hooks(&found, &probes, false, CLONE_HOOKS_KPROBE, &added), 0);
 	assert_int_equal(count(&probes, "kfree_skbmem", PROBE_ROLE_FORGET), 0);
 	assert_int_equal(count(&probes, "napi_skb_cache_put", PROBE_ROLE_FORGET), 1);
 	assert_int_equal(count(&probes, "consume_skb", PROBE_ROLE_FORGET), 0);
@@ -100,12 +100,31 @@ static void test_function_backend_hooks(void **state)
 	probe_list_free(&probes);
 }
 
+static void test_fentry_backend_hooks(void **state)
+{
+	struct probe_list probes = {0};
+	size_t added = 0;
+
+	(void)state;
+	assert_non_null(probe_list_add(&probes, &found.v[2]));
+	assert_int_equal(track_add_hooks(&found, &probes, false, CLONE_HOOKS_FEXIT, &added), 0);
+	/* one fexit per cloning function sees source and result: no entry/return pair */
+	assert_int_equal(count(&probes, "skb_clone", PROBE_ROLE_CLONE_EXIT), 1);
+	assert_int_equal(count(&probes, "skb_copy_expand", PROBE_ROLE_CLONE_EXIT), 1);
+	assert_int_equal(count(&probes, "skb_clone", PROBE_ROLE_CLONE_ENTRY), 0);
+	assert_int_equal(count(&probes, "skb_clone", PROBE_ROLE_CLONE_RET), 0);
+	assert_int_equal(count(&probes, "napi_skb_cache_put", PROBE_ROLE_FORGET), 1);
+	assert_int_equal(added, 3);
+	probe_list_free(&probes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_free_points_per_backend),
 		cmocka_unit_test(test_tracepoint_backend_hooks),
 		cmocka_unit_test(test_function_backend_hooks),
+		cmocka_unit_test(test_fentry_backend_hooks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
