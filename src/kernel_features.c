@@ -10,9 +10,6 @@
 
 #include "kernel_features.h"
 
-/* ENOTSUPP is kernel-internal (524) but leaks out of some attach paths. */
-#define ENOTSUPP_FALLBACK 524
-
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
 #endif
@@ -81,7 +78,7 @@ static int kprobe_multi_probe(char *why, size_t len)
 	if (link >= 0)
 		close(link);
 	close(prog);
-	if (err == EOPNOTSUPP || err == ENOTSUPP_FALLBACK) {
+	if (err == EOPNOTSUPP || err == SKBT_ENOTSUPP) {
 		snprintf(why, len, "kernel built without CONFIG_FPROBE");
 		return 0;
 	}
@@ -193,7 +190,7 @@ void features_probe_fentry(struct kernel_features *f, const struct btf *btf)
 	if (link < 0) {
 		snprintf(f->fentry_why, sizeof(f->fentry_why),
 			 "kernel cannot attach fentry programs (%s%s)", strerror(errno),
-			 errno == ENOTSUPP_FALLBACK || errno == EOPNOTSUPP
+			 errno == SKBT_ENOTSUPP || errno == EOPNOTSUPP
 				 ? ": no BPF trampolines on this architecture or config"
 				 : "");
 		close(prog);

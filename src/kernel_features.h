@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* ENOTSUPP is kernel-internal (524) but leaks out of some attach paths. */
+#define SKBT_ENOTSUPP 524
+
 struct kernel_features {
 	bool kprobe;	      /* kprobe PMU or kprobe_events: CONFIG_KPROBES */
 	bool kprobe_multi;    /* BPF_TRACE_KPROBE_MULTI links: CONFIG_FPROBE, 5.18+ */

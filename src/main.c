@@ -322,7 +322,10 @@ static int add_track_hooks(struct app *a)
 	if (clones == CLONE_HOOKS_NONE && !a->o.list_funcs)
 		fprintf(stderr,
 			"skbtrace: --filter-track-skb: clones are not followed: kernel without "
-			"kprobes (fentry, which would follow them, is not the backend)\n");
+			"kprobes%s\n",
+			a->kf.fentry	      ? "; --backend fentry follows them"
+			: a->kf.fentry_probed ? " or fentry"
+					      : "");
 	return 0;
 }
 
@@ -514,6 +517,32 @@ static int start_tracer(struct app *a)
 	return 0;
 }
 
+/* Why probes failed, the first few by name: a count alone helps nobody. */
+static void say_failures(const struct app *a)
+{
+	size_t shown = 0;
+
+	fprintf(stderr, "skbtrace: not attached:");
+	for (size_t i = 0; i < a->probes.n; i++) {
+		const struct probe *p = &a->probes.v[i];
+		int err = -p->attach_err;
+
+		if (p->attached || !err || err == ERANGE)
+			continue;
+		if (shown++ == 4) {
+			fprintf(stderr, " and %zu more", a->tr.failed - 4);
+			break;
+		}
+		fprintf(stderr, "%s %s (%s)", shown > 1 ? "," : "", p->name,
+			err == SKBT_ENOTSUPP ? "not supported" : strerror(err));
+		/* x86-64 trampolines took at most 6 arguments before 6.5. */
+		if (a->o.backend == BACKEND_FENTRY && p->nr_args > 6 &&
+		    (err == SKBT_ENOTSUPP || err == EOPNOTSUPP))
+			fprintf(stderr, " [%d arguments]", p->nr_args);
+	}
+	fputc('\n', stderr);
+}
+
 static void say_started(struct app *a)
 {
 	const char *what =
@@ -544,6 +573,8 @@ static void say_started(struct app *a)
 	if (a->track_hooks)
 		fprintf(stderr, ", %zu of them hooks of --filter-track-skb", a->track_hooks);
 	fprintf(stderr, " (ready in %.0f ms)\n", (now_s() - a->t_start) * 1e3);
+	if (a->tr.failed)
+		say_failures(a);
 	if (getenv("SKBT_DEBUG"))
 		fprintf(stderr, "skbtrace: load %.1f ms, attach %.1f ms\n", a->tr.load_ms,
 			a->tr.attach_ms);

@@ -250,6 +250,10 @@ test_bad_inputs() {
 	else
 		tap_skip "bad input: unsupported backend" "every backend works on this kernel"
 	fi
+	# The host refuses fentry programs (EPERM); the VM's kernel takes them.
+	if ! "$SKBTRACE" --backend fentry --list-funcs >/dev/null 2>&1; then
+		expect_fail "fentry on a kernel that refuses it" 1 "backend fentry unavailable: kernel (refuses|cannot attach) fentry programs \\(.+\\); try --backend" --backend fentry
+	fi
 	if command -v setpriv >/dev/null; then
 		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 			"$SKBTRACE" "${BACKEND_ARGS[@]}" >/dev/null 2>"$TMP/bad.err"
@@ -341,10 +345,12 @@ tunnel_run() {
 	local name=$1 out=$2 ff=()
 	shift 2
 	# Function backends: a few functions on both sides (each kprobe costs
-	# seconds under emulation), and iptunnel_xmit, where an skb is
-	# encapsulated but its network header is still the inner one.
+	# seconds under emulation), and two where an skb is encapsulated but
+	# its network header is still the inner one: iptunnel_xmit, and for
+	# fentry (whose trampolines take at most 6 arguments on 6.1, and
+	# iptunnel_xmit has 10) udp_set_csum.
 	[ "$BACKEND" != tracepoint ] &&
-		ff=(--filter-func 'iptunnel_xmit|ip_output|__dev_queue_xmit|ip_rcv|udp_rcv')
+		ff=(--filter-func 'iptunnel_xmit|udp_set_csum|ip_output|__dev_queue_xmit|ip_rcv|udp_rcv')
 	start_trace "$out" "${BACKEND_ARGS[@]}" "${ff[@]}" --output-json "$@" ||
 		{ tap_not_ok "$name: starts" "$(cat "$out.err")"; return 1; }
 	send_udp "$NS_A" $VX_IP_B $DROP_PORT 3 64 40080 >/dev/null
@@ -449,7 +455,7 @@ test_auto_backend() {
 	start_trace "$out" --backend auto --filter-func 'ip_rcv|kfree_skb' --output-json ||
 		{ tap_not_ok "auto: starts"; return; }
 	stop_trace
-	chosen=$(sed -nE 's/.*backend (kprobe-multi|kprobe|tracepoint): tracing.*/\1/p' "$out.err")
+	chosen=$(sed -nE 's/.*backend (kprobe-multi|kprobe|fentry|tracepoint): tracing.*/\1/p' "$out.err")
 	check "auto: one line names the backend it chose" test -n "$chosen"
 	if [ "$chosen" = kprobe-multi ]; then
 		tap_ok "auto: picked the fastest backend, nothing to explain"

@@ -15,8 +15,8 @@
 #
 # Settings (environment):
 #   SKBT_VM_BACKENDS      backends to run the suite with
-#                         (kprobe kprobe-multi tracepoint; fentry once it exists;
-#                         auto is checked inside every group by test_auto_backend)
+#                         (kprobe kprobe-multi tracepoint fentry; auto is
+#                         checked inside every group by test_auto_backend)
 #   SKBT_VM_FILTER_FUNC   SKBT_FILTER_FUNC for the suite with every backend
 #                         but tracepoint: the receive, netfilter and transmit
 #                         functions the tests check.  Emulated, the ~1,400
@@ -59,7 +59,7 @@ source "$here/kernel.sh"
 # shellcheck source=tests/vm/initramfs.sh
 source "$here/initramfs.sh"
 
-: "${SKBT_VM_BACKENDS=kprobe kprobe-multi tracepoint}"
+: "${SKBT_VM_BACKENDS=kprobe kprobe-multi tracepoint fentry}"
 : "${SKBT_VM_SPLIT:=0}"
 : "${SKBT_VM_JOBS:=$(($(nproc) >= 2 ? 2 : 1))}"
 : "${SKBT_VM_SUITE_TIMEOUT:=420}"
