@@ -20,6 +20,8 @@ trap 'exit 130' INT TERM
 topo_up || { echo "not ok 1 - set up namespaces"; exit 1; }
 
 DROP_FUNC_RE='^(skb:kfree_skb|kfree_skb_reason|sk_skb_reason_drop)$'
+# test_all_functions under fentry: the layers a UDP packet crosses.
+FENTRY_LAYERS_RE='(ip|ip6|ipv6|udp|udpv6|nf|netif|__netif|dev|__dev)_.*|kfree_skb.*|consume_skb'
 RECV_FUNC_RE='^(net:netif_receive_skb|net:netif_receive_skb_entry|__netif_receive_skb_core|__netif_receive_skb_core\..*|ip_rcv|ip_rcv_core|ip_local_deliver|udp_rcv|__udp4_lib_rcv)$'
 
 . "$HERE/tests.sh"

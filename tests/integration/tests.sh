@@ -429,19 +429,28 @@ test_tunnel_parse() {
 }
 
 # With a function backend and a narrowed suite (SKBT_FILTER_FUNC), one run
-# attaches every sk_buff function the kernel lets us probe.
+# attaches every sk_buff function the kernel lets us probe.  fentry takes
+# the IP, UDP, netfilter and device layers only (185 functions on 6.1): on
+# 6.1 each trampoline's removal waits for RCU tasks under a global lock,
+# ~135 ms each emulated, so all 1,400 take three minutes to detach
+# (measured in bench/, docs/benchmarks.md, not in every test run).
 test_all_functions() {
-	local out=$TMP/all.json
+	local out=$TMP/all.json ff=() want='[0-9]{4,}' min=1000
 	if [ -z "${SKBT_FILTER_FUNC:-}" ] || [ "$BACKEND" = tracepoint ]; then
 		return
 	fi
+	if [ "$BACKEND" = fentry ]; then
+		ff=(--filter-func "${SKBT_FENTRY_ALL_FUNC:-$FENTRY_LAYERS_RE}")
+		want='[0-9]{3,}' min=100
+	fi
 	SKBT_READY_TIMEOUT=${SKBT_ALL_READY_TIMEOUT:-400} start_trace "$out" --backend "$BACKEND" \
-		--output-json --filter-netns "$(ns_path "$NS_B")" ||
+		"${ff[@]}" --output-json --filter-netns "$(ns_path "$NS_B")" ||
 		{ tap_not_ok "all functions: skbtrace starts"; return; }
 	send_udp "$NS_A" $IP_B $DROP_PORT 1 64 40080 >/dev/null
 	stop_trace
-	check "all functions: attached more than 1000 functions" \
-		grep -Eq 'tracing [0-9]{4,} sk_buff functions' "$out.err"
+	echo "# all functions: $(grep 'backend .*: tracing' "$out.err")"
+	check "all functions: attached more than $min functions" \
+		grep -Eq "tracing $want sk_buff functions" "$out.err"
 	jq_check "all functions: the dropped packet's path runs through ip_rcv and nf_hook_slow to the drop" "$out" \
 		'[.[] | select(.tuple.sport == 40080)] as $e | ($e | map(.func)) as $f
 		 | ($f | index("ip_rcv")) != null and ($f | index("nf_hook_slow")) != null
