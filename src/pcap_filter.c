@@ -250,6 +250,8 @@ struct analysis {
 	uint32_t *need; /* every path from i rejects if caplen < need[i] */
 	uint32_t *known; /* caplen proven on entry to i */
 	struct absreg *ax; /* A and X on entry */
+	uint8_t *wire_in;  /* A held byte-swapped on entry: its size, or 0 */
+	uint8_t *wire_out; /* likewise for the A an instruction leaves */
 	bool init_a, init_x;
 	bool has_back;
 	bool uses_len;
@@ -263,6 +265,8 @@ static void analysis_free(struct analysis *an)
 	free(an->need);
 	free(an->known);
 	free(an->ax);
+	free(an->wire_in);
+	free(an->wire_out);
 	memset(an, 0, sizeof(*an));
 }
 
@@ -276,7 +280,10 @@ static int analysis_alloc(struct analysis *an, size_t n)
 	an->need = calloc(n, sizeof(*an->need));
 	an->known = calloc(n, sizeof(*an->known));
 	an->ax = calloc(n, sizeof(*an->ax));
-	if (!an->reach || !an->defs || !an->need || !an->known || !an->ax) {
+	an->wire_in = calloc(n, sizeof(*an->wire_in));
+	an->wire_out = calloc(n, sizeof(*an->wire_out));
+	if (!an->reach || !an->defs || !an->need || !an->known || !an->ax || !an->wire_in ||
+	    !an->wire_out) {
 		analysis_free(an);
 		return -1;
 	}
@@ -700,6 +707,183 @@ static int compute_values(const struct sock_filter *c, struct analysis *an)
 	return 0;
 }
 
+/*
+ * Byte order of A.  Classic loads are big-endian and the window holds
+ * wire bytes, so an eBPF load of 2 or 4 bytes yields them swapped and
+ * would need a swap instruction after it.  When the loaded value only
+ * meets jeq/jset/and/or/xor with constants until it is overwritten, the
+ * constants are swapped instead, once, here: the comparisons and bit
+ * tests give the same answers on swapped operands, and and/or/xor keep
+ * the value swapped.  Everything else (arithmetic, ordering compares,
+ * X operands, tax, st, ret A) needs the value in host order.
+ *
+ * Which definitions of A a use can see is found with union-find over
+ * reaching definitions, where A is live: definitions that reach a common
+ * use, and the uses they reach, form one web, and a web is in one byte
+ * order.  It is kept swapped when its definitions are all packet loads
+ * of one size (2 or 4 bytes; A's initial 0 reads the same either way)
+ * and all its uses are of the kinds above.
+ */
+#define A_ENTRY_DEF(n) ((int32_t)(n)) /* the initial A = 0 */
+
+static bool a_passes_through(const struct sock_filter *f)
+{
+	uint8_t op = BPF_OP(f->code);
+
+	return BPF_CLASS(f->code) == BPF_ALU && BPF_SRC(f->code) == BPF_K &&
+	       (op == BPF_AND || op == BPF_OR || op == BPF_XOR);
+}
+
+static int32_t uf_find(int32_t *parent, int32_t v)
+{
+	while (parent[v] != v) {
+		parent[v] = parent[parent[v]];
+		v = parent[v];
+	}
+	return v;
+}
+
+/* Swapped form of constant k for a value of size bytes in wire order. */
+static uint32_t wire_k(uint32_t k, unsigned int size, uint8_t op)
+{
+	if (size == 4)
+		return __builtin_bswap32(k);
+	/*
+	 * A 2-byte value is below 0x10000: bits of k above it cannot be
+	 * set in A (jset, and) and jeq with such a k never holds, in
+	 * either order, so k is left as it is for jeq.
+	 */
+	if (op == BPF_JEQ && k > 0xffff)
+		return k;
+	return __builtin_bswap16((uint16_t)k);
+}
+
+static int compute_wire(const struct sock_filter *c, struct analysis *an)
+{
+	size_t n = an->n, s[2];
+	int32_t *rd = malloc(n * sizeof(*rd));
+	int32_t *parent = malloc((n + 1) * sizeof(*parent));
+	uint8_t *size = calloc(n + 1, 1), *bad = calloc(n + 1, 1);
+	uint8_t *live = calloc(n, 1);
+	bool changed = true;
+	int ret = -1;
+
+	if (!rd || !parent || !size || !bad || !live)
+		goto out;
+	/* live[i]: A on entry to i may be read before it is overwritten. */
+	while (changed) {
+		changed = false;
+		for (size_t i = n; i-- > 0;) {
+			const struct sock_filter *f = &c[i];
+			unsigned int ns = successors(c, i, s);
+			uint8_t v = (insn_uses(f) & DEF_A) != 0;
+
+			if (!an->reach[i] || live[i])
+				continue;
+			for (unsigned int j = 0; j < ns && !v; j++)
+				v = !(insn_defs(f) & DEF_A) && live[s[j]];
+			if (v) {
+				live[i] = 1;
+				changed = true;
+			}
+		}
+	}
+	changed = true;
+	for (size_t i = 0; i < n; i++)
+		rd[i] = -1;
+	for (size_t i = 0; i <= n; i++)
+		parent[i] = (int32_t)i;
+	rd[0] = A_ENTRY_DEF(n);
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < n; i++) {
+			const struct sock_filter *f = &c[i];
+			int32_t out = rd[i];
+			unsigned int ns;
+
+			if (!an->reach[i])
+				continue;
+			if ((insn_defs(f) & DEF_A) && !a_passes_through(f))
+				out = (int32_t)i;
+			else if (out < 0)
+				continue;
+			ns = successors(c, i, s);
+			for (unsigned int j = 0; j < ns; j++) {
+				int32_t a, b;
+
+				if (!live[s[j]])
+					continue;
+				if (rd[s[j]] < 0) {
+					rd[s[j]] = out;
+					changed = true;
+					continue;
+				}
+				a = uf_find(parent, rd[s[j]]);
+				b = uf_find(parent, out);
+				if (a != b) {
+					parent[a] = b;
+					changed = true;
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct sock_filter *f = &c[i];
+		uint8_t op = BPF_OP(f->code);
+		int32_t r;
+
+		if (!an->reach[i])
+			continue;
+		if ((insn_defs(f) & DEF_A) && !a_passes_through(f)) {
+			r = uf_find(parent, (int32_t)i);
+			if (BPF_CLASS(f->code) == BPF_LD &&
+			    (BPF_MODE(f->code) == BPF_ABS || BPF_MODE(f->code) == BPF_IND) &&
+			    ld_size(f->code) > 1 && !is_dead_load(f) &&
+			    (!size[r] || size[r] == ld_size(f->code)))
+				size[r] = (uint8_t)ld_size(f->code);
+			else
+				bad[r] = 1;
+		}
+		if (!(insn_uses(f) & DEF_A) || rd[i] < 0)
+			continue;
+		r = uf_find(parent, rd[i]);
+		if (a_passes_through(f)) {
+			/* or/xor would set bits a 2-byte swap cannot hold. */
+			if (op != BPF_AND && f->k > 0xffff)
+				bad[r] |= 2;
+		} else if (!(BPF_CLASS(f->code) == BPF_JMP && BPF_SRC(f->code) == BPF_K &&
+			     (op == BPF_JEQ || op == BPF_JSET))) {
+			bad[r] = 1;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		int32_t r;
+
+		if (!an->reach[i])
+			continue;
+		if (rd[i] >= 0) {
+			r = uf_find(parent, rd[i]);
+			if (!(bad[r] & 1) && !(size[r] == 2 && bad[r]))
+				an->wire_in[i] = size[r];
+		}
+		if (a_passes_through(&c[i])) {
+			an->wire_out[i] = an->wire_in[i];
+		} else if (insn_defs(&c[i]) & DEF_A) {
+			r = uf_find(parent, (int32_t)i);
+			if (!(bad[r] & 1) && !(size[r] == 2 && bad[r]))
+				an->wire_out[i] = size[r];
+		}
+	}
+	ret = 0;
+out:
+	free(rd);
+	free(parent);
+	free(size);
+	free(bad);
+	free(live);
+	return ret;
+}
+
 /* ---- validation ------------------------------------------------------- */
 
 static int validate(const struct sock_filter *c, size_t n,
@@ -838,16 +1022,16 @@ static unsigned int align_of(int c, unsigned int base_align)
 }
 
 /*
- * dst = the size bytes at base + off, big-endian, read from the stack.
- * The verifier wants stack accesses aligned, so an unaligned value is
- * assembled from the widest aligned pieces.  align_c is the constant
- * part of the address (off plus what base adds beyond its multiple of
+ * dst = the size bytes at base + off, big-endian (or, with wire, as they
+ * lie in memory, see compute_wire()), read from the stack.  The verifier
+ * wants stack accesses aligned, so an unaligned value is assembled from
+ * the widest aligned pieces.  align_c is the constant part of the
+ * address (off plus what base adds beyond its multiple of
  * 1 << base_align).  With x NULL only counts.  Returns instructions.
  */
-static unsigned int emit_stack_load(struct xlat *x, uint8_t dst, uint8_t base,
-				    int off, int align_c,
-				    unsigned int base_align, unsigned int size,
-				    uint8_t tmp)
+static unsigned int emit_stack_load(struct xlat *x, uint8_t dst, uint8_t base, int off, int align_c,
+				    unsigned int base_align, unsigned int size, uint8_t tmp,
+				    bool wire)
 {
 	unsigned int pos = 0, used = 0;
 
@@ -855,15 +1039,21 @@ static unsigned int emit_stack_load(struct xlat *x, uint8_t dst, uint8_t base,
 		unsigned int al = align_of(align_c + (int)pos, base_align);
 		unsigned int z = size - pos;
 		uint8_t r = pos ? tmp : dst;
+		bool swap;
 
 		while (z > al || z == 3)
 			z >>= 1;
-		used += 1 + (z > 1) + (pos ? 2 : 0);
+		swap = z > 1 && !wire;
+		used += 1 + swap + (pos ? 2 : 0);
 		if (x) {
 			emit(x, EI_LDX(size_code(z), r, base, off + (int)pos));
-			if (z > 1)
+			if (swap)
 				emit(x, EI_BE(r, z * 8));
-			if (pos) {
+			if (pos && wire) {
+				/* Little-endian: later bytes go higher. */
+				emit(x, EI_ALU32_IMM(BPF_LSH, tmp, pos * 8));
+				emit(x, EI_ALU32_REG(BPF_OR, dst, tmp));
+			} else if (pos) {
 				emit(x, EI_ALU32_IMM(BPF_LSH, dst, z * 8));
 				emit(x, EI_ALU32_REG(BPF_OR, dst, tmp));
 			}
@@ -874,7 +1064,7 @@ static unsigned int emit_stack_load(struct xlat *x, uint8_t dst, uint8_t base,
 }
 
 /* dst = size bytes read with the helper from the kernel address in r3. */
-static void emit_helper_load(struct xlat *x, uint8_t dst, unsigned int size)
+static void emit_helper_load(struct xlat *x, uint8_t dst, unsigned int size, bool wire)
 {
 	emit(x, EI_MOV64_REG(BPF_REG_1, BPF_REG_10));
 	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, x->tmp_off));
@@ -882,7 +1072,7 @@ static void emit_helper_load(struct xlat *x, uint8_t dst, unsigned int size)
 	emit(x, EI_CALL_HELPER(BPF_FUNC_probe_read_kernel));
 	emit_reject_if(x, EI_JMP_IMM(BPF_JNE, BPF_REG_0, 0, 0));
 	emit(x, EI_LDX(size_code(size), dst, BPF_REG_10, x->tmp_off));
-	if (size > 1)
+	if (size > 1 && !wire)
 		emit(x, EI_BE(dst, size * 8));
 }
 
@@ -920,6 +1110,7 @@ static void emit_abs_load(struct xlat *x, size_t i)
 	uint8_t dst = msh ? R_X : R_A;
 	unsigned int size = ld_size(f->code);
 	uint32_t need = (uint32_t)load_need(f);
+	bool wire = x->an->wire_out[i] != 0;
 
 	if (need > x->an->known[i])
 		emit_reject_if(x, EI_JMP_IMM(BPF_JLT, R_CAP,
@@ -928,13 +1119,12 @@ static void emit_abs_load(struct xlat *x, size_t i)
 	if (need <= x->window) {
 		int off = x->w_off + (int)f->k;
 
-		emit_stack_load(x, dst, BPF_REG_10, off, off, 31, size,
-				BPF_REG_1);
+		emit_stack_load(x, dst, BPF_REG_10, off, off, 31, size, BPF_REG_1, wire);
 	} else {
 		emit(x, EI_MOV64_REG(BPF_REG_3, R_DATA));
 		if (f->k)
 			emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_3, (int32_t)f->k));
-		emit_helper_load(x, dst, size);
+		emit_helper_load(x, dst, size, wire);
 	}
 	if (msh) {
 		emit(x, EI_ALU32_IMM(BPF_AND, R_X, 0xf));
@@ -949,7 +1139,7 @@ static void emit_abs_load(struct xlat *x, size_t i)
  * protochain's loop, a later constant check would then need caplen
  * precise, and the loop's states would no longer prune.
  */
-static void emit_ind_helper_load(struct xlat *x, const struct sock_filter *f)
+static void emit_ind_helper_load(struct xlat *x, const struct sock_filter *f, bool wire)
 {
 	unsigned int size = ld_size(f->code);
 
@@ -960,7 +1150,7 @@ static void emit_ind_helper_load(struct xlat *x, const struct sock_filter *f)
 	emit(x, EI_ALU64_REG(BPF_SUB, BPF_REG_2, BPF_REG_3));
 	emit_reject_if(x, EI_JMP_IMM(BPF_JSLT, BPF_REG_2, (int32_t)size, 0));
 	emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_3, R_DATA));
-	emit_helper_load(x, R_A, size);
+	emit_helper_load(x, R_A, size, wire);
 }
 
 static void emit_ind_load(struct xlat *x, size_t i)
@@ -970,7 +1160,7 @@ static void emit_ind_load(struct xlat *x, size_t i)
 	uint32_t need = (uint32_t)load_need(f);
 
 	if (!ind_in_window(x, i)) {
-		emit_ind_helper_load(x, f);
+		emit_ind_helper_load(x, f, x->an->wire_out[i] != 0);
 		return;
 	}
 	/* r1 = X + k + size (64-bit: no wrap), which caplen must cover. */
@@ -984,8 +1174,8 @@ static void emit_ind_load(struct xlat *x, size_t i)
 	 */
 	emit(x, EI_MOV64_REG(BPF_REG_2, BPF_REG_10));
 	emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_2, R_X));
-	emit_stack_load(x, R_A, BPF_REG_2, x->w_off + (int)f->k,
-			x->w_off + (int)f->k, x_align(x, i), size, BPF_REG_3);
+	emit_stack_load(x, R_A, BPF_REG_2, x->w_off + (int)f->k, x->w_off + (int)f->k,
+			x_align(x, i), size, BPF_REG_3, x->an->wire_out[i] != 0);
 }
 
 static void emit_ld(struct xlat *x, size_t i)
@@ -1028,7 +1218,11 @@ static void emit_alu(struct xlat *x, size_t i)
 		return;
 	}
 	if (BPF_SRC(f->code) == BPF_K) {
-		emit(x, EI_ALU32_IMM(op, R_A, (int32_t)f->k));
+		uint32_t k = f->k;
+
+		if (x->an->wire_in[i])
+			k = wire_k(k, x->an->wire_in[i], op);
+		emit(x, EI_ALU32_IMM(op, R_A, (int32_t)k));
 		return;
 	}
 	if (op == BPF_LSH || op == BPF_RSH) {
@@ -1064,11 +1258,16 @@ static uint8_t invert_jmp(uint8_t op)
 	return 0; /* JSET has no inverse */
 }
 
-static struct bpf_insn cond_insn(const struct sock_filter *f, uint8_t op)
+static struct bpf_insn cond_insn(const struct xlat *x, size_t i, uint8_t op)
 {
+	const struct sock_filter *f = &x->c[i];
+	uint32_t k = f->k;
+
 	if (BPF_SRC(f->code) == BPF_X)
 		return EI_JMP32_REG(op, R_A, R_X, 0);
-	return EI_JMP32_IMM(op, R_A, (int32_t)f->k, 0);
+	if (x->an->wire_in[i])
+		k = wire_k(k, x->an->wire_in[i], BPF_OP(f->code));
+	return EI_JMP32_IMM(op, R_A, (int32_t)k, 0);
 }
 
 /*
@@ -1122,17 +1321,17 @@ static void emit_jmp(struct xlat *x, size_t i)
 		if (tt != next)
 			emit_jump(x, EI_JA(0), T_INSN, tt);
 	} else if (ft == next) {
-		emit_jump(x, cond_insn(f, op), T_INSN, tt);
+		emit_jump(x, cond_insn(x, i, op), T_INSN, tt);
 	} else if (tt == next && op != BPF_JSET) {
-		emit_jump(x, cond_insn(f, invert_jmp(op)), T_INSN, ft);
+		emit_jump(x, cond_insn(x, i, invert_jmp(op)), T_INSN, ft);
 	} else if (tt == next) {
-		struct bpf_insn skip = cond_insn(f, op);
+		struct bpf_insn skip = cond_insn(x, i, op);
 
 		skip.off = 1;
 		emit(x, skip);
 		emit_jump(x, EI_JA(0), T_INSN, ft);
 	} else {
-		emit_jump(x, cond_insn(f, op), T_INSN, tt);
+		emit_jump(x, cond_insn(x, i, op), T_INSN, tt);
 		emit_jump(x, EI_JA(0), T_INSN, ft);
 	}
 }
@@ -1276,11 +1475,11 @@ static unsigned int window_cost(const struct xlat *x, int b)
 		if (!an->reach[i] || is_dead_load(f))
 			continue;
 		if (is_abs_load(f->code) && load_need(f) <= x->window)
-			cost += emit_stack_load(NULL, 0, 0, 0, b + (int)f->k, 31,
-						size, 0);
+			cost += emit_stack_load(NULL, 0, 0, 0, b + (int)f->k, 31, size, 0,
+						an->wire_out[i] != 0);
 		else if (is_ind_load(f->code) && ind_in_window(x, i))
-			cost += emit_stack_load(NULL, 0, 0, 0, b + (int)f->k,
-						x_align(x, i), size, 0);
+			cost += emit_stack_load(NULL, 0, 0, 0, b + (int)f->k, x_align(x, i), size,
+						0, an->wire_out[i] != 0);
 	}
 	return cost;
 }
@@ -1533,7 +1732,7 @@ static int generate(struct xlat *x, char *err, size_t errlen)
 	if (an->need[0] != INF && an->need[0] > 0)
 		x->entry_guard = an->need[0];
 	compute_known(x->c, x->an, x->entry_guard);
-	if (compute_values(x->c, x->an))
+	if (compute_values(x->c, x->an) || compute_wire(x->c, x->an))
 		goto oom;
 	plan_loads(x);
 	layout(x);

@@ -25,6 +25,8 @@
  * translator cannot bound) read the packet with their own helper call.
  * Bounds checks that earlier loads already proved are left out, and a
  * check is hoisted to the largest length every accepting path needs.
+ * A loaded value that only meets jeq/jset/and/or/xor with constants is
+ * left in wire byte order and the constants are swapped instead.
  *
  * Backward jumps (libpcap emits them for "protochain") are allowed: a
  * counter on the stack bounds the number of backward jumps one packet

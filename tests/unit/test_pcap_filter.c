@@ -287,6 +287,43 @@ static void test_alignment(void **state)
 	pcap_filter_prog_free(&p);
 }
 
+static size_t count_swaps(const struct pcap_filter_prog *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->cnt; i++)
+		n += p->insns[i].code == (BPF_ALU | BPF_END | BPF_TO_BE);
+	return n;
+}
+
+/*
+ * Loads that only meet jeq/jset/and with constants need no byte swap;
+ * A that arithmetic or an ordering compare sees still gets one.
+ */
+static void test_wire_order(void **state)
+{
+	const struct sock_filter host[] = {
+		S(BPF_LD | BPF_H | BPF_ABS, 12),
+		J(BPF_JMP | BPF_JGT | BPF_K, 0, 1, 0x0600),
+		S(BPF_RET | BPF_K, 1),
+		S(BPF_RET | BPF_K, 0),
+	};
+	struct pcap_filter_prog p;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(pcap_filter_compile("tcp port 80 or host 10.1.1.1",
+					     DLT_EN10MB, 0, &p, err, sizeof(err)),
+			 0);
+	assert_int_equal(count_swaps(&p), 0);
+	pcap_filter_prog_free(&p);
+	assert_int_equal(pcap_filter_translate(host, 4, NULL, &p, err,
+					       sizeof(err)),
+			 0);
+	assert_int_equal(count_swaps(&p), 1);
+	pcap_filter_prog_free(&p);
+}
+
 static struct pcap_filter_prog fake_prog(struct bpf_insn *insns, size_t cnt)
 {
 	return (struct pcap_filter_prog){ .insns = insns, .cnt = cnt };
@@ -496,10 +533,13 @@ static unsigned int differ(const struct sock_filter *c, size_t n,
 static void test_opcodes(void **state)
 {
 #define LDB(k) S(BPF_LD | BPF_B | BPF_ABS, k)
+#define LDH(k) S(BPF_LD | BPF_H | BPF_ABS, k)
+#define RET(k) S(BPF_RET | BPF_K, k)
+#define JEQ_K (BPF_JMP | BPF_JEQ | BPF_K)
 #define RETA S(BPF_RET | BPF_A, 0)
 	static const struct {
 		const char *name;
-		struct sock_filter c[12];
+		struct sock_filter c[14];
 		size_t n;
 	} progs[] = {
 		{ "ld w/h/b abs", { S(BPF_LD | BPF_W | BPF_ABS, 13),
@@ -590,6 +630,62 @@ static void test_opcodes(void **state)
 				       S(BPF_MISC | BPF_TXA, 0),
 				       S(BPF_ALU | BPF_ADD | BPF_K, 1),
 				       RETA }, 10 },
+		/*
+		 * A kept in wire order (compute_wire): swapped constants,
+		 * jeq with a constant wider than the load, jset and and/or/
+		 * xor, pieces of unaligned words, and what must stay in host
+		 * order (wide or, two load sizes meeting, ret A).
+		 */
+		{ "wire jeq wide k", { LDH(12), J(JEQ_K, 0, 1, 0x10800), RET(1),
+				       J(JEQ_K, 0, 1, 0x0800), RET(2), RET(3) },
+		  6 },
+		{ "wire and/or/xor/jset",
+		  { LDH(12), S(BPF_ALU | BPF_AND | BPF_K, 0xff0fff),
+		    S(BPF_ALU | BPF_OR | BPF_K, 1),
+		    S(BPF_ALU | BPF_XOR | BPF_K, 0x100),
+		    J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x10200), RET(4),
+		    J(JEQ_K, 0, 1, 0x0901), RET(1), RET(2) }, 9 },
+		{ "wire or wide k", { LDH(12), S(BPF_ALU | BPF_OR | BPF_K, 0x10000),
+				      J(JEQ_K, 0, 1, 0x10800), RET(1), RET(2) },
+		  5 },
+		{ "wire two sizes", { LDB(14), J(JEQ_K, 0, 2, 0x45), LDH(12),
+				      S(BPF_JMP | BPF_JA, 1),
+				      S(BPF_LD | BPF_W | BPF_ABS, 26),
+				      J(JEQ_K, 0, 1, 0x0800), RET(1), RETA }, 8 },
+		{ "wire words", { S(BPF_LD | BPF_W | BPF_ABS, 13),
+				  J(JEQ_K, 0, 1, 0x01020304), RET(1),
+				  S(BPF_LD | BPF_W | BPF_ABS, 27),
+				  J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x80000001),
+				  RET(2), LDH(21), J(JEQ_K, 0, 1, 0x4000), RET(3),
+				  RET(4) }, 10 },
+		{ "wire words, all residues",
+		  { S(BPF_LD | BPF_W | BPF_ABS, 13),
+		    J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x01000001), RET(1),
+		    S(BPF_LD | BPF_W | BPF_ABS, 14),
+		    J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x00010100), RET(2),
+		    S(BPF_LD | BPF_W | BPF_ABS, 15),
+		    J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x80000080), RET(3),
+		    S(BPF_LD | BPF_W | BPF_ABS, 16),
+		    J(JEQ_K, 0, 1, 0x0a010101), RET(4), RET(5) }, 13 },
+		{ "wire then ret a", { LDH(12), J(JEQ_K, 0, 1, 0x0800), RETA,
+				       RET(5) }, 4 },
+		{ "wire with initial a", { J(JEQ_K, 1, 0, 0), LDH(12),
+					   J(JEQ_K, 0, 1, 0x0800), RET(1),
+					   RET(2) }, 5 },
+		{ "wire ind x from packet",
+		  { S(BPF_LDX | BPF_B | BPF_MSH, 14),
+		    S(BPF_LD | BPF_W | BPF_IND, 13),
+		    J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x00ff00ff), RET(1),
+		    S(BPF_LD | BPF_H | BPF_IND, 15), J(JEQ_K, 0, 1, 0x1234),
+		    RET(2), RET(3) }, 8 },
+		{ "wire loop", { S(BPF_LDX | BPF_IMM, 0),
+				 S(BPF_LD | BPF_H | BPF_IND, 0),
+				 J(JEQ_K, 4, 0, 0x0800), S(BPF_MISC | BPF_TXA, 0),
+				 S(BPF_ALU | BPF_ADD | BPF_K, 2),
+				 S(BPF_MISC | BPF_TAX, 0),
+				 S(BPF_JMP | BPF_JA, (uint32_t)-6),
+				 S(BPF_MISC | BPF_TXA, 0),
+				 S(BPF_ALU | BPF_ADD | BPF_K, 1), RETA }, 10 },
 	};
 	static const struct pcap_filter_opts variants[] = {
 		{ 0 }, { .window = 8 }, { .no_window = true },
@@ -833,6 +929,7 @@ int main(void)
 		cmocka_unit_test(test_build_l3_nothing),
 		cmocka_unit_test(test_dead_loads),
 		cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_wire_order),
 		cmocka_unit_test(test_splice_layout),
 		cmocka_unit_test(test_splice_btf_ext),
 		cmocka_unit_test(test_explain),
