@@ -249,6 +249,7 @@ struct analysis {
 	uint32_t *defs; /* must-defined M[]/A/X on entry */
 	uint32_t *need; /* every path from i rejects if caplen < need[i] */
 	uint32_t *known; /* caplen proven on entry to i */
+	uint32_t *need_x, *known_x; /* the same, as X + n for the X at i */
 	struct absreg *ax; /* A and X on entry */
 	uint8_t *wire_in;  /* A held byte-swapped on entry: its size, or 0 */
 	uint8_t *wire_out; /* likewise for the A an instruction leaves */
@@ -264,6 +265,8 @@ static void analysis_free(struct analysis *an)
 	free(an->defs);
 	free(an->need);
 	free(an->known);
+	free(an->need_x);
+	free(an->known_x);
 	free(an->ax);
 	free(an->wire_in);
 	free(an->wire_out);
@@ -279,6 +282,8 @@ static int analysis_alloc(struct analysis *an, size_t n)
 	an->defs = calloc(n, sizeof(*an->defs));
 	an->need = calloc(n, sizeof(*an->need));
 	an->known = calloc(n, sizeof(*an->known));
+	an->need_x = calloc(n, sizeof(*an->need_x));
+	an->known_x = calloc(n, sizeof(*an->known_x));
 	an->ax = calloc(n, sizeof(*an->ax));
 	an->wire_in = calloc(n, sizeof(*an->wire_in));
 	an->wire_out = calloc(n, sizeof(*an->wire_out));
@@ -522,6 +527,86 @@ static void compute_known(const struct sock_filter *c, struct analysis *an,
 			for (unsigned int j = 0; j < ns; j++) {
 				if (out < an->known[s[j]]) {
 					an->known[s[j]] = out;
+					changed = true;
+				}
+			}
+		}
+	}
+}
+
+/*
+ * The same two analyses for X-relative loads, in lengths relative to X:
+ * need_x[i] = n means every path from i that could accept passes a load
+ * at [x + k] with k + size >= n before X changes, so a packet shorter
+ * than X + n is rejected whatever happens; known_x[i] = n means caplen
+ * >= X + n is proven on entry.  An X-relative load then checks only what
+ * is not proven yet, and checks the largest length the paths ahead need
+ * ("tcp src port 1 and dst port 2": one check for both ports).  Lengths
+ * are about X's value, so whatever changes X forgets them.
+ */
+static void compute_need_x(const struct sock_filter *c, struct analysis *an)
+{
+	size_t n = an->n, s[2];
+	bool changed = true;
+
+	for (size_t i = 0; i < n; i++)
+		an->need_x[i] = INF;
+	while (changed) {
+		changed = false;
+		for (size_t i = n; i-- > 0;) {
+			const struct sock_filter *f = &c[i];
+			unsigned int ns;
+			uint32_t v;
+
+			if (!an->reach[i])
+				continue;
+			ns = successors(c, i, s);
+			if (BPF_CLASS(f->code) == BPF_RET)
+				v = (f->code == (BPF_RET | BPF_K) && f->k == 0) ? INF : 0;
+			else if (ns == 0)
+				v = INF;
+			else if (ns == 1)
+				v = an->need_x[s[0]];
+			else
+				v = an->need_x[s[0]] < an->need_x[s[1]] ? an->need_x[s[0]]
+									: an->need_x[s[1]];
+			if (v != INF && (insn_defs(f) & DEF_X))
+				v = 0;
+			if (v != INF && is_ind_load(f->code) && load_need(f) > v && ns)
+				v = (uint32_t)load_need(f);
+			if (v != an->need_x[i]) {
+				an->need_x[i] = v;
+				changed = true;
+			}
+		}
+	}
+}
+
+static void compute_known_x(const struct sock_filter *c, struct analysis *an)
+{
+	size_t n = an->n, s[2];
+	bool changed = true;
+
+	for (size_t i = 0; i < n; i++)
+		an->known_x[i] = INF;
+	an->known_x[0] = 0;
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < n; i++) {
+			const struct sock_filter *f = &c[i];
+			uint32_t out = an->known_x[i];
+			unsigned int ns;
+
+			if (!an->reach[i])
+				continue;
+			ns = successors(c, i, s);
+			if (ns && is_ind_load(f->code) && load_need(f) > out)
+				out = guard_len(f, an->need_x[i]);
+			if (insn_defs(f) & DEF_X)
+				out = 0;
+			for (unsigned int j = 0; j < ns; j++) {
+				if (out < an->known_x[s[j]]) {
+					an->known_x[s[j]] = out;
 					changed = true;
 				}
 			}
@@ -1139,16 +1224,22 @@ static void emit_abs_load(struct xlat *x, size_t i)
  * protochain's loop, a later constant check would then need caplen
  * precise, and the loop's states would no longer prune.
  */
-static void emit_ind_helper_load(struct xlat *x, const struct sock_filter *f, bool wire)
+static void emit_ind_helper_load(struct xlat *x, size_t i, bool wire)
 {
+	const struct sock_filter *f = &x->c[i];
 	unsigned int size = ld_size(f->code);
 
 	emit(x, EI_MOV64_REG(BPF_REG_3, R_X));
 	if (f->k)
 		emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_3, (int32_t)f->k));
-	emit(x, EI_MOV64_REG(BPF_REG_2, R_CAP));
-	emit(x, EI_ALU64_REG(BPF_SUB, BPF_REG_2, BPF_REG_3));
-	emit_reject_if(x, EI_JMP_IMM(BPF_JSLT, BPF_REG_2, (int32_t)size, 0));
+	if (load_need(f) > x->an->known_x[i]) {
+		/* caplen - (X + k) >= guard - k, guard as compute_known_x. */
+		uint32_t g = guard_len(f, x->an->need_x[i]) - f->k;
+
+		emit(x, EI_MOV64_REG(BPF_REG_2, R_CAP));
+		emit(x, EI_ALU64_REG(BPF_SUB, BPF_REG_2, BPF_REG_3));
+		emit_reject_if(x, EI_JMP_IMM(BPF_JSLT, BPF_REG_2, (int32_t)g, 0));
+	}
 	emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_3, R_DATA));
 	emit_helper_load(x, R_A, size, wire);
 }
@@ -1157,16 +1248,17 @@ static void emit_ind_load(struct xlat *x, size_t i)
 {
 	const struct sock_filter *f = &x->c[i];
 	unsigned int size = ld_size(f->code);
-	uint32_t need = (uint32_t)load_need(f);
 
 	if (!ind_in_window(x, i)) {
-		emit_ind_helper_load(x, f, x->an->wire_out[i] != 0);
+		emit_ind_helper_load(x, i, x->an->wire_out[i] != 0);
 		return;
 	}
-	/* r1 = X + k + size (64-bit: no wrap), which caplen must cover. */
-	emit(x, EI_MOV64_REG(BPF_REG_1, R_X));
-	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, (int32_t)need));
-	emit_reject_if(x, EI_JMP_REG(BPF_JGT, BPF_REG_1, R_CAP, 0));
+	if (load_need(f) > x->an->known_x[i]) {
+		/* r1 = X + guard (64-bit: no wrap), which caplen must cover. */
+		emit(x, EI_MOV64_REG(BPF_REG_1, R_X));
+		emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, (int32_t)guard_len(f, x->an->need_x[i])));
+		emit_reject_if(x, EI_JMP_REG(BPF_JGT, BPF_REG_1, R_CAP, 0));
+	}
 	/*
 	 * Pointer += scalar, never scalar += r10: in a subprogram the
 	 * latter gets a stack pointer the verifier (6.18) takes for one
@@ -1732,6 +1824,8 @@ static int generate(struct xlat *x, char *err, size_t errlen)
 	if (an->need[0] != INF && an->need[0] > 0)
 		x->entry_guard = an->need[0];
 	compute_known(x->c, x->an, x->entry_guard);
+	compute_need_x(x->c, x->an);
+	compute_known_x(x->c, x->an);
 	if (compute_values(x->c, x->an) || compute_wire(x->c, x->an))
 		goto oom;
 	plan_loads(x);

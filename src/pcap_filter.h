@@ -24,7 +24,8 @@
  * reads.  Loads past it (far constant offsets, X-relative offsets the
  * translator cannot bound) read the packet with their own helper call.
  * Bounds checks that earlier loads already proved are left out, and a
- * check is hoisted to the largest length every accepting path needs.
+ * check is hoisted to the largest length every accepting path needs;
+ * the same for X-relative loads, in lengths past X, until X changes.
  * A loaded value that only meets jeq/jset/and/or/xor with constants is
  * left in wire byte order and the constants are swapped instead.
  *
