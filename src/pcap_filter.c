@@ -1487,11 +1487,17 @@ static void emit_prologue(struct xlat *x)
 		emit(x, EI_MOV64_IMM(BPF_REG_5, (int32_t)x->back_jumps + 1));
 		emit(x, EI_STX(BPF_DW, BPF_REG_10, BPF_REG_5, x->cnt_off));
 	}
+	/*
+	 * caplen is kept (zero-extended) only when later code needs it; a
+	 * guard alone can test r2's low 32 bits.
+	 */
 	if (x->need_cap)
 		emit(x, EI_MOV32_REG(R_CAP, BPF_REG_2));
-	if (x->entry_guard)
+	if (x->entry_guard && x->need_cap)
 		emit_reject_if(x, EI_JMP_IMM(BPF_JLT, R_CAP,
 					     (int32_t)x->entry_guard, 0));
+	else if (x->entry_guard)
+		emit_reject_if(x, EI_JMP32_IMM(BPF_JLT, BPF_REG_2, (int32_t)x->entry_guard, 0));
 	if (!x->window)
 		return;
 	/* Copy min(caplen, window) bytes; the size must be bounded. */
@@ -1536,7 +1542,8 @@ static void plan_loads(struct xlat *x)
 	}
 	if (x->no_window)
 		x->window = 0;
-	if (x->entry_guard || (x->window && x->entry_guard < x->window))
+	/* The copy's size is min(caplen, window) unless the guard covers it. */
+	if (x->window && x->entry_guard < x->window)
 		x->need_cap = true;
 	/* Backward jumps save A, X and caplen: all must hold a value. */
 	if (an->has_back) {
