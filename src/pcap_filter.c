@@ -32,6 +32,8 @@
 #define R_CAP BPF_REG_7 /* caplen, zero-extended */
 #define R_A BPF_REG_8 /* classic A, always zero-extended 32 bits */
 #define R_X BPF_REG_9 /* classic X, likewise */
+/* r10 + X, for X-relative window reads, when r6 holds no packet pointer. */
+#define R_XPTR BPF_REG_6
 
 /*
  * Offsets and lengths are compared as positive s32 immediates, so packets
@@ -809,8 +811,6 @@ static int compute_values(const struct sock_filter *c, struct analysis *an)
  * of one size (2 or 4 bytes; A's initial 0 reads the same either way)
  * and all its uses are of the kinds above.
  */
-#define A_ENTRY_DEF(n) ((int32_t)(n)) /* the initial A = 0 */
-
 static bool a_passes_through(const struct sock_filter *f)
 {
 	uint8_t op = BPF_OP(f->code);
@@ -843,30 +843,39 @@ static uint32_t wire_k(uint32_t k, unsigned int size, uint8_t op)
 	return __builtin_bswap16((uint16_t)k);
 }
 
-static int compute_wire(const struct sock_filter *c, struct analysis *an)
+/* An instruction that gives reg (DEF_A or DEF_X) a new value. */
+static bool reg_def(const struct sock_filter *f, uint32_t reg)
+{
+	return (insn_defs(f) & reg) && !(reg == DEF_A && a_passes_through(f));
+}
+
+/*
+ * Webs of register reg (DEF_A or DEF_X): rd[i] is a definition reaching
+ * instruction i where reg is live on entry (-1 elsewhere; n stands for
+ * the initial value), and definitions in one web share a root in parent
+ * (n + 1 entries).  Returns 0 or -1 (out of memory).
+ */
+static int reg_webs(const struct sock_filter *c, const struct analysis *an, uint32_t reg,
+		    int32_t *rd, int32_t *parent)
 {
 	size_t n = an->n, s[2];
-	int32_t *rd = malloc(n * sizeof(*rd));
-	int32_t *parent = malloc((n + 1) * sizeof(*parent));
-	uint8_t *size = calloc(n + 1, 1), *bad = calloc(n + 1, 1);
 	uint8_t *live = calloc(n, 1);
 	bool changed = true;
-	int ret = -1;
 
-	if (!rd || !parent || !size || !bad || !live)
-		goto out;
-	/* live[i]: A on entry to i may be read before it is overwritten. */
+	if (!live)
+		return -1;
+	/* live[i]: reg on entry to i may be read before it is overwritten. */
 	while (changed) {
 		changed = false;
 		for (size_t i = n; i-- > 0;) {
 			const struct sock_filter *f = &c[i];
 			unsigned int ns = successors(c, i, s);
-			uint8_t v = (insn_uses(f) & DEF_A) != 0;
+			uint8_t v = (insn_uses(f) & reg) != 0;
 
 			if (!an->reach[i] || live[i])
 				continue;
 			for (unsigned int j = 0; j < ns && !v; j++)
-				v = !(insn_defs(f) & DEF_A) && live[s[j]];
+				v = !reg_def(f, reg) && live[s[j]];
 			if (v) {
 				live[i] = 1;
 				changed = true;
@@ -878,7 +887,7 @@ static int compute_wire(const struct sock_filter *c, struct analysis *an)
 		rd[i] = -1;
 	for (size_t i = 0; i <= n; i++)
 		parent[i] = (int32_t)i;
-	rd[0] = A_ENTRY_DEF(n);
+	rd[0] = live[0] ? (int32_t)n : -1;
 	while (changed) {
 		changed = false;
 		for (size_t i = 0; i < n; i++) {
@@ -888,7 +897,7 @@ static int compute_wire(const struct sock_filter *c, struct analysis *an)
 
 			if (!an->reach[i])
 				continue;
-			if ((insn_defs(f) & DEF_A) && !a_passes_through(f))
+			if (reg_def(f, reg))
 				out = (int32_t)i;
 			else if (out < 0)
 				continue;
@@ -912,6 +921,20 @@ static int compute_wire(const struct sock_filter *c, struct analysis *an)
 			}
 		}
 	}
+	free(live);
+	return 0;
+}
+
+static int compute_wire(const struct sock_filter *c, struct analysis *an)
+{
+	size_t n = an->n;
+	int32_t *rd = malloc(n * sizeof(*rd));
+	int32_t *parent = malloc((n + 1) * sizeof(*parent));
+	uint8_t *size = calloc(n + 1, 1), *bad = calloc(n + 1, 1);
+	int ret = -1;
+
+	if (!rd || !parent || !size || !bad || reg_webs(c, an, DEF_A, rd, parent))
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		const struct sock_filter *f = &c[i];
 		uint8_t op = BPF_OP(f->code);
@@ -919,7 +942,7 @@ static int compute_wire(const struct sock_filter *c, struct analysis *an)
 
 		if (!an->reach[i])
 			continue;
-		if ((insn_defs(f) & DEF_A) && !a_passes_through(f)) {
+		if (reg_def(f, DEF_A)) {
 			r = uf_find(parent, (int32_t)i);
 			if (BPF_CLASS(f->code) == BPF_LD &&
 			    (BPF_MODE(f->code) == BPF_ABS || BPF_MODE(f->code) == BPF_IND) &&
@@ -965,7 +988,6 @@ out:
 	free(parent);
 	free(size);
 	free(bad);
-	free(live);
 	return ret;
 }
 
@@ -1047,6 +1069,9 @@ struct xlat {
 	unsigned int back_jumps;
 	bool no_window;
 	bool need_data, need_cap;
+	/* r10 + X kept in R_XPTR: set after xptr_def[i], read by xptr_use[i]. */
+	bool xptr_entry;
+	uint8_t *xptr_def, *xptr_use;
 	uint32_t entry_guard;
 };
 
@@ -1244,10 +1269,24 @@ static void emit_ind_helper_load(struct xlat *x, size_t i, bool wire)
 	emit_helper_load(x, R_A, size, wire);
 }
 
+/* reg = r10 + X: where X-relative reads from the window start. */
+static void emit_xptr(struct xlat *x, uint8_t reg)
+{
+	/*
+	 * Pointer += scalar, never scalar += r10: in a subprogram the
+	 * latter gets a stack pointer the verifier (6.18) takes for one
+	 * into the caller's frame.
+	 */
+	emit(x, EI_MOV64_REG(reg, BPF_REG_10));
+	emit(x, EI_ALU64_REG(BPF_ADD, reg, R_X));
+}
+
 static void emit_ind_load(struct xlat *x, size_t i)
 {
 	const struct sock_filter *f = &x->c[i];
 	unsigned int size = ld_size(f->code);
+	uint8_t base = R_XPTR;
+	bool xptr = x->xptr_use && x->xptr_use[i];
 
 	if (!ind_in_window(x, i)) {
 		emit_ind_helper_load(x, i, x->an->wire_out[i] != 0);
@@ -1259,15 +1298,12 @@ static void emit_ind_load(struct xlat *x, size_t i)
 		emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, (int32_t)guard_len(f, x->an->need_x[i])));
 		emit_reject_if(x, EI_JMP_REG(BPF_JGT, BPF_REG_1, R_CAP, 0));
 	}
-	/*
-	 * Pointer += scalar, never scalar += r10: in a subprogram the
-	 * latter gets a stack pointer the verifier (6.18) takes for one
-	 * into the caller's frame.
-	 */
-	emit(x, EI_MOV64_REG(BPF_REG_2, BPF_REG_10));
-	emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_2, R_X));
-	emit_stack_load(x, R_A, BPF_REG_2, x->w_off + (int)f->k, x->w_off + (int)f->k,
-			x_align(x, i), size, BPF_REG_3, x->an->wire_out[i] != 0);
+	if (!xptr) {
+		emit_xptr(x, BPF_REG_2);
+		base = BPF_REG_2;
+	}
+	emit_stack_load(x, R_A, base, x->w_off + (int)f->k, x->w_off + (int)f->k, x_align(x, i),
+			size, BPF_REG_3, x->an->wire_out[i] != 0);
 }
 
 static void emit_ld(struct xlat *x, size_t i)
@@ -1468,6 +1504,8 @@ static void emit_insn(struct xlat *x, size_t i)
 			emit(x, EI_MOV32_REG(R_A, R_X));
 		break;
 	}
+	if (x->xptr_def && x->xptr_def[i])
+		emit_xptr(x, R_XPTR);
 }
 
 static void emit_prologue(struct xlat *x)
@@ -1482,6 +1520,8 @@ static void emit_prologue(struct xlat *x)
 		emit(x, EI_STX(BPF_W, BPF_REG_10, BPF_REG_3, x->len_off));
 	if (x->need_data)
 		emit(x, EI_MOV64_REG(R_DATA, BPF_REG_1));
+	if (x->xptr_entry)
+		emit(x, EI_MOV64_REG(R_XPTR, BPF_REG_10)); /* X = 0 */
 	if (an->has_back) {
 		/* Counted down before each jump: N jumps pass, N + 1 rejects. */
 		emit(x, EI_MOV64_IMM(BPF_REG_5, (int32_t)x->back_jumps + 1));
@@ -1559,6 +1599,70 @@ static void plan_loads(struct xlat *x)
 		    (is_ind_load(f->code) && !ind_in_window(x, i)))
 			x->need_data = true;
 	}
+}
+
+/*
+ * An X-relative window read needs r10 + X in a register (2 instructions).
+ * When no load reads the packet directly, r6 is free to keep it: set once
+ * after each definition of an X such reads use, where the reads of one
+ * web of X outnumber its definitions ("tcp port 80": one ldx, two reads).
+ * Not with loops, where a precise pointer kept across the backward jump
+ * would defeat the laundering that lets the verifier prune.
+ */
+static int plan_xptr(struct xlat *x)
+{
+	const struct analysis *an = x->an;
+	size_t n = an->n;
+	int32_t *rd = NULL, *parent = NULL;
+	int *uses = NULL;
+	bool any = false;
+	int ret = -1;
+
+	if (x->need_data || an->has_back || !x->window)
+		return 0;
+	rd = malloc(n * sizeof(*rd));
+	parent = malloc((n + 1) * sizeof(*parent));
+	uses = calloc(n + 1, sizeof(*uses));
+	x->xptr_def = calloc(n, 1);
+	x->xptr_use = calloc(n, 1);
+	if (!rd || !parent || !uses || !x->xptr_def || !x->xptr_use ||
+	    reg_webs(x->c, an, DEF_X, rd, parent))
+		goto out;
+	/* uses[web]: its window reads, minus its definitions. */
+	for (size_t i = 0; i < n; i++) {
+		const struct sock_filter *f = &x->c[i];
+
+		if (!an->reach[i])
+			continue;
+		if (is_ind_load(f->code) && !is_dead_load(f) && ind_in_window(x, i)) {
+			if (rd[i] < 0) {
+				ret = 0; /* cannot happen; stay plain */
+				goto out;
+			}
+			uses[uf_find(parent, rd[i])]++;
+			any = true;
+		}
+		if (reg_def(f, DEF_X))
+			uses[uf_find(parent, (int32_t)i)]--;
+	}
+	uses[uf_find(parent, (int32_t)n)]--;
+	for (size_t i = 0; any && i < n; i++) {
+		const struct sock_filter *f = &x->c[i];
+
+		if (!an->reach[i])
+			continue;
+		if (reg_def(f, DEF_X))
+			x->xptr_def[i] = uses[uf_find(parent, (int32_t)i)] > 0;
+		if (is_ind_load(f->code) && !is_dead_load(f) && ind_in_window(x, i))
+			x->xptr_use[i] = uses[uf_find(parent, rd[i])] > 0;
+	}
+	x->xptr_entry = any && uses[uf_find(parent, (int32_t)n)] > 0;
+	ret = 0;
+out:
+	free(rd);
+	free(parent);
+	free(uses);
+	return ret;
 }
 
 /* Instructions spent reading the window if its byte 0 sits at residue b. */
@@ -1836,6 +1940,8 @@ static int generate(struct xlat *x, char *err, size_t errlen)
 	if (compute_values(x->c, x->an) || compute_wire(x->c, x->an))
 		goto oom;
 	plan_loads(x);
+	if (plan_xptr(x))
+		goto oom;
 	layout(x);
 	x->pos = calloc(an->n, sizeof(*x->pos));
 	if (!x->pos)
@@ -1895,6 +2001,8 @@ out:
 	free(x.out);
 	free(x.fix);
 	free(x.pos);
+	free(x.xptr_def);
+	free(x.xptr_use);
 	analysis_free(&an);
 	return ret;
 }
