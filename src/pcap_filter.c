@@ -1057,6 +1057,7 @@ struct xlat {
 	struct fixup *fix;
 	size_t nfix, capfix;
 	size_t *pos; /* eBPF index of each classic instruction */
+	size_t *launder_at; /* 1 + where a back jump to i launders, or 0 */
 	size_t reject_pos;
 	bool have_reject;
 	bool oom;
@@ -1348,6 +1349,10 @@ static void emit_alu(struct xlat *x, size_t i)
 	if (BPF_SRC(f->code) == BPF_K) {
 		uint32_t k = f->k;
 
+		/* libpcap leaves some "A += 0" (protochain): nothing to do. */
+		if (k == 0 && (op == BPF_ADD || op == BPF_SUB || op == BPF_OR || op == BPF_XOR ||
+			       op == BPF_LSH || op == BPF_RSH))
+			return;
 		if (x->an->wire_in[i])
 			k = wire_k(k, x->an->wire_in[i], op);
 		emit(x, EI_ALU32_IMM(op, R_A, (int32_t)k));
@@ -1410,6 +1415,16 @@ static struct bpf_insn cond_insn(const struct xlat *x, size_t i, uint8_t op)
  */
 static void emit_back_jump(struct xlat *x, size_t target)
 {
+	/* Later backward jumps to the same target share the first block. */
+	if (x->launder_at[target]) {
+		int64_t d = (int64_t)x->launder_at[target] - 1 - (int64_t)x->cnt - 1;
+
+		if (d >= INT16_MIN) {
+			emit(x, EI_JA((int16_t)d));
+			return;
+		}
+	}
+	x->launder_at[target] = x->cnt + 1;
 	emit(x, EI_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, x->cnt_off));
 	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, -1));
 	emit(x, EI_STX(BPF_DW, BPF_REG_10, BPF_REG_1, x->cnt_off));
@@ -1524,8 +1539,7 @@ static void emit_prologue(struct xlat *x)
 		emit(x, EI_MOV64_REG(R_XPTR, BPF_REG_10)); /* X = 0 */
 	if (an->has_back) {
 		/* Counted down before each jump: N jumps pass, N + 1 rejects. */
-		emit(x, EI_MOV64_IMM(BPF_REG_5, (int32_t)x->back_jumps + 1));
-		emit(x, EI_STX(BPF_DW, BPF_REG_10, BPF_REG_5, x->cnt_off));
+		emit(x, EI_ST(BPF_DW, BPF_REG_10, x->cnt_off, (int32_t)x->back_jumps + 1));
 	}
 	/*
 	 * caplen is kept (zero-extended) only when later code needs it; a
@@ -1944,7 +1958,8 @@ static int generate(struct xlat *x, char *err, size_t errlen)
 		goto oom;
 	layout(x);
 	x->pos = calloc(an->n, sizeof(*x->pos));
-	if (!x->pos)
+	x->launder_at = calloc(an->n, sizeof(*x->launder_at));
+	if (!x->pos || !x->launder_at)
 		goto oom;
 	emit_prologue(x);
 	for (size_t i = 0; i < an->n; i++) {
@@ -2001,6 +2016,7 @@ out:
 	free(x.out);
 	free(x.fix);
 	free(x.pos);
+	free(x.launder_at);
 	free(x.xptr_def);
 	free(x.xptr_use);
 	analysis_free(&an);
