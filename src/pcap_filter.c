@@ -30,7 +30,12 @@
 /* Registers of the generated code; r6-r9 are callee-saved across helpers. */
 #define R_DATA BPF_REG_6 /* packet pointer, kept for loads past the window */
 #define R_CAP BPF_REG_7 /* caplen, zero-extended */
-#define R_A BPF_REG_8 /* classic A, always zero-extended 32 bits */
+/*
+ * Classic A, zero-extended 32 bits; only a 4-byte load kept in wire
+ * order (compute_wire()) may leave bytes in the upper half, where the
+ * 32-bit jumps and ALU ops its web is limited to never look.
+ */
+#define R_A BPF_REG_8
 #define R_X BPF_REG_9 /* classic X, likewise */
 /* r10 + X, for X-relative window reads, when r6 holds no packet pointer. */
 #define R_XPTR BPF_REG_6
@@ -1136,15 +1141,39 @@ static unsigned int align_of(int c, unsigned int base_align)
  * dst = the size bytes at base + off, big-endian (or, with wire, as they
  * lie in memory, see compute_wire()), read from the stack.  The verifier
  * wants stack accesses aligned, so an unaligned value is assembled from
- * the widest aligned pieces.  align_c is the constant part of the
- * address (off plus what base adds beyond its multiple of
- * 1 << base_align).  With x NULL only counts.  Returns instructions.
+ * the widest aligned pieces, or, when the 8 aligned bytes around it lie
+ * in the window, shifted out of one 8-byte read.  align_c is the constant
+ * part of the address (off plus what base adds beyond its multiple of
+ * 1 << base_align); room_lo / room_hi are the window bytes before the
+ * value and from its start on.  With x NULL only counts.  Returns
+ * instructions.
  */
 static unsigned int emit_stack_load(struct xlat *x, uint8_t dst, uint8_t base, int off, int align_c,
 				    unsigned int base_align, unsigned int size, uint8_t tmp,
-				    bool wire)
+				    bool wire, int room_lo, int room_hi)
 {
 	unsigned int pos = 0, used = 0;
+	int d = ((align_c % 8) + 8) % 8;
+
+	if (size > 1 && base_align >= 3 && align_of(align_c, base_align) < size &&
+	    d + (int)size <= 8 && d <= room_lo && 8 - d <= room_hi) {
+		/*
+		 * A 4-byte value in wire order keeps the bytes above it in
+		 * its upper half: only 32-bit operations see it (R_A).
+		 */
+		bool keep = wire && size == 4;
+
+		if (x) {
+			emit(x, EI_LDX(BPF_DW, dst, base, off - d));
+			emit(x, EI_ALU64_IMM(BPF_RSH, dst, d * 8));
+			/* The swap or the and keeps the value, zeroes the rest. */
+			if (!wire)
+				emit(x, EI_BE(dst, size * 8));
+			else if (!keep)
+				emit(x, EI_ALU32_IMM(BPF_AND, dst, 0xffff));
+		}
+		return keep ? 2 : 3;
+	}
 
 	while (pos < size) {
 		unsigned int al = align_of(align_c + (int)pos, base_align);
@@ -1214,6 +1243,17 @@ static bool ind_in_window(const struct xlat *x, size_t i)
 	       (uint64_t)xv.hi + load_need(&x->c[i]) <= x->wincap;
 }
 
+/* Window bytes before / from an X-relative value, whatever X is. */
+static int ind_room_lo(const struct xlat *x, size_t i)
+{
+	return (int)(x_at(x, i).lo + x->c[i].k);
+}
+
+static int ind_room_hi(const struct xlat *x, size_t i)
+{
+	return (int)x->window - (int)(x_at(x, i).hi + x->c[i].k);
+}
+
 static void emit_abs_load(struct xlat *x, size_t i)
 {
 	const struct sock_filter *f = &x->c[i];
@@ -1230,7 +1270,8 @@ static void emit_abs_load(struct xlat *x, size_t i)
 	if (need <= x->window) {
 		int off = x->w_off + (int)f->k;
 
-		emit_stack_load(x, dst, BPF_REG_10, off, off, 31, size, BPF_REG_1, wire);
+		emit_stack_load(x, dst, BPF_REG_10, off, off, 31, size, BPF_REG_1, wire, (int)f->k,
+				(int)x->window - (int)f->k);
 	} else {
 		emit(x, EI_MOV64_REG(BPF_REG_3, R_DATA));
 		if (f->k)
@@ -1304,7 +1345,8 @@ static void emit_ind_load(struct xlat *x, size_t i)
 		base = BPF_REG_2;
 	}
 	emit_stack_load(x, R_A, base, x->w_off + (int)f->k, x->w_off + (int)f->k, x_align(x, i),
-			size, BPF_REG_3, x->an->wire_out[i] != 0);
+			size, BPF_REG_3, x->an->wire_out[i] != 0, ind_room_lo(x, i),
+			ind_room_hi(x, i));
 }
 
 static void emit_ld(struct xlat *x, size_t i)
@@ -1693,10 +1735,12 @@ static unsigned int window_cost(const struct xlat *x, int b)
 			continue;
 		if (is_abs_load(f->code) && load_need(f) <= x->window)
 			cost += emit_stack_load(NULL, 0, 0, 0, b + (int)f->k, 31, size, 0,
-						an->wire_out[i] != 0);
+						an->wire_out[i] != 0, (int)f->k,
+						(int)x->window - (int)f->k);
 		else if (is_ind_load(f->code) && ind_in_window(x, i))
 			cost += emit_stack_load(NULL, 0, 0, 0, b + (int)f->k, x_align(x, i), size,
-						0, an->wire_out[i] != 0);
+						0, an->wire_out[i] != 0, ind_room_lo(x, i),
+						ind_room_hi(x, i));
 	}
 	return cost;
 }

@@ -630,6 +630,31 @@ static void test_opcodes(void **state)
 				       S(BPF_MISC | BPF_TXA, 0),
 				       S(BPF_ALU | BPF_ADD | BPF_K, 1),
 				       RETA }, 10 },
+		/*
+		 * Loads of clashing residues: some read as one shifted
+		 * 8-byte word, never past either end of the window.
+		 */
+		{ "unaligned, window ends", { S(BPF_LD | BPF_W | BPF_ABS, 2),
+					      S(BPF_MISC | BPF_TAX, 0), LDH(1),
+					      S(BPF_ALU | BPF_ADD | BPF_X, 0),
+					      S(BPF_MISC | BPF_TAX, 0), LDH(9),
+					      S(BPF_ALU | BPF_ADD | BPF_X, 0),
+					      RETA }, 8 },
+		{ "unaligned, one word", { S(BPF_LD | BPF_W | BPF_ABS, 20),
+					   S(BPF_MISC | BPF_TAX, 0), LDH(21),
+					   S(BPF_ALU | BPF_ADD | BPF_X, 0),
+					   S(BPF_MISC | BPF_TAX, 0),
+					   S(BPF_LD | BPF_W | BPF_ABS, 25),
+					   S(BPF_ALU | BPF_XOR | BPF_X, 0),
+					   S(BPF_MISC | BPF_TAX, 0), LDH(30),
+					   S(BPF_ALU | BPF_SUB | BPF_X, 0), RETA },
+		  11 },
+		{ "unaligned, wire", { S(BPF_LD | BPF_W | BPF_ABS, 20),
+				       J(JEQ_K, 0, 1, 0x0a010101), RET(1), LDH(21),
+				       J(JEQ_K, 0, 1, 0x0101), RET(2),
+				       S(BPF_LD | BPF_W | BPF_ABS, 25),
+				       J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x80),
+				       RET(3), RET(4) }, 10 },
 		/* Two backward jumps to one head share its laundering. */
 		{ "loop, two back jumps", { S(BPF_LD | BPF_IMM, 0),
 					    S(BPF_ALU | BPF_ADD | BPF_K, 1),
