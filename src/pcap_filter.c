@@ -39,6 +39,10 @@
 #define R_X BPF_REG_9 /* classic X, likewise */
 /* r10 + X, for X-relative window reads, when r6 holds no packet pointer. */
 #define R_XPTR BPF_REG_6
+/* caplen - X (signed 64-bit) for their bounds checks, likewise. */
+#define R_XLIM BPF_REG_5
+#define XR_PTR 1 /* R_XPTR */
+#define XR_LIM 2 /* R_XLIM */
 
 /*
  * Offsets and lengths are compared as positive s32 immediates, so packets
@@ -1075,9 +1079,9 @@ struct xlat {
 	unsigned int back_jumps;
 	bool no_window;
 	bool need_data, need_cap;
-	/* r10 + X kept in R_XPTR: set after xptr_def[i], read by xptr_use[i]. */
-	bool xptr_entry;
-	uint8_t *xptr_def, *xptr_use;
+	/* X_REG flags: set after xreg_def[i] (initially), used by xreg_use[i]. */
+	uint8_t xreg_entry;
+	uint8_t *xreg_def, *xreg_use;
 	uint32_t entry_guard;
 };
 
@@ -1327,20 +1331,23 @@ static void emit_ind_load(struct xlat *x, size_t i)
 {
 	const struct sock_filter *f = &x->c[i];
 	unsigned int size = ld_size(f->code);
-	uint8_t base = R_XPTR;
-	bool xptr = x->xptr_use && x->xptr_use[i];
+	uint8_t base = R_XPTR, kept = x->xreg_use ? x->xreg_use[i] : 0;
 
 	if (!ind_in_window(x, i)) {
 		emit_ind_helper_load(x, i, x->an->wire_out[i] != 0);
 		return;
 	}
-	if (load_need(f) > x->an->known_x[i]) {
+	if (load_need(f) > x->an->known_x[i] && (kept & XR_LIM)) {
+		/* caplen - X < guard */
+		emit_reject_if(x, EI_JMP_IMM(BPF_JSLT, R_XLIM,
+					     (int32_t)guard_len(f, x->an->need_x[i]), 0));
+	} else if (load_need(f) > x->an->known_x[i]) {
 		/* r1 = X + guard (64-bit: no wrap), which caplen must cover. */
 		emit(x, EI_MOV64_REG(BPF_REG_1, R_X));
 		emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, (int32_t)guard_len(f, x->an->need_x[i])));
 		emit_reject_if(x, EI_JMP_REG(BPF_JGT, BPF_REG_1, R_CAP, 0));
 	}
-	if (!xptr) {
+	if (!(kept & XR_PTR)) {
 		emit_xptr(x, BPF_REG_2);
 		base = BPF_REG_2;
 	}
@@ -1561,8 +1568,12 @@ static void emit_insn(struct xlat *x, size_t i)
 			emit(x, EI_MOV32_REG(R_A, R_X));
 		break;
 	}
-	if (x->xptr_def && x->xptr_def[i])
+	if (x->xreg_def && (x->xreg_def[i] & XR_PTR))
 		emit_xptr(x, R_XPTR);
+	if (x->xreg_def && (x->xreg_def[i] & XR_LIM)) {
+		emit(x, EI_MOV64_REG(R_XLIM, R_CAP));
+		emit(x, EI_ALU64_REG(BPF_SUB, R_XLIM, R_X));
+	}
 }
 
 static void emit_prologue(struct xlat *x)
@@ -1577,7 +1588,7 @@ static void emit_prologue(struct xlat *x)
 		emit(x, EI_STX(BPF_W, BPF_REG_10, BPF_REG_3, x->len_off));
 	if (x->need_data)
 		emit(x, EI_MOV64_REG(R_DATA, BPF_REG_1));
-	if (x->xptr_entry)
+	if (x->xreg_entry & XR_PTR)
 		emit(x, EI_MOV64_REG(R_XPTR, BPF_REG_10)); /* X = 0 */
 	if (an->has_back) {
 		/* Counted down before each jump: N jumps pass, N + 1 rejects. */
@@ -1609,6 +1620,9 @@ static void emit_prologue(struct xlat *x)
 	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, x->w_off));
 	emit(x, EI_CALL_HELPER(BPF_FUNC_probe_read_kernel));
 	emit_reject_if(x, EI_JMP_IMM(BPF_JNE, BPF_REG_0, 0, 0));
+	/* After the call, which clobbers r1-r5. */
+	if (x->xreg_entry & XR_LIM)
+		emit(x, EI_MOV64_REG(R_XLIM, R_CAP)); /* X = 0 */
 }
 
 /* Decide the window size and which registers/slots the code needs. */
@@ -1658,19 +1672,22 @@ static void plan_loads(struct xlat *x)
 }
 
 /*
- * An X-relative window read needs r10 + X in a register (2 instructions).
- * When no load reads the packet directly, r6 is free to keep it: set once
- * after each definition of an X such reads use, where the reads of one
- * web of X outnumber its definitions ("tcp port 80": one ldx, two reads).
- * Not with loops, where a precise pointer kept across the backward jump
- * would defeat the laundering that lets the verifier prune.
+ * An X-relative window read needs r10 + X in a register (2 instructions)
+ * and its bounds check X + n > caplen (3).  When no load reads the packet
+ * directly and no helper is called after the window copy, r6 and r5 are
+ * free to keep r10 + X and caplen - X: set once after each definition of
+ * an X whose web has more such reads (checks) than definitions, each
+ * read is then one load (each check one jump); "tcp port 80": one ldx,
+ * two reads, two checks.  Not with loops, where a precise pointer kept
+ * across the backward jump would defeat the laundering that lets the
+ * verifier prune, and whose laundering calls a helper.
  */
-static int plan_xptr(struct xlat *x)
+static int plan_xregs(struct xlat *x)
 {
 	const struct analysis *an = x->an;
 	size_t n = an->n;
 	int32_t *rd = NULL, *parent = NULL;
-	int *uses = NULL;
+	int *reads = NULL, *checks = NULL;
 	bool any = false;
 	int ret = -1;
 
@@ -1678,15 +1695,17 @@ static int plan_xptr(struct xlat *x)
 		return 0;
 	rd = malloc(n * sizeof(*rd));
 	parent = malloc((n + 1) * sizeof(*parent));
-	uses = calloc(n + 1, sizeof(*uses));
-	x->xptr_def = calloc(n, 1);
-	x->xptr_use = calloc(n, 1);
-	if (!rd || !parent || !uses || !x->xptr_def || !x->xptr_use ||
+	reads = calloc(n + 1, sizeof(*reads));
+	checks = calloc(n + 1, sizeof(*checks));
+	x->xreg_def = calloc(n, 1);
+	x->xreg_use = calloc(n, 1);
+	if (!rd || !parent || !reads || !checks || !x->xreg_def || !x->xreg_use ||
 	    reg_webs(x->c, an, DEF_X, rd, parent))
 		goto out;
-	/* uses[web]: its window reads, minus its definitions. */
+	/* Per web: its window reads (checks), minus its definitions. */
 	for (size_t i = 0; i < n; i++) {
 		const struct sock_filter *f = &x->c[i];
+		int32_t r;
 
 		if (!an->reach[i])
 			continue;
@@ -1695,29 +1714,43 @@ static int plan_xptr(struct xlat *x)
 				ret = 0; /* cannot happen; stay plain */
 				goto out;
 			}
-			uses[uf_find(parent, rd[i])]++;
+			r = uf_find(parent, rd[i]);
+			reads[r]++;
+			checks[r] += load_need(f) > an->known_x[i];
 			any = true;
 		}
-		if (reg_def(f, DEF_X))
-			uses[uf_find(parent, (int32_t)i)]--;
+		if (reg_def(f, DEF_X)) {
+			r = uf_find(parent, (int32_t)i);
+			reads[r]--;
+			checks[r]--;
+		}
 	}
-	uses[uf_find(parent, (int32_t)n)]--;
-	for (size_t i = 0; any && i < n; i++) {
-		const struct sock_filter *f = &x->c[i];
+	reads[uf_find(parent, (int32_t)n)]--;
+	checks[uf_find(parent, (int32_t)n)]--;
+	for (size_t i = 0; any && i <= n; i++) {
+		const struct sock_filter *f = &x->c[i < n ? i : 0];
+		int32_t r;
+		uint8_t v;
 
-		if (!an->reach[i])
+		if (i < n && (!an->reach[i] ||
+			      !(reg_def(f, DEF_X) ||
+				(is_ind_load(f->code) && !is_dead_load(f) && ind_in_window(x, i)))))
 			continue;
-		if (reg_def(f, DEF_X))
-			x->xptr_def[i] = uses[uf_find(parent, (int32_t)i)] > 0;
-		if (is_ind_load(f->code) && !is_dead_load(f) && ind_in_window(x, i))
-			x->xptr_use[i] = uses[uf_find(parent, rd[i])] > 0;
+		r = uf_find(parent, i == n || reg_def(f, DEF_X) ? (int32_t)i : rd[i]);
+		v = (reads[r] > 0 ? XR_PTR : 0) | (checks[r] > 0 ? XR_LIM : 0);
+		if (i == n)
+			x->xreg_entry = v;
+		else if (reg_def(f, DEF_X))
+			x->xreg_def[i] = v;
+		else
+			x->xreg_use[i] = v;
 	}
-	x->xptr_entry = any && uses[uf_find(parent, (int32_t)n)] > 0;
 	ret = 0;
 out:
 	free(rd);
 	free(parent);
-	free(uses);
+	free(reads);
+	free(checks);
 	return ret;
 }
 
@@ -1998,7 +2031,7 @@ static int generate(struct xlat *x, char *err, size_t errlen)
 	if (compute_values(x->c, x->an) || compute_wire(x->c, x->an))
 		goto oom;
 	plan_loads(x);
-	if (plan_xptr(x))
+	if (plan_xregs(x))
 		goto oom;
 	layout(x);
 	x->pos = calloc(an->n, sizeof(*x->pos));
@@ -2061,8 +2094,8 @@ out:
 	free(x.fix);
 	free(x.pos);
 	free(x.launder_at);
-	free(x.xptr_def);
-	free(x.xptr_use);
+	free(x.xreg_def);
+	free(x.xreg_use);
 	analysis_free(&an);
 	return ret;
 }

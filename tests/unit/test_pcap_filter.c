@@ -675,11 +675,18 @@ static void test_opcodes(void **state)
 					S(BPF_LDX | BPF_B | BPF_MSH, 14),
 					S(BPF_LD | BPF_B | BPF_IND, 20), RETA },
 		  5 },
-		/* r10 + X kept for X's window reads: the initial X, two defs. */
+		/*
+		 * r10 + X and caplen - X kept for X's window reads: the
+		 * initial X, two definitions.
+		 */
 		{ "xptr initial x", { S(BPF_LD | BPF_H | BPF_IND, 12),
 				      J(JEQ_K, 0, 3, 0x0800),
 				      S(BPF_LD | BPF_B | BPF_IND, 23),
 				      J(JEQ_K, 0, 1, 6), RET(1), RET(0) }, 6 },
+		{ "xlim initial x", { S(BPF_LD | BPF_H | BPF_IND, 12),
+				      J(JEQ_K, 0, 1, 0x0800), RET(1),
+				      S(BPF_LD | BPF_B | BPF_IND, 23),
+				      J(JEQ_K, 0, 1, 6), RET(2), RET(0) }, 7 },
 		{ "xptr two defs", { LDB(14), J(JEQ_K, 0, 2, 0x45),
 				     S(BPF_LDX | BPF_B | BPF_MSH, 14),
 				     S(BPF_JMP | BPF_JA, 1), S(BPF_LDX | BPF_IMM, 8),
