@@ -27,14 +27,17 @@
  * check is hoisted to the largest length every accepting path needs;
  * the same for X-relative loads, in lengths past X, until X changes.
  * A loaded value that only meets jeq/jset/and/or/xor with constants is
- * left in wire byte order and the constants are swapped instead.
+ * left in wire byte order and the constants are swapped instead.  An
+ * unaligned value inside one aligned 8 bytes of the window is one 8-byte
+ * read, shifted.  Where nothing after the window copy calls a helper,
+ * r10 + X and caplen - X are kept in r6 and r5 for X-relative reads.
  *
  * Backward jumps (libpcap emits them for "protochain") are allowed: a
  * counter on the stack bounds the number of backward jumps one packet
  * may take (opts.max_back_jumps, default PCAP_FILTER_BACK_JUMPS); one
  * more rejects the packet.  Each backward jump also makes the verifier
  * forget A, X, caplen and M[] (copied onto themselves with the helper)
- * so its states prune.  Loops must be simple (no loop inside or across
+ * so its states prune; jumps to one loop head share that code.  Loops must be simple (no loop inside or across
  * another, as libpcap makes them), and programs whose loops would still
  * cost the verifier over its 1M-instruction limit are refused with an
  * error naming BPF_COMPLEXITY_LIMIT_INSNS, as are classic programs over
