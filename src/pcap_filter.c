@@ -548,7 +548,7 @@ static void compute_known(const struct sock_filter *c, struct analysis *an,
 /*
  * The same two analyses for X-relative loads, in lengths relative to X:
  * need_x[i] = n means every path from i that could accept passes a load
- * at [x + k] with k + size >= n before X changes, so a packet shorter
+ * at [X + k] with k + size >= n before X changes, so a packet shorter
  * than X + n is rejected whatever happens; known_x[i] = n means caplen
  * >= X + n is proven on entry.  An X-relative load then checks only what
  * is not proven yet, and checks the largest length the paths ahead need
@@ -1079,7 +1079,7 @@ struct xlat {
 	unsigned int back_jumps;
 	bool no_window;
 	bool need_data, need_cap;
-	/* X_REG flags: set after xreg_def[i] (initially), used by xreg_use[i]. */
+	/* XR_* registers: set after xreg_def[i] (and on entry), read by xreg_use[i]. */
 	uint8_t xreg_entry;
 	uint8_t *xreg_def, *xreg_use;
 	uint32_t entry_guard;
