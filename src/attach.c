@@ -316,12 +316,13 @@ static bool copied_type(const struct bpf_program *prog)
 }
 
 /*
- * A trampoline passes at most six arguments in registers (x86-64); the
- * template's own target must load, or nothing does.
+ * The template's own target must load, or nothing does: a vmlinux
+ * function (no module BTF to find) with at most six arguments (what
+ * x86-64 trampolines took before 6.5).
  */
 static bool fentry_safe_target(const struct probe *p)
 {
-	return p->nr_args <= 6;
+	return p->nr_args <= 6 && !p->module;
 }
 
 /*
