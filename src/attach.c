@@ -80,6 +80,8 @@ static const char *fentry_prog_name(const struct tracer *t, const struct probe *
 	default:
 		break;
 	}
+	if (p->nr_args > SKBT_FENTRY_MAX_ARGS)
+		return NULL;
 	return p->skb_arg <= SKBT_KPROBE_MAX_ARG ? fe[p->skb_arg - 1] : NULL;
 }
 
@@ -316,13 +318,13 @@ static bool copied_type(const struct bpf_program *prog)
 }
 
 /*
- * The template's own target must load, or nothing does: a vmlinux
+ * The template's own target must load, or nothing does: best a vmlinux
  * function (no module BTF to find) with at most six arguments (what
- * x86-64 trampolines took before 6.5).
+ * x86-64 trampolines took before 6.5).  Lower is safer.
  */
-static bool fentry_safe_target(const struct probe *p)
+static int fentry_target_risk(const struct probe *p)
 {
-	return p->nr_args <= 6 && !p->module;
+	return (p->nr_args > 6) + 2 * !!p->module;
 }
 
 /*
@@ -347,8 +349,8 @@ static void select_programs(struct tracer *t)
 		if (!tmpl)
 			templates[ntemplates++] = (struct tp_template){prog, (long)i};
 		else if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
-			 !fentry_safe_target(&t->probes->v[tmpl->first]) &&
-			 fentry_safe_target(&t->probes->v[i]))
+			 fentry_target_risk(&t->probes->v[i]) <
+				 fentry_target_risk(&t->probes->v[tmpl->first]))
 			tmpl->first = (long)i;
 	}
 }

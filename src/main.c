@@ -370,6 +370,13 @@ static void count_unreadable(struct app *a)
 			a->unreadable++;
 }
 
+static const char *unreadable_why(const struct app *a, const struct probe *p)
+{
+	if (a->o.backend == BACKEND_FENTRY && p->nr_args > SKBT_FENTRY_MAX_ARGS)
+		return "(more arguments than a BPF program can be verified against)";
+	return "(sk_buff beyond what the backend reads)";
+}
+
 static int list_funcs(struct app *a)
 {
 	struct tracer probe_only = {.cfg.backend = a->o.backend};
@@ -384,7 +391,7 @@ static int list_funcs(struct app *a)
 		if (p->reason_arg)
 			snprintf(reason, sizeof(reason), "%d", p->reason_arg);
 		printf("%-48s %-4d %-7s %s%s%s%s\n", probe_display_name(p, buf, sizeof(buf)),
-		       p->skb_arg, reason, prog ? prog : "(sk_buff beyond what the backend reads)",
+		       p->skb_arg, reason, prog ? prog : unreadable_why(a, p),
 		       p->module ? " [" : "", p->module ? p->module : "", p->module ? "]" : "");
 	}
 	printf("# backend %s: %zu probes, %zu whose sk_buff the backend cannot read",
@@ -566,8 +573,9 @@ static void say_started(struct app *a)
 	if (a->tr.failed)
 		fprintf(stderr, ", %zu failed to attach", a->tr.failed);
 	if (a->unreadable)
-		fprintf(stderr, ", %zu skipped (sk_buff beyond argument %d)", a->unreadable,
-			a->o.backend == BACKEND_TRACEPOINT ? SKBT_TP_MAX_ARG : SKBT_KPROBE_MAX_ARG);
+		fprintf(stderr, ", %zu skipped (sk_buff beyond argument %d%s)", a->unreadable,
+			a->o.backend == BACKEND_TRACEPOINT ? SKBT_TP_MAX_ARG : SKBT_KPROBE_MAX_ARG,
+			a->o.backend == BACKEND_FENTRY ? ", or over 12 arguments" : "");
 	if (a->unprobeable)
 		fprintf(stderr, ", %zu not probeable (per %s)", a->unprobeable, a->probe_source);
 	if (a->track_hooks)
