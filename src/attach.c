@@ -716,6 +716,29 @@ void tracer_detach(struct tracer *t)
 	run_parallel(t, t->nlinks, detach_one, t->nlinks > 1 ? MAX_WORKERS : 1, NULL);
 }
 
+static unsigned long long prog_misses(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
+unsigned long long tracer_missed(const struct tracer *t)
+{
+	struct bpf_program *prog;
+	unsigned long long n = 0;
+
+	if (!t->skel)
+		return 0;
+	bpf_object__for_each_program(prog, t->skel->obj) n += prog_misses(bpf_program__fd(prog));
+	for (size_t i = 0; t->fds && i < t->nfds; i += 2)
+		n += prog_misses(t->fds[i]);
+	return n;
+}
+
 void tracer_destroy(struct tracer *t)
 {
 	/* Links before programs, so nothing fires into a closing program. */

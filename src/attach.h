@@ -73,6 +73,12 @@ int tracer_attach(struct tracer *t, char *err, size_t errlen);
 /* Detaches every probe (programs stay loaded); safe to call twice. */
 void tracer_detach(struct tracer *t);
 void tracer_destroy(struct tracer *t);
+/*
+ * Probe hits the kernel did not run our programs for, because one of
+ * them was already running on that CPU (an interrupt in the middle of
+ * one): events nobody could report, summed over every program.
+ */
+unsigned long long tracer_missed(const struct tracer *t);
 /* Which BPF program a probe needs under cfg->backend, or NULL if none can read it. */
 const char *tracer_prog_name(const struct tracer *t, const struct probe *p);
 /* The kernel's free-with-reason functions, with the argument layout our programs read. */

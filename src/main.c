@@ -721,7 +721,7 @@ static void report_tracking(struct app *a)
 /* Detach first, then drain what is already in the ring, so every event is accounted for. */
 static void finish(struct app *a, int status)
 {
-	unsigned long long lost = 0, stack_lost = 0;
+	unsigned long long lost = 0, stack_lost = 0, missed = 0;
 	size_t attached = a->tr.attached, failed = a->tr.failed;
 	bool traced = a->tr.skel != NULL;
 
@@ -731,6 +731,7 @@ static void finish(struct app *a, int status)
 			ring_buffer__consume(a->rb);
 		lost = read_counter(a, SKBT_CNT_LOST);
 		stack_lost = read_counter(a, SKBT_CNT_STACK_LOST);
+		missed = tracer_missed(&a->tr);
 	}
 	group_flush_all(a->group);
 	output_flush(&a->out);
@@ -744,6 +745,11 @@ static void finish(struct app *a, int status)
 			a->events, lost, attached, failed, now_s() - a->t_start);
 		if (stack_lost)
 			fprintf(stderr, ", %llu stacks lost (stack map full)", stack_lost);
+		if (missed)
+			fprintf(stderr,
+				", %llu probe hits skipped by the kernel (a program of ours was "
+				"already running on that CPU)",
+				missed);
 		if (status)
 			fprintf(stderr, ", exit %d", status);
 		fputc('\n', stderr);
