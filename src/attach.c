@@ -64,35 +64,68 @@ bool probe_free_func(const struct probe *p)
 	return probe_skb_func_in(p, names, sizeof(names) / sizeof(names[0]));
 }
 
-/* A traced function under --backend fentry (roles are handled by the caller). */
-static const char *fentry_prog_name(const struct tracer *t, const struct probe *p)
-{
-	static const char *const fe[] = {"skbt_fe1", "skbt_fe2", "skbt_fe3", "skbt_fe4",
-					 "skbt_fe5"};
+/* The programs a function backend attaches a traced function with. */
+struct func_progs {
+	const char *pos[SKBT_KPROBE_MAX_ARG]; /* by sk_buff argument position */
+	const char *free, *forget, *drop_r2, *drop_r3;
+};
 
+static const struct func_progs kprobe_progs = {
+	{"skbt_kp1", "skbt_kp2", "skbt_kp3", "skbt_kp4", "skbt_kp5"},
+	"skbt_kp_free",
+	"skbt_kp_forget",
+	"skbt_kp_drop_r2",
+	"skbt_kp_drop_r3",
+};
+
+/* The free and drop functions stay single kprobes: they read more than the skb. */
+static const struct func_progs kprobe_multi_progs = {
+	{"skbt_kpm1", "skbt_kpm2", "skbt_kpm3", "skbt_kpm4", "skbt_kpm5"},
+	"skbt_kp_free",
+	"skbt_kp_forget",
+	"skbt_kp_drop_r2",
+	"skbt_kp_drop_r3",
+};
+
+static const struct func_progs fentry_progs = {
+	{"skbt_fe1", "skbt_fe2", "skbt_fe3", "skbt_fe4", "skbt_fe5"},
+	"skbt_fe_free",
+	"skbt_fe_forget",
+	"skbt_fe_drop_r2",
+	"skbt_fe_drop_r3",
+};
+
+static const struct func_progs *func_progs_of(const struct tracer *t)
+{
+	if (t->cfg.backend == BACKEND_FENTRY)
+		return &fentry_progs;
+	return t->cfg.backend == BACKEND_KPROBE_MULTI ? &kprobe_multi_progs : &kprobe_progs;
+}
+
+/* A traced function (roles are handled by the caller). */
+static const char *func_prog_name(const struct tracer *t, const struct probe *p)
+{
+	const struct func_progs *n = func_progs_of(t);
+
+	if (t->cfg.backend == BACKEND_FENTRY && p->nr_args > SKBT_FENTRY_MAX_ARGS)
+		return NULL;
 	if (t->cfg.track && !t->cfg.track_tp_free && probe_free_func(p))
-		return "skbt_fe_free";
+		return n->free;
 	switch (probe_drop_func(p)) {
 	case DROP_FUNC_R3:
-		return "skbt_fe_drop_r3";
+		return n->drop_r3;
 	case DROP_FUNC_R2:
-		return "skbt_fe_drop_r2";
+		return n->drop_r2;
 	default:
 		break;
 	}
-	if (p->nr_args > SKBT_FENTRY_MAX_ARGS)
-		return NULL;
-	return p->skb_arg <= SKBT_KPROBE_MAX_ARG ? fe[p->skb_arg - 1] : NULL;
+	return p->skb_arg <= SKBT_KPROBE_MAX_ARG ? n->pos[p->skb_arg - 1] : NULL;
 }
 
 const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
 {
 	static const char *const tp[] = {"skbt_tp1", "skbt_tp2", "skbt_tp3", "skbt_tp4",
 					 "skbt_tp5"};
-	static const char *const kp[] = {"skbt_kp1", "skbt_kp2", "skbt_kp3", "skbt_kp4",
-					 "skbt_kp5"};
-	static const char *const kpm[] = {"skbt_kpm1", "skbt_kpm2", "skbt_kpm3", "skbt_kpm4",
-					  "skbt_kpm5"};
 
 	if (p->skb_arg < 1)
 		return NULL;
@@ -100,9 +133,7 @@ const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
 	case PROBE_ROLE_FORGET:
 		if (p->skb_arg != 1)
 			return NULL;
-		if (p->kind == PROBE_TRACEPOINT)
-			return "skbt_tp_forget";
-		return t->cfg.backend == BACKEND_FENTRY ? "skbt_fe_forget" : "skbt_kp_forget";
+		return p->kind == PROBE_TRACEPOINT ? "skbt_tp_forget" : func_progs_of(t)->forget;
 	case PROBE_ROLE_CLONE_ENTRY:
 		return p->skb_arg == 1 ? "skbt_clone_entry" : NULL;
 	case PROBE_ROLE_CLONE_RET:
@@ -122,21 +153,7 @@ const char *tracer_prog_name(const struct tracer *t, const struct probe *p)
 	}
 	if (t->cfg.backend == BACKEND_TRACEPOINT)
 		return NULL;
-	if (t->cfg.backend == BACKEND_FENTRY)
-		return fentry_prog_name(t, p);
-	if (t->cfg.track && !t->cfg.track_tp_free && probe_free_func(p))
-		return "skbt_kp_free";
-	switch (probe_drop_func(p)) {
-	case DROP_FUNC_R3:
-		return "skbt_kp_drop_r3";
-	case DROP_FUNC_R2:
-		return "skbt_kp_drop_r2";
-	default:
-		break;
-	}
-	if (p->skb_arg > SKBT_KPROBE_MAX_ARG)
-		return NULL;
-	return t->cfg.backend == BACKEND_KPROBE_MULTI ? kpm[p->skb_arg - 1] : kp[p->skb_arg - 1];
+	return func_prog_name(t, p);
 }
 
 static struct bpf_program *prog_of(const struct tracer *t, const struct probe *p)
