@@ -602,8 +602,34 @@ static __always_inline int matches(struct sk_buff *skb, struct pkt *p, __u32 *ne
 	return !cfg_tun || pass_tunnel(skb, p);
 }
 
-static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u64 func, __u16 flags,
-				      __u32 reason, __u64 caller, enum how how)
+/*
+ * The probe index of a tracepoint program.  Kernels 6.10+ hand it over as
+ * the link's cookie.  Elsewhere the immediate is a marker that user space
+ * rewrites in each copy of the program it loads, one per tracepoint,
+ * since such a program cannot tell which tracepoint it is attached to.
+ */
+static __always_inline __u64 probe_id(void *ctx)
+{
+	__u64 id;
+
+	if (cfg_tp_cookie)
+		return bpf_get_attach_cookie(ctx);
+	asm volatile("%0 = %1" : "=r"(id) : "i"(SKBT_PROBE_ID_MARKER));
+	return id;
+}
+
+/*
+ * What names the event: the probe index for tracepoints, else the
+ * function's address.  Asked only for an event that is reported: most
+ * runs are filtered out, and both can be helper calls.
+ */
+static __always_inline __u64 event_func(void *ctx, __u16 flags)
+{
+	return flags & SKBT_F_TRACEPOINT ? probe_id(ctx) : bpf_get_func_ip(ctx);
+}
+
+static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flags, __u32 reason,
+				      __u64 caller, enum how how)
 {
 	struct skbt_track tr = {};
 	__u32 netns = 0;
@@ -623,35 +649,19 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u64 func
 	}
 	if (cfg_track && how != HOW_TRACE)
 		flags |= SKBT_F_FREED;
-	emit(ctx, skb, &p, netns, func, flags, reason, caller, &tr);
+	emit(ctx, skb, &p, netns, event_func(ctx, flags), flags, reason, caller, &tr);
 	/* After the event: the last event of a packet is still reported. */
 	if (cfg_track && how != HOW_TRACE)
 		bpf_map_delete_elem(&tracked_skbs, &key);
 	return 0;
 }
 
-/*
- * The probe index of a tracepoint program.  Kernels 6.10+ hand it over as
- * the link's cookie.  Elsewhere the immediate is a marker that user space
- * rewrites in each copy of the program it loads, one per tracepoint,
- * since such a program cannot tell which tracepoint it is attached to.
- */
-static __always_inline __u64 probe_id(void *ctx)
-{
-	__u64 id;
-
-	if (cfg_tp_cookie)
-		return bpf_get_attach_cookie(ctx);
-	asm volatile("%0 = %1" : "=r"(id) : "i"(SKBT_PROBE_ID_MARKER));
-	return id;
-}
-
 #define TP_PROG(n)                                                                                 \
 	SEC("skbt.raw_tp")                                                                         \
 	int skbt_tp##n(struct bpf_raw_tracepoint_args *ctx)                                        \
 	{                                                                                          \
-		return handle_skb(ctx, (struct sk_buff *)ctx->args[n - 1], probe_id(ctx),          \
-				  SKBT_F_TRACEPOINT, 0, 0, HOW_TRACE);                             \
+		return handle_skb(ctx, (struct sk_buff *)ctx->args[n - 1], SKBT_F_TRACEPOINT, 0,   \
+				  0, HOW_TRACE);                                                   \
 	}
 
 TP_PROG(1)
@@ -664,7 +674,7 @@ TP_PROG(5)
 SEC("skbt.raw_tp")
 int skbt_tp_kfree_skb(struct bpf_raw_tracepoint_args *ctx)
 {
-	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], probe_id(ctx),
+	return handle_skb(ctx, (struct sk_buff *)ctx->args[0],
 			  SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON, (__u32)ctx->args[2], 0,
 			  cfg_track_tp_free ? HOW_FREE : HOW_TRACE);
 }
@@ -673,8 +683,7 @@ int skbt_tp_kfree_skb(struct bpf_raw_tracepoint_args *ctx)
 SEC("skbt.raw_tp")
 int skbt_tp_consume_skb(struct bpf_raw_tracepoint_args *ctx)
 {
-	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], probe_id(ctx), SKBT_F_TRACEPOINT, 0,
-			  0, HOW_FREE);
+	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FREE);
 }
 
 /*
@@ -685,8 +694,7 @@ int skbt_tp_consume_skb(struct bpf_raw_tracepoint_args *ctx)
 SEC("skbt.raw_tp")
 int skbt_tp_forget(struct bpf_raw_tracepoint_args *ctx)
 {
-	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], probe_id(ctx), SKBT_F_TRACEPOINT, 0,
-			  0, HOW_FORGET);
+	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FORGET);
 }
 
 static __always_inline __u64 kp_arg(struct pt_regs *regs, int n)
@@ -717,8 +725,8 @@ static __always_inline __u64 kp_caller(struct pt_regs *regs)
 
 static __always_inline int kp_handle(struct pt_regs *regs, int n)
 {
-	return handle_skb(regs, (struct sk_buff *)kp_arg(regs, n), bpf_get_func_ip(regs), 0, 0,
-			  kp_caller(regs), HOW_TRACE);
+	return handle_skb(regs, (struct sk_buff *)kp_arg(regs, n), 0, 0, kp_caller(regs),
+			  HOW_TRACE);
 }
 
 #define KP_PROG(n)                                                                                 \
@@ -743,16 +751,16 @@ KP_PROG(5)
 SEC("skbt.kprobe")
 int skbt_kp_drop_r2(struct pt_regs *regs)
 {
-	return handle_skb(regs, (struct sk_buff *)regs->di, bpf_get_func_ip(regs),
-			  SKBT_F_HAS_REASON, (__u32)regs->si, kp_caller(regs), HOW_TRACE);
+	return handle_skb(regs, (struct sk_buff *)regs->di, SKBT_F_HAS_REASON, (__u32)regs->si,
+			  kp_caller(regs), HOW_TRACE);
 }
 
 /* sk_skb_reason_drop(sk, skb, reason), kernels 6.11 and later. */
 SEC("skbt.kprobe")
 int skbt_kp_drop_r3(struct pt_regs *regs)
 {
-	return handle_skb(regs, (struct sk_buff *)regs->si, bpf_get_func_ip(regs),
-			  SKBT_F_HAS_REASON, (__u32)regs->dx, kp_caller(regs), HOW_TRACE);
+	return handle_skb(regs, (struct sk_buff *)regs->si, SKBT_F_HAS_REASON, (__u32)regs->dx,
+			  kp_caller(regs), HOW_TRACE);
 }
 
 /*
@@ -764,15 +772,13 @@ int skbt_kp_drop_r3(struct pt_regs *regs)
 SEC("skbt.kprobe")
 int skbt_kp_free(struct pt_regs *regs)
 {
-	return handle_skb(regs, (struct sk_buff *)regs->di, bpf_get_func_ip(regs), 0, 0,
-			  kp_caller(regs), HOW_FREE);
+	return handle_skb(regs, (struct sk_buff *)regs->di, 0, 0, kp_caller(regs), HOW_FREE);
 }
 
 SEC("skbt.kprobe")
 int skbt_kp_forget(struct pt_regs *regs)
 {
-	return handle_skb(regs, (struct sk_buff *)regs->di, bpf_get_func_ip(regs), 0, 0,
-			  kp_caller(regs), HOW_FORGET);
+	return handle_skb(regs, (struct sk_buff *)regs->di, 0, 0, kp_caller(regs), HOW_FORGET);
 }
 
 /*
@@ -845,8 +851,8 @@ static __always_inline int fe_handle(void *ctx, __u32 n, __u16 flags, __u32 reas
 {
 	__u32 reason = reason_arg ? (__u32)fe_arg(ctx, reason_arg) : 0;
 
-	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, n), bpf_get_func_ip(ctx),
-			  SKBT_F_FENTRY | flags, reason, 0, how);
+	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, n), SKBT_F_FENTRY | flags, reason, 0,
+			  how);
 }
 
 #define FE_PROG(n)                                                                                 \
