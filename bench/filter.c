@@ -153,17 +153,6 @@ static unsigned int verified(int fd)
 	return info.verified_insns;
 }
 
-/* Instructions before the first classic instruction's code. */
-static size_t prologue_len(const struct pcap_filter_prog *p)
-{
-	/* The window copy ends with "if r0 != 0": count through it. */
-	for (size_t i = 0; i < p->cnt; i++)
-		if (p->insns[i].code == (BPF_JMP | BPF_CALL) && i + 1 < p->cnt &&
-		    p->insns[i + 1].code == (BPF_JMP | BPF_JNE | BPF_K))
-			return i + 2;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	int repeat = argc > 1 ? atoi(argv[1]) : 1000000;
@@ -218,7 +207,7 @@ int main(int argc, char **argv)
 		for (int j = 0; j < 3; j++)
 			close(fd[j]);
 		printf("%-56s %5zu %5zu %6.2f %5zu %6zu %5u %6u %6lld %8lld %8.1f\n", cases[i].expr,
-		       n, p.cnt, (double)p.cnt / (double)n, prologue_len(&p), q.cnt, p.stack_size,
+		       n, p.cnt, (double)p.cnt / (double)n, p.prologue_cnt, q.cnt, p.stack_size,
 		       vinsn, best[1] - best[0], best[2] - best[0],
 		       time_libpcap(c, n, &h.pkt[DH_L2][0], repeat / 10));
 		pcap_filter_prog_free(&p);
