@@ -2417,10 +2417,16 @@ size_t pcap_filter_emit_call(const struct pcap_filter_prog *f, int buf_off, size
 	size_t n = 0;
 
 	if (f->window) {
-		/* The size must be bounded: min(caplen, window). */
+		/*
+		 * The size must be bounded: min(caplen, window).  The "and"
+		 * changes nothing but makes r2 a value of its own: a plain
+		 * copy of r7 would have the verifier narrow caplen on both
+		 * sides of the clamp and check the filter once for each.
+		 */
 		out[n++] = EI_MOV64_REG(BPF_REG_1, BPF_REG_10);
 		out[n++] = EI_ALU64_IMM(BPF_ADD, BPF_REG_1, win);
 		out[n++] = EI_MOV64_REG(BPF_REG_2, BPF_REG_7);
+		out[n++] = EI_ALU64_IMM(BPF_AND, BPF_REG_2, -1);
 		out[n++] = EI_JMP_IMM(BPF_JLE, BPF_REG_2, (int32_t)f->window, 1);
 		out[n++] = EI_MOV64_IMM(BPF_REG_2, (int32_t)f->window);
 		out[n++] = EI_MOV64_REG(BPF_REG_3, BPF_REG_6);

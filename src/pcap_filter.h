@@ -208,7 +208,7 @@ int pcap_filter_splice_btf_ext(const void *func, size_t func_cnt,
  * at.  A failed copy leaves r0 = 0 and skips the call.  Returns the
  * number of instructions written.
  */
-#define PCAP_FILTER_CALL_MAX 16
+#define PCAP_FILTER_CALL_MAX 17
 size_t pcap_filter_emit_call(const struct pcap_filter_prog *f, int buf_off, size_t at, size_t stub,
 			     struct bpf_insn *out);
 
