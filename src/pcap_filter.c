@@ -29,8 +29,9 @@
 
 /* Registers of the generated code; r6-r9 are callee-saved across helpers. */
 /*
- * Packet pointer for loads past the window; with a window it is spilled
- * to the stack instead and r6 holds the window pointer (x->win_reg).
+ * Packet pointer for loads past the window.  With a window as well, one
+ * of the two pointers is kept in a stack slot (spill_off), see
+ * plan_spill().
  */
 #define R_DATA BPF_REG_6
 #define R_CAP BPF_REG_7 /* caplen, zero-extended */
@@ -1079,7 +1080,8 @@ struct xlat {
 	unsigned int wincap; /* largest window allowed */
 	unsigned int win_pad; /* r4 modulo 8, chosen to align the loads */
 	uint8_t win_reg;      /* holds the window pointer: r4, or r6 across helper calls */
-	int mem_off, len_off, cnt_off, tmp_off, data_off;
+	bool data_spilled, win_spilled; /* which pointer lives at spill_off */
+	int mem_off, len_off, cnt_off, tmp_off, spill_off;
 	int save_off; /* A, X, caplen, then M[]: laundered at back jumps */
 	unsigned int stack;
 	unsigned int back_jumps;
@@ -1217,8 +1219,8 @@ static unsigned int emit_stack_load(struct xlat *x, uint8_t dst, uint8_t base, i
 /* reg = the packet's kernel address (r6, or its stack slot when r6 is the window). */
 static void emit_data(struct xlat *x, uint8_t reg)
 {
-	if (x->window)
-		emit(x, EI_LDX(BPF_DW, reg, BPF_REG_10, x->data_off));
+	if (x->data_spilled)
+		emit(x, EI_LDX(BPF_DW, reg, BPF_REG_10, x->spill_off));
 	else
 		emit(x, EI_MOV64_REG(reg, R_DATA));
 }
@@ -1288,7 +1290,13 @@ static void emit_abs_load(struct xlat *x, size_t i)
 					     (int32_t)guard_len(f, x->an->need[i]),
 					     0));
 	if (need <= x->window) {
-		emit_stack_load(x, dst, x->win_reg, (int)f->k, (int)(x->win_pad + f->k), 31, size,
+		uint8_t base = x->win_reg;
+
+		if (x->win_spilled) {
+			emit(x, EI_LDX(BPF_DW, BPF_REG_2, BPF_REG_10, x->spill_off));
+			base = BPF_REG_2;
+		}
+		emit_stack_load(x, dst, base, (int)f->k, (int)(x->win_pad + f->k), 31, size,
 				BPF_REG_1, wire, (int)f->k, (int)x->window - (int)f->k);
 	} else {
 		emit_data(x, BPF_REG_3);
@@ -1325,7 +1333,7 @@ static void emit_ind_helper_load(struct xlat *x, size_t i, bool wire)
 		emit(x, EI_ALU64_REG(BPF_SUB, BPF_REG_2, BPF_REG_3));
 		emit_reject_if(x, EI_JMP_IMM(BPF_JSLT, BPF_REG_2, (int32_t)g, 0));
 	}
-	if (x->window) {
+	if (x->data_spilled) {
 		emit_data(x, BPF_REG_1);
 		emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_3, BPF_REG_1));
 	} else {
@@ -1338,7 +1346,10 @@ static void emit_ind_helper_load(struct xlat *x, size_t i, bool wire)
 static void emit_xptr(struct xlat *x, uint8_t reg)
 {
 	/* Pointer += scalar: the verifier keeps the caller's frame. */
-	emit(x, EI_MOV64_REG(reg, x->win_reg));
+	if (x->win_spilled)
+		emit(x, EI_LDX(BPF_DW, reg, BPF_REG_10, x->spill_off));
+	else
+		emit(x, EI_MOV64_REG(reg, x->win_reg));
 	emit(x, EI_ALU64_REG(BPF_ADD, reg, R_X));
 }
 
@@ -1600,11 +1611,13 @@ static void emit_prologue(struct xlat *x)
 		emit(x, EI_MOV32_IMM(R_X, 0));
 	if (an->uses_len)
 		emit(x, EI_STX(BPF_W, BPF_REG_10, BPF_REG_3, x->len_off));
-	if (x->need_data && x->window)
-		emit(x, EI_STX(BPF_DW, BPF_REG_10, BPF_REG_1, x->data_off));
+	if (x->data_spilled)
+		emit(x, EI_STX(BPF_DW, BPF_REG_10, BPF_REG_1, x->spill_off));
 	else if (x->need_data)
 		emit(x, EI_MOV64_REG(R_DATA, BPF_REG_1));
-	if (x->window && x->win_reg != BPF_REG_4)
+	if (x->win_spilled)
+		emit(x, EI_STX(BPF_DW, BPF_REG_10, BPF_REG_4, x->spill_off));
+	else if (x->window && x->win_reg != BPF_REG_4)
 		emit(x, EI_MOV64_REG(x->win_reg, BPF_REG_4));
 	if (x->xreg_entry & XR_PTR)
 		emit(x, EI_MOV64_REG(R_XPTR, x->win_reg)); /* X = 0 */
@@ -1670,6 +1683,37 @@ static void plan_loads(struct xlat *x)
 	}
 	/* r4 dies at the first helper call; r6 is free then (R_XPTR is not used). */
 	x->win_reg = x->need_data || an->has_back ? BPF_REG_6 : BPF_REG_4;
+}
+
+/*
+ * With helper calls, the window pointer and the packet address (for
+ * loads past the window) cannot both stay in r6; the one in a stack slot
+ * costs a reload: per window read at a constant offset for the window
+ * (an X-relative one loads window + X either way), per X-relative
+ * helper read for the packet address (a constant-offset one loads it
+ * either way).  The cheaper one is spilled.
+ */
+static void plan_spill(struct xlat *x)
+{
+	const struct analysis *an = x->an;
+	size_t win_reads = 0, ind_reads = 0;
+
+	if (!x->window || !x->need_data)
+		return;
+	for (size_t i = 0; i < an->n; i++) {
+		const struct sock_filter *f = &x->c[i];
+
+		if (!an->reach[i] || is_dead_load(f))
+			continue;
+		if (is_abs_load(f->code) && load_need(f) <= x->window)
+			win_reads++;
+		else if (is_ind_load(f->code) && !ind_in_window(x, i))
+			ind_reads++;
+	}
+	x->win_spilled = win_reads < ind_reads;
+	x->data_spilled = !x->win_spilled;
+	if (x->win_spilled)
+		x->win_reg = 0; /* reloaded into a scratch register each time */
 }
 
 /*
@@ -1811,9 +1855,9 @@ static void layout(struct xlat *x)
 		off -= 8;
 		x->tmp_off = off;
 	}
-	if (x->need_data && x->window) {
+	if (x->data_spilled || x->win_spilled) {
 		off -= 8;
-		x->data_off = off;
+		x->spill_off = off;
 	}
 	if (x->window) {
 		for (int b = 0; b < 8; b++) {
@@ -2034,6 +2078,7 @@ static int generate(struct xlat *x, char *err, size_t errlen)
 	if (compute_values(x->c, x->an) || compute_wire(x->c, x->an))
 		goto oom;
 	plan_loads(x);
+	plan_spill(x);
 	if (plan_xregs(x))
 		goto oom;
 	layout(x);
