@@ -316,6 +316,10 @@ static void configure(struct tracer *t)
 	s->rodata->cfg_caller = t->cfg.caller;
 	s->rodata->cfg_pcap = t->cfg.pcap;
 	s->rodata->cfg_tun = t->cfg.tun;
+	for (int i = 0; i < SKBT_PCAP_STUBS; i++) {
+		s->rodata->cfg_pcap_win[i] = t->cfg.pcap_win[i];
+		s->rodata->cfg_pcap_pad[i] = t->cfg.pcap_pad[i];
+	}
 	s->rodata->cfg_skb_size = t->cfg.skb_size;
 	s->rodata->cfg_tp_cookie = t->cfg.tp_cookie;
 	s->rodata->cfg_wakeup_bytes = t->cfg.ringbuf_size / 8;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include "opts.h"
 #include "probes.h"
+#include "skbtrace.h"
 
 struct skbtrace_bpf;
 struct bpf_link;
@@ -26,6 +27,8 @@ struct tracer_cfg {
 	bool show_progress; /* N/M on stderr while attaching (a terminal) */
 	bool pcap;	    /* a packet filter is spliced in by insn_hook */
 	unsigned int tun;   /* tunnel filters spliced in: enum skbt_tun_filter */
+	/* Per enum skbt_pcap_stub: window bytes the caller copies, and where mod 8. */
+	unsigned int pcap_win[SKBT_PCAP_STUBS], pcap_pad[SKBT_PCAP_STUBS];
 	bool tp_cookie;	    /* tracepoint links carry the probe index: no copies */
 	bool track;	    /* --filter-track-skb */
 	bool track_tp_free; /* tracked skbs are forgotten at the free tracepoints */

@@ -28,7 +28,12 @@
 #include "pcap_filter.h"
 
 /* Registers of the generated code; r6-r9 are callee-saved across helpers. */
-#define R_DATA BPF_REG_6 /* packet pointer, kept for loads past the window */
+/*
+ * Packet pointer for loads past the window.  With a window as well, one
+ * of the two pointers is kept in a stack slot (spill_off), see
+ * plan_spill().
+ */
+#define R_DATA BPF_REG_6
 #define R_CAP BPF_REG_7 /* caplen, zero-extended */
 /*
  * Classic A, zero-extended 32 bits; only a 4-byte load kept in wire
@@ -1071,9 +1076,12 @@ struct xlat {
 	bool have_reject;
 	bool oom;
 	/* frame (offsets from r10) */
-	unsigned int window; /* bytes copied on entry */
+	unsigned int window; /* bytes the caller copies (entry r4) */
 	unsigned int wincap; /* largest window allowed */
-	int w_off, mem_off, len_off, cnt_off, tmp_off;
+	unsigned int win_pad; /* r4 modulo 8, chosen to align the loads */
+	uint8_t win_reg;      /* holds the window pointer: r4, or r6 across helper calls */
+	bool data_spilled, win_spilled; /* which pointer lives at spill_off */
+	int mem_off, len_off, cnt_off, tmp_off, spill_off;
 	int save_off; /* A, X, caplen, then M[]: laundered at back jumps */
 	unsigned int stack;
 	unsigned int back_jumps;
@@ -1083,6 +1091,7 @@ struct xlat {
 	uint8_t xreg_entry;
 	uint8_t *xreg_def, *xreg_use;
 	uint32_t entry_guard;
+	size_t prologue; /* instructions before the first classic one's */
 };
 
 static void emit(struct xlat *x, struct bpf_insn insn)
@@ -1207,6 +1216,15 @@ static unsigned int emit_stack_load(struct xlat *x, uint8_t dst, uint8_t base, i
 	return used;
 }
 
+/* reg = the packet's kernel address (r6, or its stack slot when r6 is the window). */
+static void emit_data(struct xlat *x, uint8_t reg)
+{
+	if (x->data_spilled)
+		emit(x, EI_LDX(BPF_DW, reg, BPF_REG_10, x->spill_off));
+	else
+		emit(x, EI_MOV64_REG(reg, R_DATA));
+}
+
 /* dst = size bytes read with the helper from the kernel address in r3. */
 static void emit_helper_load(struct xlat *x, uint8_t dst, unsigned int size, bool wire)
 {
@@ -1272,12 +1290,16 @@ static void emit_abs_load(struct xlat *x, size_t i)
 					     (int32_t)guard_len(f, x->an->need[i]),
 					     0));
 	if (need <= x->window) {
-		int off = x->w_off + (int)f->k;
+		uint8_t base = x->win_reg;
 
-		emit_stack_load(x, dst, BPF_REG_10, off, off, 31, size, BPF_REG_1, wire, (int)f->k,
-				(int)x->window - (int)f->k);
+		if (x->win_spilled) {
+			emit(x, EI_LDX(BPF_DW, BPF_REG_2, BPF_REG_10, x->spill_off));
+			base = BPF_REG_2;
+		}
+		emit_stack_load(x, dst, base, (int)f->k, (int)(x->win_pad + f->k), 31, size,
+				BPF_REG_1, wire, (int)f->k, (int)x->window - (int)f->k);
 	} else {
-		emit(x, EI_MOV64_REG(BPF_REG_3, R_DATA));
+		emit_data(x, BPF_REG_3);
 		if (f->k)
 			emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_3, (int32_t)f->k));
 		emit_helper_load(x, dst, size, wire);
@@ -1311,19 +1333,23 @@ static void emit_ind_helper_load(struct xlat *x, size_t i, bool wire)
 		emit(x, EI_ALU64_REG(BPF_SUB, BPF_REG_2, BPF_REG_3));
 		emit_reject_if(x, EI_JMP_IMM(BPF_JSLT, BPF_REG_2, (int32_t)g, 0));
 	}
-	emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_3, R_DATA));
+	if (x->data_spilled) {
+		emit_data(x, BPF_REG_1);
+		emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_3, BPF_REG_1));
+	} else {
+		emit(x, EI_ALU64_REG(BPF_ADD, BPF_REG_3, R_DATA));
+	}
 	emit_helper_load(x, R_A, size, wire);
 }
 
-/* reg = r10 + X: where X-relative reads from the window start. */
+/* reg = window + X: where X-relative reads start. */
 static void emit_xptr(struct xlat *x, uint8_t reg)
 {
-	/*
-	 * Pointer += scalar, never scalar += r10: in a subprogram the
-	 * latter gets a stack pointer the verifier (6.18) takes for one
-	 * into the caller's frame.
-	 */
-	emit(x, EI_MOV64_REG(reg, BPF_REG_10));
+	/* Pointer += scalar: the verifier keeps the caller's frame. */
+	if (x->win_spilled)
+		emit(x, EI_LDX(BPF_DW, reg, BPF_REG_10, x->spill_off));
+	else
+		emit(x, EI_MOV64_REG(reg, x->win_reg));
 	emit(x, EI_ALU64_REG(BPF_ADD, reg, R_X));
 }
 
@@ -1351,9 +1377,8 @@ static void emit_ind_load(struct xlat *x, size_t i)
 		emit_xptr(x, BPF_REG_2);
 		base = BPF_REG_2;
 	}
-	emit_stack_load(x, R_A, base, x->w_off + (int)f->k, x->w_off + (int)f->k, x_align(x, i),
-			size, BPF_REG_3, x->an->wire_out[i] != 0, ind_room_lo(x, i),
-			ind_room_hi(x, i));
+	emit_stack_load(x, R_A, base, (int)f->k, (int)(x->win_pad + f->k), x_align(x, i), size,
+			BPF_REG_3, x->an->wire_out[i] != 0, ind_room_lo(x, i), ind_room_hi(x, i));
 }
 
 static void emit_ld(struct xlat *x, size_t i)
@@ -1586,10 +1611,16 @@ static void emit_prologue(struct xlat *x)
 		emit(x, EI_MOV32_IMM(R_X, 0));
 	if (an->uses_len)
 		emit(x, EI_STX(BPF_W, BPF_REG_10, BPF_REG_3, x->len_off));
-	if (x->need_data)
+	if (x->data_spilled)
+		emit(x, EI_STX(BPF_DW, BPF_REG_10, BPF_REG_1, x->spill_off));
+	else if (x->need_data)
 		emit(x, EI_MOV64_REG(R_DATA, BPF_REG_1));
+	if (x->win_spilled)
+		emit(x, EI_STX(BPF_DW, BPF_REG_10, BPF_REG_4, x->spill_off));
+	else if (x->window && x->win_reg != BPF_REG_4)
+		emit(x, EI_MOV64_REG(x->win_reg, BPF_REG_4));
 	if (x->xreg_entry & XR_PTR)
-		emit(x, EI_MOV64_REG(R_XPTR, BPF_REG_10)); /* X = 0 */
+		emit(x, EI_MOV64_REG(R_XPTR, x->win_reg)); /* X = 0 */
 	if (an->has_back) {
 		/* Counted down before each jump: N jumps pass, N + 1 rejects. */
 		emit(x, EI_ST(BPF_DW, BPF_REG_10, x->cnt_off, (int32_t)x->back_jumps + 1));
@@ -1605,22 +1636,6 @@ static void emit_prologue(struct xlat *x)
 					     (int32_t)x->entry_guard, 0));
 	else if (x->entry_guard)
 		emit_reject_if(x, EI_JMP32_IMM(BPF_JLT, BPF_REG_2, (int32_t)x->entry_guard, 0));
-	if (!x->window)
-		return;
-	/* Copy min(caplen, window) bytes; the size must be bounded. */
-	if (x->entry_guard >= x->window) {
-		emit(x, EI_MOV64_IMM(BPF_REG_2, (int32_t)x->window));
-	} else {
-		emit(x, EI_MOV64_REG(BPF_REG_2, R_CAP));
-		emit(x, EI_JMP_IMM(BPF_JLE, BPF_REG_2, (int32_t)x->window, 1));
-		emit(x, EI_MOV64_IMM(BPF_REG_2, (int32_t)x->window));
-	}
-	emit(x, EI_MOV64_REG(BPF_REG_3, BPF_REG_1));
-	emit(x, EI_MOV64_REG(BPF_REG_1, BPF_REG_10));
-	emit(x, EI_ALU64_IMM(BPF_ADD, BPF_REG_1, x->w_off));
-	emit(x, EI_CALL_HELPER(BPF_FUNC_probe_read_kernel));
-	emit_reject_if(x, EI_JMP_IMM(BPF_JNE, BPF_REG_0, 0, 0));
-	/* After the call, which clobbers r1-r5. */
 	if (x->xreg_entry & XR_LIM)
 		emit(x, EI_MOV64_REG(R_XLIM, R_CAP)); /* X = 0 */
 }
@@ -1652,9 +1667,6 @@ static void plan_loads(struct xlat *x)
 	}
 	if (x->no_window)
 		x->window = 0;
-	/* The copy's size is min(caplen, window) unless the guard covers it. */
-	if (x->window && x->entry_guard < x->window)
-		x->need_cap = true;
 	/* Backward jumps save A, X and caplen: all must hold a value. */
 	if (an->has_back) {
 		x->need_cap = true;
@@ -1669,13 +1681,46 @@ static void plan_loads(struct xlat *x)
 		    (is_ind_load(f->code) && !ind_in_window(x, i)))
 			x->need_data = true;
 	}
+	/* r4 dies at the first helper call; r6 is free then (R_XPTR is not used). */
+	x->win_reg = x->need_data || an->has_back ? BPF_REG_6 : BPF_REG_4;
 }
 
 /*
- * An X-relative window read needs r10 + X in a register (2 instructions)
+ * With helper calls, the window pointer and the packet address (for
+ * loads past the window) cannot both stay in r6; the one in a stack slot
+ * costs a reload: per window read at a constant offset for the window
+ * (an X-relative one loads window + X either way), per X-relative
+ * helper read for the packet address (a constant-offset one loads it
+ * either way).  The cheaper one is spilled.
+ */
+static void plan_spill(struct xlat *x)
+{
+	const struct analysis *an = x->an;
+	size_t win_reads = 0, ind_reads = 0;
+
+	if (!x->window || !x->need_data)
+		return;
+	for (size_t i = 0; i < an->n; i++) {
+		const struct sock_filter *f = &x->c[i];
+
+		if (!an->reach[i] || is_dead_load(f))
+			continue;
+		if (is_abs_load(f->code) && load_need(f) <= x->window)
+			win_reads++;
+		else if (is_ind_load(f->code) && !ind_in_window(x, i))
+			ind_reads++;
+	}
+	x->win_spilled = win_reads < ind_reads;
+	x->data_spilled = !x->win_spilled;
+	if (x->win_spilled)
+		x->win_reg = 0; /* reloaded into a scratch register each time */
+}
+
+/*
+ * An X-relative window read needs window + X in a register (2 instructions)
  * and its bounds check X + n > caplen (3).  When no load reads the packet
  * directly and no helper is called after the window copy, r6 and r5 are
- * free to keep r10 + X and caplen - X: set once after each definition of
+ * free to keep window + X and caplen - X: set once after each definition of
  * an X whose web has more such reads (checks) than definitions, each
  * read is then one load (each check one jump); "tcp port 80": one ldx,
  * two reads, two checks.  Not with loops, where a precise pointer kept
@@ -1754,7 +1799,7 @@ out:
 	return ret;
 }
 
-/* Instructions spent reading the window if its byte 0 sits at residue b. */
+/* Instructions spent reading the window if its byte 0 sits at residue b (mod 8). */
 static unsigned int window_cost(const struct xlat *x, int b)
 {
 	const struct analysis *an = x->an;
@@ -1781,8 +1826,9 @@ static unsigned int window_cost(const struct xlat *x, int b)
 /*
  * Frame, from r10 down: M[] (as many words as used), with loops the
  * A/X/caplen save slots and the backward-jump budget, len, the helper's
- * 8-byte landing slot, then the window, placed so that most loads from
- * it are aligned.
+ * 8-byte landing slot and the packet address.  The window is the
+ * caller's: only its residue modulo 8 is chosen here, so that most loads
+ * from it are aligned.
  */
 static void layout(struct xlat *x)
 {
@@ -1809,6 +1855,10 @@ static void layout(struct xlat *x)
 		off -= 8;
 		x->tmp_off = off;
 	}
+	if (x->data_spilled || x->win_spilled) {
+		off -= 8;
+		x->spill_off = off;
+	}
 	if (x->window) {
 		for (int b = 0; b < 8; b++) {
 			unsigned int c = window_cost(x, b);
@@ -1818,10 +1868,7 @@ static void layout(struct xlat *x)
 				best_b = b;
 			}
 		}
-		off -= (int)x->window;
-		/* Round down to the residue chosen (C's % keeps the sign). */
-		off -= (((off % 8) + 8) % 8 - best_b + 8) % 8;
-		x->w_off = off;
+		x->win_pad = (unsigned int)best_b;
 	}
 	x->stack = (unsigned int)-off;
 }
@@ -2031,6 +2078,7 @@ static int generate(struct xlat *x, char *err, size_t errlen)
 	if (compute_values(x->c, x->an) || compute_wire(x->c, x->an))
 		goto oom;
 	plan_loads(x);
+	plan_spill(x);
 	if (plan_xregs(x))
 		goto oom;
 	layout(x);
@@ -2039,6 +2087,7 @@ static int generate(struct xlat *x, char *err, size_t errlen)
 	if (!x->pos || !x->launder_at)
 		goto oom;
 	emit_prologue(x);
+	x->prologue = x->cnt;
 	for (size_t i = 0; i < an->n; i++) {
 		if (!an->reach[i])
 			continue;
@@ -2087,6 +2136,8 @@ int pcap_filter_translate(const struct sock_filter *insns, size_t cnt,
 	out->cbpf_cnt = cnt;
 	out->stack_size = x.stack;
 	out->window = x.window;
+	out->win_pad = x.win_pad;
+	out->prologue_cnt = x.prologue;
 	x.out = NULL;
 	ret = 0;
 out:
@@ -2404,28 +2455,64 @@ void pcap_filter_explain_load_error(int error, const char *log, char *err,
 		line[0] ? line : "no log", strerror(error));
 }
 
+size_t pcap_filter_emit_call(const struct pcap_filter_prog *f, int buf_off, size_t at, size_t stub,
+			     struct bpf_insn *out)
+{
+	int win = buf_off + (int)f->win_pad;
+	size_t n = 0;
+
+	if (f->window) {
+		/*
+		 * The size must be bounded: min(caplen, window).  The "and"
+		 * changes nothing but makes r2 a value of its own: a plain
+		 * copy of r7 would have the verifier narrow caplen on both
+		 * sides of the clamp and check the filter once for each.
+		 */
+		out[n++] = EI_MOV64_REG(BPF_REG_1, BPF_REG_10);
+		out[n++] = EI_ALU64_IMM(BPF_ADD, BPF_REG_1, win);
+		out[n++] = EI_MOV64_REG(BPF_REG_2, BPF_REG_7);
+		out[n++] = EI_ALU64_IMM(BPF_AND, BPF_REG_2, -1);
+		out[n++] = EI_JMP_IMM(BPF_JLE, BPF_REG_2, (int32_t)f->window, 1);
+		out[n++] = EI_MOV64_IMM(BPF_REG_2, (int32_t)f->window);
+		out[n++] = EI_MOV64_REG(BPF_REG_3, BPF_REG_6);
+		out[n++] = EI_CALL_HELPER(BPF_FUNC_probe_read_kernel);
+		out[n++] = EI_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 2);
+		out[n++] = EI_MOV64_IMM(BPF_REG_0, 0);
+		out[n++] = EI_JA(6); /* over the 6 below: a failed copy rejects */
+	}
+	out[n++] = EI_MOV64_REG(BPF_REG_1, BPF_REG_6);
+	out[n++] = EI_MOV64_REG(BPF_REG_2, BPF_REG_7);
+	out[n++] = EI_MOV64_REG(BPF_REG_3, BPF_REG_8);
+	out[n++] = EI_MOV64_REG(BPF_REG_4, BPF_REG_10);
+	out[n++] = EI_ALU64_IMM(BPF_ADD, BPF_REG_4, win);
+	out[n] = EI_CALL_REL((int32_t)((int64_t)stub - (int64_t)(at + n) - 1));
+	return n + 1;
+}
+
 int pcap_filter_wrap(const struct pcap_filter_prog *f, struct bpf_insn **prog,
 		     size_t *cnt)
 {
-	/* Unknown data, caplen and len, then call the stub at 11. */
-	static const struct bpf_insn head[] = {
+	/* Unknown data, caplen and len in r6-r8, then the call and the stub. */
+	struct bpf_insn w[6 + PCAP_FILTER_CALL_MAX + 4] = {
 		EI_CALL_HELPER(BPF_FUNC_get_prandom_u32),
-		EI_MOV64_REG(BPF_REG_6, BPF_REG_0),
+		EI_MOV64_REG(BPF_REG_6, BPF_REG_0), /* data */
 		EI_CALL_HELPER(BPF_FUNC_get_prandom_u32),
-		EI_MOV64_REG(BPF_REG_7, BPF_REG_0),
+		EI_MOV64_REG(BPF_REG_7, BPF_REG_0), /* caplen */
 		EI_CALL_HELPER(BPF_FUNC_get_prandom_u32),
-		EI_MOV64_REG(BPF_REG_3, BPF_REG_0),
-		EI_MOV64_REG(BPF_REG_1, BPF_REG_6),
-		EI_MOV64_REG(BPF_REG_2, BPF_REG_7),
-		EI_CALL_REL(2),
-		EI_MOV64_IMM(BPF_REG_0, 0),
-		EI_EXIT(),
-		EI_MOV64_IMM(BPF_REG_0, 0),
-		EI_EXIT(),
+		EI_MOV64_REG(BPF_REG_8, BPF_REG_0), /* len */
 	};
+	size_t n = 6, stub;
 
-	return pcap_filter_splice(head, sizeof(head) / sizeof(head[0]), 11, 2,
-				  f, prog, cnt);
+	if (!f)
+		return -EINVAL;
+	stub = n + pcap_filter_emit_call(f, -PCAP_FILTER_BUF, n, 0, w + n) + 2;
+	/* Again, now that the stub's index is known. */
+	n += pcap_filter_emit_call(f, -PCAP_FILTER_BUF, n, stub, w + n);
+	w[n++] = EI_MOV64_IMM(BPF_REG_0, 0);
+	w[n++] = EI_EXIT();
+	w[n++] = EI_MOV64_IMM(BPF_REG_0, 0);
+	w[n++] = EI_EXIT();
+	return pcap_filter_splice(w, n, stub, 2, f, prog, cnt);
 }
 
 int pcap_filter_check_load(const struct pcap_filter_prog *f, char *err,

@@ -10,18 +10,24 @@
  *                L2 / DLT_EN10MB, network header for L3 / DLT_RAW)
  *           r2 = caplen: bytes readable from r1 (u32)
  *           r3 = wire length of the packet, for "len", "less", "greater"
+ *           r4 = the window: a pointer into the caller's stack, equal to
+ *                win_pad modulo 8, where the caller copied the first
+ *                min(caplen, window) bytes from r1 (when window != 0)
  *   return: r0 != 0 if the packet matches, 0 if not.
  *
- * The code reads the packet only with bpf_probe_read_kernel (helper 113),
- * uses r0-r9 and at most PCAP_FILTER_MAX_STACK bytes of stack, and needs
- * no map.  Semantics are those of libpcap's interpreter: A and X are
- * 32-bit, loads are big-endian, a load outside [0, caplen) or a division
- * by X == 0 rejects the packet.
+ * The code reads the window, and past it the packet with
+ * bpf_probe_read_kernel (helper 113), uses r0-r9 and at most
+ * PCAP_FILTER_MAX_STACK bytes of stack of its own, and needs no map.
+ * Semantics are those of libpcap's interpreter: A and X are 32-bit,
+ * loads are big-endian, a load outside [0, caplen) or a division by
+ * X == 0 rejects the packet.
  *
- * How it runs: the first bytes of the packet (the "window", at most
- * opts.window bytes, enough for what the constant offsets need) are
- * copied to the stack with one helper call; loads inside it are stack
- * reads.  Loads past it (far constant offsets, X-relative offsets the
+ * How it runs: the caller copies the first bytes of the packet (the
+ * "window", at most opts.window bytes, enough for what the constant
+ * offsets need) to its stack with one helper call, rejecting the packet
+ * if that fails, so the filter needs no copy of its own (a 7-12
+ * instruction prologue less); loads inside the window are reads through
+ * r4, which the verifier tracks as a pointer into the caller's frame.  Loads past it (far constant offsets, X-relative offsets the
  * translator cannot bound) read the packet with their own helper call.
  * Bounds checks that earlier loads already proved are left out, and a
  * check is hoisted to the largest length every accepting path needs;
@@ -29,8 +35,8 @@
  * A loaded value that only meets jeq/jset/and/or/xor with constants is
  * left in wire byte order and the constants are swapped instead.  An
  * unaligned value inside one aligned 8 bytes of the window is one 8-byte
- * read, shifted.  Where nothing after the window copy calls a helper,
- * r10 + X and caplen - X are kept in r6 and r5 for X-relative reads.
+ * read, shifted.  Where nothing calls a helper, window + X and
+ * caplen - X are kept in r6 and r5 for X-relative reads.
  *
  * Backward jumps (libpcap emits them for "protochain") are allowed: a
  * counter on the stack bounds the number of backward jumps one packet
@@ -63,9 +69,11 @@
 
 /* Snapshot length handed to libpcap; only the accept value depends on it. */
 #define PCAP_FILTER_SNAPLEN 262144
-/* Default and largest packet window copied to the stack, in bytes. */
+/* Default and largest packet window the caller copies, in bytes. */
 #define PCAP_FILTER_WINDOW 128
 #define PCAP_FILTER_WINDOW_MAX 256
+/* A caller's buffer for any window: win_pad (< 8) + PCAP_FILTER_WINDOW_MAX. */
+#define PCAP_FILTER_BUF (PCAP_FILTER_WINDOW_MAX + 8)
 /*
  * Default bound on backward jumps per packet (protochain headers walked):
  * libpcap's own interpreter allows 64 since 1.11 and rejects the packet
@@ -73,13 +81,13 @@
  * AH case); the same limit and verdict here.
  */
 #define PCAP_FILTER_BACK_JUMPS 64
-/* Largest stack the generated code can use (window + M[] + slots). */
-#define PCAP_FILTER_MAX_STACK (PCAP_FILTER_WINDOW_MAX + 64 + 32)
+/* Largest stack the generated code uses: M[], loop slots, len, helper slot, data. */
+#define PCAP_FILTER_MAX_STACK (64 + 48)
 /* Largest translated program; jumps must also fit eBPF's 16-bit offset. */
 #define PCAP_FILTER_MAX_INSNS 32767
 
 struct pcap_filter_opts {
-	/* Window copied to the stack: 0 = default, else 8..WINDOW_MAX. */
+	/* Largest window: 0 = default, else 8..WINDOW_MAX. */
 	unsigned int window;
 	/* Backward jumps allowed per packet: 0 = default. */
 	unsigned int max_back_jumps;
@@ -92,8 +100,10 @@ struct pcap_filter_prog {
 	size_t cnt;
 	bool match_nothing; /* the code is "return 0" (e.g. arp on raw IP) */
 	size_t cbpf_cnt; /* classic instructions translated (0 if none) */
-	unsigned int stack_size; /* bytes of stack the code uses */
-	unsigned int window; /* bytes copied to the stack on entry */
+	unsigned int stack_size; /* bytes of its own stack the code uses */
+	unsigned int window;	 /* bytes the caller copies to r4 (0: none) */
+	unsigned int win_pad;	 /* r4 modulo 8 the code is built for */
+	size_t prologue_cnt;	 /* instructions before the classic code's */
 };
 
 /* A pair for one expression, as skbtrace uses it. */
@@ -158,7 +168,7 @@ void pcap_filter_prog_free(struct pcap_filter_prog *p);
 /*
  * Splice filter code into a program, for a libbpf prog_prepare_load_fn
  * callback.  prog[stub_off, stub_off + stub_len) must be the body of a
- * __noinline stub subprogram taking (data, caplen, len) (stub_len >= 2).
+ * __noinline stub subprogram taking (data, caplen, len, window) (stub_len >= 2).
  * The result, in *out (malloc'd, *out_cnt instructions), is prog with the
  * stub rewritten in place as
  *     call <cnt>; ja +0 ...; exit
@@ -190,8 +200,22 @@ int pcap_filter_splice_btf_ext(const void *func, size_t func_cnt,
 			       void **func_out, void **line_out);
 
 /*
+ * The caller's side of the convention, for hand-written wrappers: with
+ * the packet's kernel address in r6, caplen (u32) in r7 and len in r8,
+ * and a buffer of PCAP_FILTER_BUF bytes at r10 + buf_off (8-aligned),
+ * writes to out (room for PCAP_FILTER_CALL_MAX instructions) the window
+ * copy, then the call of the filter at index stub, out[0] being at index
+ * at.  A failed copy leaves r0 = 0 and skips the call.  Returns the
+ * number of instructions written.
+ */
+#define PCAP_FILTER_CALL_MAX 17
+size_t pcap_filter_emit_call(const struct pcap_filter_prog *f, int buf_off, size_t at, size_t stub,
+			     struct bpf_insn *out);
+
+/*
  * f's code called from a minimal raw tracepoint program that passes it
- * unknown (data, caplen, len): what check_load and tools verify.
+ * unknown (data, caplen, len) and the window: what check_load and tools
+ * verify.
  * *prog is malloc'd.  Returns 0 or a negative errno.
  */
 int pcap_filter_wrap(const struct pcap_filter_prog *f, struct bpf_insn **prog,

@@ -200,6 +200,41 @@ static int add_tunnel(struct pcap_hook *h, int marker, int linktype, const char 
 	return add_stub(h, marker, &prog, err, errlen);
 }
 
+/*
+ * The BPF side copies each filter's window before calling it: tell it how
+ * much, and at which residue modulo 8 the filter's loads are aligned for.
+ */
+static int set_windows(struct tracer *t, const struct pcap_hook *h, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < h->nstubs; i++) {
+		const struct pcap_filter_prog *p = &h->stubs[i].prog;
+		int idx;
+
+		switch (h->stubs[i].marker) {
+		case SKBT_PCAP_L2_MARKER:
+			idx = SKBT_PCAP_L2;
+			break;
+		case SKBT_PCAP_L3_MARKER:
+			idx = SKBT_PCAP_L3;
+			break;
+		case SKBT_PCAP_TUN_L2_MARKER:
+			idx = SKBT_PCAP_TUN_L2;
+			break;
+		default:
+			idx = SKBT_PCAP_TUN_L3;
+			break;
+		}
+		if (p->window > SKBT_PCAP_WINDOW || p->win_pad > 7) {
+			snprintf(err, errlen, "filter window of %u bytes, more than %d", p->window,
+				 SKBT_PCAP_WINDOW);
+			return -1;
+		}
+		t->cfg.pcap_win[idx] = p->window;
+		t->cfg.pcap_pad[idx] = p->win_pad;
+	}
+	return 0;
+}
+
 int pcap_hook_add(struct tracer *t, struct pcap_hook **hp, enum pcap_hook_kind kind,
 		  const char *expr, const char **note, char *err, size_t errlen)
 {
@@ -222,18 +257,19 @@ int pcap_hook_add(struct tracer *t, struct pcap_hook **hp, enum pcap_hook_kind k
 		rc = add_outer(h, expr, note, err, errlen);
 		if (!rc)
 			t->cfg.pcap = true;
-		return rc;
+		break;
 	case PCAP_HOOK_TUN_L2:
 		rc = add_tunnel(h, SKBT_PCAP_TUN_L2_MARKER, DLT_EN10MB, expr, err, errlen);
 		if (!rc)
 			t->cfg.tun |= SKBT_TUN_L2;
-		return rc;
+		break;
 	default:
 		rc = add_tunnel(h, SKBT_PCAP_TUN_L3_MARKER, DLT_RAW, expr, err, errlen);
 		if (!rc)
 			t->cfg.tun |= SKBT_TUN_L3;
-		return rc;
+		break;
 	}
+	return rc ? rc : set_windows(t, h, err, errlen);
 }
 
 void pcap_hook_free(struct pcap_hook *h)

@@ -99,6 +99,21 @@ enum skbt_counter {
 #define SKBT_PCAP_TUN_L2_MARKER 0x5ca1ab22
 #define SKBT_PCAP_TUN_L3_MARKER 0x5ca1ab23
 
+/*
+ * The stubs' index in cfg_pcap_win[] / cfg_pcap_pad[]: the packet window
+ * each translated filter wants its caller to copy (pcap_filter.h).
+ */
+enum skbt_pcap_stub {
+	SKBT_PCAP_L2,
+	SKBT_PCAP_L3,
+	SKBT_PCAP_TUN_L2,
+	SKBT_PCAP_TUN_L3,
+	SKBT_PCAP_STUBS,
+};
+
+/* Largest window a caller copies: PCAP_FILTER_WINDOW, the translator's default. */
+#define SKBT_PCAP_WINDOW 128
+
 /* Bits of cfg_tun: which tunnel filters are spliced in. */
 enum skbt_tun_filter {
 	SKBT_TUN_L2 = 1 << 0,

@@ -138,7 +138,8 @@ static void check_shape(const struct pcap_filter_prog *p)
 {
 	const struct bpf_insn *last;
 
-	if (!p->insns || !p->cnt || p->stack_size > PCAP_FILTER_MAX_STACK)
+	if (!p->insns || !p->cnt || p->stack_size > PCAP_FILTER_MAX_STACK ||
+	    p->window > PCAP_FILTER_WINDOW_MAX || p->win_pad > 7 || p->prologue_cnt > p->cnt)
 		abort();
 	last = &p->insns[p->cnt - 1];
 	if (last->code != (BPF_JMP | BPF_EXIT) &&

@@ -8,8 +8,10 @@
  * entry { caplen, len, bytes }.  A socket filter wrapper, run with
  * repeat = number of packets, takes the next index from a control map,
  * turns the entry's address into a plain scalar (the filter gets a
- * kernel address, as in a tracing program), calls the spliced filter
- * with (data, caplen, len) and stores its r0 in the control map.  So one
+ * kernel address, as in a tracing program), copies the filter's window
+ * to its stack as skbtrace's caller does (pcap_filter_emit_call()),
+ * calls the spliced filter with (data, caplen, len, window) and stores
+ * its r0 in the control map.  So one
  * syscall runs a filter over every packet, and each filter is loaded
  * once.  Header-only (static functions): included by the unit test, the
  * fuzzer and the bench.
@@ -169,31 +171,33 @@ fail:
  */
 static inline int dh_load(struct dh *h, const struct pcap_filter_prog *f, int v)
 {
-	const struct bpf_insn wrap[] = {
+	/* The window buffer, below the wrapper's own three slots. */
+	const int buf = -24 - PCAP_FILTER_BUF;
+	const struct bpf_insn head[] = {
 		/* ctl = lookup(ctl_map, 0) */
 		EI_ST(BPF_W, BPF_REG_10, -4, 0),
 		EI_LD_MAP_FD(BPF_REG_1, h->ctl_fd),
 		EI_MOV64_REG(BPF_REG_2, BPF_REG_10),
 		EI_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
 		EI_CALL_HELPER(BPF_FUNC_map_lookup_elem),
-		EI_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 32),
-		EI_MOV64_REG(BPF_REG_6, BPF_REG_0),
+		EI_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 0), /* 5: -> out */
+		EI_MOV64_REG(BPF_REG_9, BPF_REG_0),
 		/* i = ctl->next++ % ctl->count, i < DH_NMAX */
-		EI_LDX(BPF_W, BPF_REG_7, BPF_REG_6, 0),
+		EI_LDX(BPF_W, BPF_REG_7, BPF_REG_9, 0),
 		EI_MOV32_REG(BPF_REG_1, BPF_REG_7),
 		EI_ALU32_IMM(BPF_ADD, BPF_REG_1, 1),
-		EI_STX(BPF_W, BPF_REG_6, BPF_REG_1, 0),
-		EI_LDX(BPF_W, BPF_REG_1, BPF_REG_6, 4),
-		EI_JMP_IMM(BPF_JEQ, BPF_REG_1, 0, 25),
+		EI_STX(BPF_W, BPF_REG_9, BPF_REG_1, 0),
+		EI_LDX(BPF_W, BPF_REG_1, BPF_REG_9, 4),
+		EI_JMP_IMM(BPF_JEQ, BPF_REG_1, 0, 0), /* 12: -> out */
 		EI_ALU32_REG(BPF_MOD, BPF_REG_7, BPF_REG_1),
-		EI_JMP_IMM(BPF_JGE, BPF_REG_7, DH_NMAX, 23),
-		/* p = lookup(pkt_map, i) */
+		EI_JMP_IMM(BPF_JGE, BPF_REG_7, DH_NMAX, 0), /* 14: -> out */
+		/* p = lookup(pkt_map, i), i kept at -8 */
 		EI_STX(BPF_W, BPF_REG_10, BPF_REG_7, -8),
 		EI_LD_MAP_FD(BPF_REG_1, h->pkt_fd[v]),
 		EI_MOV64_REG(BPF_REG_2, BPF_REG_10),
 		EI_ALU64_IMM(BPF_ADD, BPF_REG_2, -8),
 		EI_CALL_HELPER(BPF_FUNC_map_lookup_elem),
-		EI_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 16),
+		EI_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 0), /* 21: -> out */
 		EI_MOV64_REG(BPF_REG_8, BPF_REG_0),
 		/* launder the map pointer into a scalar kernel address */
 		EI_STX(BPF_DW, BPF_REG_10, BPF_REG_8, -16),
@@ -203,16 +207,18 @@ static inline int dh_load(struct dh *h, const struct pcap_filter_prog *f, int v)
 		EI_MOV64_REG(BPF_REG_3, BPF_REG_10),
 		EI_ALU64_IMM(BPF_ADD, BPF_REG_3, -16),
 		EI_CALL_HELPER(BPF_FUNC_probe_read_kernel),
-		EI_LDX(BPF_DW, BPF_REG_1, BPF_REG_10, -24),
-		/* r0 = filter(p->data, p->caplen, p->len) */
-		EI_ALU64_IMM(BPF_ADD, BPF_REG_1, 8),
-		EI_LDX(BPF_W, BPF_REG_2, BPF_REG_8, 0),
-		EI_LDX(BPF_W, BPF_REG_3, BPF_REG_8, 4),
-		EI_CALL_REL(5),
+		/* r6 = p->data, r7 = p->caplen, r8 = p->len */
+		EI_LDX(BPF_DW, BPF_REG_6, BPF_REG_10, -24),
+		EI_ALU64_IMM(BPF_ADD, BPF_REG_6, 8),
+		EI_LDX(BPF_W, BPF_REG_7, BPF_REG_8, 0),
+		EI_LDX(BPF_W, BPF_REG_8, BPF_REG_8, 4),
+	};
+	const struct bpf_insn tail[] = {
 		/* ctl->res[i] = r0 */
+		EI_LDX(BPF_W, BPF_REG_7, BPF_REG_10, -8),
 		EI_ALU64_IMM(BPF_LSH, BPF_REG_7, 2),
-		EI_ALU64_REG(BPF_ADD, BPF_REG_6, BPF_REG_7),
-		EI_STX(BPF_W, BPF_REG_6, BPF_REG_0, 8),
+		EI_ALU64_REG(BPF_ADD, BPF_REG_9, BPF_REG_7),
+		EI_STX(BPF_W, BPF_REG_9, BPF_REG_0, 8),
 		/* out: */
 		EI_MOV64_IMM(BPF_REG_0, 0),
 		EI_EXIT(),
@@ -221,12 +227,32 @@ static inline int dh_load(struct dh *h, const struct pcap_filter_prog *f, int v)
 		EI_JA(0),
 		EI_EXIT(),
 	};
-	size_t wcnt = sizeof(wrap) / sizeof(wrap[0]), cnt;
+	const size_t nh = sizeof(head) / sizeof(head[0]);
+	const size_t nt = sizeof(tail) / sizeof(tail[0]);
+	struct bpf_insn wrap[sizeof(head) / sizeof(head[0]) + PCAP_FILTER_CALL_MAX +
+			     sizeof(tail) / sizeof(tail[0])];
+	size_t wcnt = nh, cnt, nc, out;
 	const size_t log_size = 1 << 22;
 	struct bpf_insn *prog;
 	char *log;
 	int fd, e;
 
+	/*
+	 * The filter's call (its length first, for the stub's index), the
+	 * tail, then the jumps to out.
+	 */
+	memcpy(wrap, head, sizeof(head));
+	nc = pcap_filter_emit_call(f, buf, nh, 0, wrap + nh);
+	nc = pcap_filter_emit_call(f, buf, nh, nh + nc + nt - 3, wrap + nh);
+	memcpy(wrap + nh + nc, tail, sizeof(tail));
+	wcnt = nh + nc + nt;
+	out = wcnt - 5;
+	for (size_t j = 0; j < nh; j++) {
+		uint8_t op = BPF_OP(wrap[j].code);
+
+		if (BPF_CLASS(wrap[j].code) == BPF_JMP && (op == BPF_JEQ || op == BPF_JGE))
+			wrap[j].off = (int16_t)(out - j - 1);
+	}
 	e = pcap_filter_splice(wrap, wcnt, wcnt - 3, 3, f, &prog, &cnt);
 	if (e) {
 		snprintf(h->err, sizeof(h->err), "splice: %s", strerror(-e));

@@ -109,8 +109,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ebpf_dis(stdout, p.insns, p.cnt);
-	printf("classic %zu -> eBPF %zu insns, stack %u, window %u\n", n, p.cnt,
-	       p.stack_size, p.window);
+	printf("classic %zu -> eBPF %zu insns, stack %u, window %u at %u mod 8\n", n, p.cnt,
+	       p.stack_size, p.window, p.win_pad);
 	if (load) {
 		if (pcap_filter_check_load(&p, err, sizeof(err)))
 			printf("load: FAILED: %s\n", err);

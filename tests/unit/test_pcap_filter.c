@@ -260,10 +260,14 @@ static void test_dead_loads(void **state)
 	pcap_filter_prog_free(&p);
 }
 
-/* The 64-bit window reads must stay aligned for the verifier. */
+/*
+ * The 64-bit window reads must stay aligned for the verifier: the window
+ * pointer (r4, no helper call here) is win_pad modulo 8.
+ */
 static void test_alignment(void **state)
 {
 	struct pcap_filter_prog p;
+	unsigned int reads = 0;
 	char err[256];
 
 	(void)state;
@@ -275,15 +279,41 @@ static void test_alignment(void **state)
 		const struct bpf_insn *in = &p.insns[i];
 		unsigned int sz;
 
-		if (BPF_CLASS(in->code) != BPF_LDX || in->src_reg != BPF_REG_10)
+		if (BPF_CLASS(in->code) != BPF_LDX || in->src_reg != BPF_REG_4)
 			continue;
 		sz = BPF_SIZE(in->code) == BPF_W ? 4 :
 		     BPF_SIZE(in->code) == BPF_H ? 2 :
 		     BPF_SIZE(in->code) == BPF_B ? 1 :
 						   8;
-		assert_int_equal(((unsigned int)-in->off) % sz, 0);
+		assert_int_equal((p.win_pad + (unsigned int)in->off) % sz, 0);
+		reads++;
 	}
+	assert_true(reads >= 2);
 	assert_true(p.stack_size <= PCAP_FILTER_MAX_STACK);
+	pcap_filter_prog_free(&p);
+}
+
+/*
+ * The caller copies the window: the filter's prologue is caplen and its
+ * guard, no helper call is left in a filter that reads only the window,
+ * and the caller's copy runs it (pcap_filter_emit_call() in the harness).
+ */
+static void test_caller_window(void **state)
+{
+	struct pcap_filter_prog p;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(
+		pcap_filter_compile("host 10.1.1.1 and udp", DLT_EN10MB, 0, &p, err, sizeof(err)),
+		0);
+	assert_int_equal(p.window, 34);
+	assert_true(p.win_pad < 8);
+	assert_int_equal(p.prologue_cnt, 2);
+	assert_int_equal(p.stack_size, 0);
+	assert_true(p.cnt <= 2 * p.cbpf_cnt);
+	for (size_t i = 0; i < p.cnt; i++)
+		assert_false(p.insns[i].code == (BPF_JMP | BPF_CALL));
 	pcap_filter_prog_free(&p);
 }
 
@@ -1105,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_build_l3_nothing),
 		cmocka_unit_test(test_dead_loads),
 		cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_caller_window),
 		cmocka_unit_test(test_wire_order),
 		cmocka_unit_test(test_splice_layout),
 		cmocka_unit_test(test_splice_btf_ext),
