@@ -462,18 +462,18 @@ static int check_defs(const struct sock_filter *c, struct analysis *an,
 }
 
 /*
- * need[i]: the largest N such that, from i, every path that could accept
- * passes a constant-offset load needing N bytes, so a packet shorter than
- * N is rejected whatever happens.  Greatest fixpoint from INF (loops
- * only lower it); sound because it holds along every finite path.
+ * The backward fixpoint behind need[] (absolute loads) and need_x[]
+ * (loads at X + k, forgotten where X changes): at each instruction, the
+ * least of what its successors need, raised by its own load.
  */
-static void compute_need(const struct sock_filter *c, struct analysis *an)
+static void compute_need_of(const struct sock_filter *c, struct analysis *an, uint32_t *need,
+			    bool x_rel)
 {
 	size_t n = an->n, s[2];
 	bool changed = true;
 
 	for (size_t i = 0; i < n; i++)
-		an->need[i] = INF;
+		need[i] = INF;
 	while (changed) {
 		changed = false;
 		for (size_t i = n; i-- > 0;) {
@@ -485,26 +485,36 @@ static void compute_need(const struct sock_filter *c, struct analysis *an)
 				continue;
 			ns = successors(c, i, s);
 			if (BPF_CLASS(f->code) == BPF_RET)
-				v = (f->code == (BPF_RET | BPF_K) && f->k == 0) ?
-					    INF :
-					    0;
+				v = (f->code == (BPF_RET | BPF_K) && f->k == 0) ? INF : 0;
 			else if (ns == 0)
 				v = INF; /* a load no packet satisfies */
 			else if (ns == 1)
-				v = an->need[s[0]];
+				v = need[s[0]];
 			else
-				v = an->need[s[0]] < an->need[s[1]] ?
-					    an->need[s[0]] :
-					    an->need[s[1]];
-			if (ns && is_abs_load(f->code) &&
-			    load_need(f) > (uint64_t)(v == INF ? 0 : v))
-				v = v == INF ? INF : (uint32_t)load_need(f);
-			if (v != an->need[i]) {
-				an->need[i] = v;
+				v = need[s[0]] < need[s[1]] ? need[s[0]] : need[s[1]];
+			if (x_rel && v != INF && (insn_defs(f) & DEF_X))
+				v = 0;
+			if (ns && v != INF &&
+			    (x_rel ? is_ind_load(f->code) : is_abs_load(f->code)) &&
+			    load_need(f) > v)
+				v = (uint32_t)load_need(f);
+			if (v != need[i]) {
+				need[i] = v;
 				changed = true;
 			}
 		}
 	}
+}
+
+/*
+ * need[i]: the largest N such that, from i, every path that could accept
+ * passes a constant-offset load needing N bytes, so a packet shorter than
+ * N is rejected whatever happens.  Greatest fixpoint from INF (loops
+ * only lower it); sound because it holds along every finite path.
+ */
+static void compute_need(const struct sock_filter *c, struct analysis *an)
+{
+	compute_need_of(c, an, an->need, false);
 }
 
 /*
@@ -562,40 +572,7 @@ static void compute_known(const struct sock_filter *c, struct analysis *an,
  */
 static void compute_need_x(const struct sock_filter *c, struct analysis *an)
 {
-	size_t n = an->n, s[2];
-	bool changed = true;
-
-	for (size_t i = 0; i < n; i++)
-		an->need_x[i] = INF;
-	while (changed) {
-		changed = false;
-		for (size_t i = n; i-- > 0;) {
-			const struct sock_filter *f = &c[i];
-			unsigned int ns;
-			uint32_t v;
-
-			if (!an->reach[i])
-				continue;
-			ns = successors(c, i, s);
-			if (BPF_CLASS(f->code) == BPF_RET)
-				v = (f->code == (BPF_RET | BPF_K) && f->k == 0) ? INF : 0;
-			else if (ns == 0)
-				v = INF;
-			else if (ns == 1)
-				v = an->need_x[s[0]];
-			else
-				v = an->need_x[s[0]] < an->need_x[s[1]] ? an->need_x[s[0]]
-									: an->need_x[s[1]];
-			if (v != INF && (insn_defs(f) & DEF_X))
-				v = 0;
-			if (v != INF && is_ind_load(f->code) && load_need(f) > v && ns)
-				v = (uint32_t)load_need(f);
-			if (v != an->need_x[i]) {
-				an->need_x[i] = v;
-				changed = true;
-			}
-		}
-	}
+	compute_need_of(c, an, an->need_x, true);
 }
 
 static void compute_known_x(const struct sock_filter *c, struct analysis *an)
