@@ -726,7 +726,12 @@ static void finish(struct app *a, int status)
 	bool traced = a->tr.skel != NULL;
 
 	if (traced) {
+		double t0 = now_s();
+
 		tracer_detach(&a->tr);
+		/* bench/vm.sh reads this: detaching thousands of kprobes is slow. */
+		if (getenv("SKBT_DEBUG"))
+			fprintf(stderr, "skbtrace: detach %.1f ms\n", (now_s() - t0) * 1e3);
 		if (a->rb && !(a->o.limit_lines && a->events >= a->o.limit_lines))
 			ring_buffer__consume(a->rb);
 		lost = read_counter(a, SKBT_CNT_LOST);
