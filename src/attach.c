@@ -569,12 +569,30 @@ static int attach_fentry(struct tracer *t, size_t i)
 	return err;
 }
 
+/* Set by tracer_attach() before the attach threads start. */
+static bool kprobe_by_addr;
+
+/*
+ * By the kallsyms address when there is one: a kernel that has several
+ * functions of one name refuses a kprobe by that name (EADDRNOTAVAIL,
+ * 6.1.y and 6.6+), and skbtrace already chose which of them it traces.
+ * Only through the kprobe PMU: libbpf's tracefs fallback takes names.
+ */
 static int attach_kprobe(struct tracer *t, size_t i)
 {
 	struct probe *p = &t->probes->v[i];
 	LIBBPF_OPTS(bpf_kprobe_opts, ko, .retprobe = p->role == PROBE_ROLE_CLONE_RET);
-	struct bpf_link *l = bpf_program__attach_kprobe_opts(prog_of(t, p), p->name, &ko);
-	int err = l ? 0 : -errno;
+	const char *name = p->name;
+	struct bpf_link *l;
+	int err;
+
+	if (kprobe_by_addr && p->addr) {
+		/* No name: the perf event's second config word is the address. */
+		name = NULL;
+		ko.offset = p->addr;
+	}
+	l = bpf_program__attach_kprobe_opts(prog_of(t, p), name, &ko);
+	err = l ? 0 : -errno;
 
 	t->links[i] = l;
 	mark_result(t, i, err);
@@ -695,6 +713,7 @@ int tracer_attach(struct tracer *t, char *err, size_t errlen)
 		if (bpf_program__expected_attach_type(prog) != BPF_TRACE_KPROBE_MULTI)
 			single_list[nsingle++] = i;
 	}
+	kprobe_by_addr = !access("/sys/bus/event_source/devices/kprobe/type", F_OK);
 	if (t->cfg.backend == BACKEND_KPROBE_MULTI)
 		attach_multi_all(t);
 	run_parallel(t, nsingle, attach_single_nth, 0, "attaching probes:");
