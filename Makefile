@@ -27,7 +27,7 @@ TOOLS := $(TOOLS_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all clean install test unit integration vmtest demo deps format bench bench-bins asan tools matrix fuzz
+.PHONY: all clean install test unit integration vmtest demo deps format bench bench-bins bench-vm asan tools matrix fuzz
 all: skbtrace
 
 deps:
@@ -102,6 +102,12 @@ matrix:
 bench: skbtrace tools bench-bins
 	@scripts/deps.sh bench
 	@bench/run.sh
+
+# Function backends in the test VM (kprobe attach vs a minimal floor, per-event
+# cost); the guest gets the binaries with their libraries, so no static build.
+bench-vm: skbtrace tools $(BUILD)/bench/kprobe_floor $(BUILD)/bench/progstats $(BUILD)/bench/startup
+	@scripts/deps.sh vm
+	@bench/vm.sh
 
 install: skbtrace
 	install -D -m 0755 skbtrace $(DESTDIR)$(PREFIX)/bin/skbtrace
