@@ -68,6 +68,7 @@ dups=$(awk 'NR == FNR { want[$1] = 1; next } ($3 in want) && $2 ~ /^[tT]$/ { n[$
 echo "RESULT label=funcs listed=$(wc -l <"$TMP/names") with_address=$(wc -l <"$TMP/funcs") duplicate_names=$dups"
 echo "# listed without a text symbol in kallsyms (the floor leaves them out):" \
 	"$(awk 'NR == FNR { have[$1] = 1; next } !($1 in have)' "$TMP/funcs" "$TMP/names" | tr '\n' ' ')"
+echo "# listed more than once (the floor attaches each name once):" "$(sort "$TMP/names" | uniq -d | tr '\n' ' ')"
 
 HAVE_FENTRY=0
 if "$SKBTRACE" --backend fentry --list-funcs >"$TMP/list-fentry" 2>&1; then

@@ -91,9 +91,15 @@ function med(list,   a, n, i, j, t) {
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 function add(k, x) { if (x != "" && x != "?") { L[k] = L[k] (L[k] == "" ? "" : " ") x } }
+function uniq(list,   a, n, i, out, seen) {
+	n = split(list, a, " ")
+	for (i = 1; i <= n; i++) if (!(a[i] in seen)) { seen[a[i]] = 1; out = out (out == "" ? "" : ",") a[i] }
+	return out
+}
 function ratio(a, b) { return (a != "" && b != "" && b + 0 > 0) ? sprintf("%.2f", a / b) : "-" }
 {
 	lab = v($0, "label"); grp = lab; sub(/-r[0-9]+$/, "", grp)
+	if (v($0, "ext_ready_ms") != "") { RD[lab] = v($0, "ext_ready_ms"); ST[lab] = v($0, "ext_stop_ms") }
 	if (grp == "floor-par" || grp == "floor-seq") {
 		add(grp ".ready", v($0, "ext_ready_ms")); add(grp ".attach", v($0, "attach_ms"))
 		add(grp ".detach", v($0, "detach_ms")); add(grp ".stop", v($0, "ext_stop_ms"))
@@ -101,7 +107,7 @@ function ratio(a, b) { return (a != "" && b != "" && b + 0 > 0) ? sprintf("%.2f"
 	} else if (grp == "kprobe" || grp == "fentry" || grp == "kprobe-before") {
 		add(grp ".ready", v($0, "ext_ready_ms")); add(grp ".attach", v($0, "attach_ms"))
 		add(grp ".load", v($0, "load_ms")); add(grp ".detach", v($0, "detach_ms"))
-		add(grp ".stop", v($0, "ext_stop_ms")); add(grp ".n", v($0, "attached") "/" v($0, "failed"))
+		add(grp ".stop", v($0, "ext_stop_ms")); add(grp ".n", v($0, "attached") "/" (v($0, "attached") + v($0, "failed")))
 		add(grp ".pre", (v($0, "ready_ms") != "?" && v($0, "load_ms") != "?") ? v($0, "ready_ms") - v($0, "load_ms") - v($0, "attach_ms") : "")
 	} else if (grp ~ /^(none|tr-)/) {
 		add(grp ".send", v($0, "send_ms")); add(grp ".runs", v($0, "runs")); add(grp ".ns", v($0, "run_ns"))
@@ -110,11 +116,11 @@ function ratio(a, b) { return (a != "" && b != "" && b + 0 > 0) ? sprintf("%.2f"
 }
 END {
 	printf "\n== attach/detach, %s functions (%s names the kernel has twice or more); ms, medians of the rounds\n", nf, dups
-	printf "%-26s %-22s %-10s %-10s %-12s %-12s %s\n", "", "exec to ready", "attach", "detach", "SIGINT->exit", "attached", "rounds (ready)"
+	printf "%-26s %-22s %-10s %-10s %-12s %-12s %s\n", "", "exec to ready", "attach", "detach", "SIGINT->exit", "attached", "each round'"'"'s ready"
 	n_fl = split("floor-par floor-seq kprobe fentry kprobe-before", G, " ")
 	for (i = 1; i <= n_fl; i++) {
 		g = G[i]; if (L[g ".ready"] == "") continue
-		printf "%-26s %-22s %-10s %-10s %-12s %-12s %s\n", g, med(L[g ".ready"]), med(L[g ".attach"]), med(L[g ".detach"]), med(L[g ".stop"]), L[g ".n"], L[g ".ready"]
+		printf "%-26s %-22s %-10s %-10s %-12s %-12s %s\n", g, med(L[g ".ready"]), med(L[g ".attach"]), med(L[g ".detach"]), med(L[g ".stop"]), uniq(L[g ".n"]), L[g ".ready"]
 	}
 	fr = med(L["floor-par.ready"]); fs = med(L["floor-seq.ready"])
 	if (fs != "" && fs + 0 < fr + 0) fr = fs
@@ -122,6 +128,10 @@ END {
 	if (fds != "" && fds + 0 < fd + 0) fd = fds
 	for (i = 3; i <= 5; i++) {
 		g = G[i]; if (L[g ".ready"] == "") continue
+		pr = ""
+		for (r = 1; ("floor-par-r" r) in RD; r++)
+			if ((g "-r" r) in RD) pr = pr sprintf(" %s/%s", ratio(RD[g "-r" r], RD["floor-par-r" r]), ratio(ST[g "-r" r], ST["floor-par-r" r]))
+		printf "%s: round by round against the floor-par run of its round, ready/exit:%s\n", g, pr
 		printf "%s: ready %s x the floor (target 1.2), SIGINT->exit %s x; phases (median ms): before load %s, load %s, attach %s, detach %s\n", g, ratio(med(L[g ".ready"]), fr), ratio(med(L[g ".stop"]), fd), med(L[g ".pre"]), med(L[g ".load"]), med(L[g ".attach"]), med(L[g ".detach"])
 	}
 	printf "\n== the same %s UDP packets: medians of the rounds\n", pk
