@@ -571,6 +571,54 @@ static int attach_fentry(struct tracer *t, size_t i)
 
 /* Set by tracer_attach() before the attach threads start. */
 static bool kprobe_by_addr;
+static bool *addr_shared; /* per probe: an earlier probe of its kind has its address */
+
+struct addr_idx {
+	unsigned long long addr;
+	size_t i;
+	bool ret;
+};
+
+static int cmp_addr_idx(const void *a, const void *b)
+{
+	const struct addr_idx *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->ret != y->ret)
+		return x->ret ? 1 : -1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * Two BTF functions of one name (static functions of two files: add_grec
+ * in IPv4 and IPv6 multicast) resolve to the same kallsyms address; by
+ * address the first would be probed twice and report every call twice.
+ * The later ones go by name instead, which the kernel refuses as ambiguous.
+ */
+static void find_shared_addrs(struct tracer *t, const size_t *list, size_t n)
+{
+	struct addr_idx *v = calloc(n ? n : 1, sizeof(*v));
+	size_t k = 0;
+
+	addr_shared = calloc(t->probes->n + 1, sizeof(*addr_shared));
+	if (!v || !addr_shared) {
+		free(v);
+		return;
+	}
+	for (size_t j = 0; j < n; j++) {
+		const struct probe *p = &t->probes->v[list[j]];
+
+		if (p->kind == PROBE_FUNC && p->addr)
+			v[k++] = (struct addr_idx){p->addr, list[j],
+						   p->role == PROBE_ROLE_CLONE_RET};
+	}
+	qsort(v, k, sizeof(*v), cmp_addr_idx);
+	for (size_t j = 1; j < k; j++)
+		if (v[j].addr == v[j - 1].addr && v[j].ret == v[j - 1].ret)
+			addr_shared[v[j].i] = true;
+	free(v);
+}
 
 /*
  * By the kallsyms address when there is one: a kernel that has several
@@ -586,7 +634,7 @@ static int attach_kprobe(struct tracer *t, size_t i)
 	struct bpf_link *l;
 	int err;
 
-	if (kprobe_by_addr && p->addr) {
+	if (kprobe_by_addr && p->addr && !(addr_shared && addr_shared[i])) {
 		/* No name: the perf event's second config word is the address. */
 		name = NULL;
 		ko.offset = p->addr;
@@ -714,11 +762,15 @@ int tracer_attach(struct tracer *t, char *err, size_t errlen)
 			single_list[nsingle++] = i;
 	}
 	kprobe_by_addr = !access("/sys/bus/event_source/devices/kprobe/type", F_OK);
+	if (kprobe_by_addr)
+		find_shared_addrs(t, single_list, nsingle);
 	if (t->cfg.backend == BACKEND_KPROBE_MULTI)
 		attach_multi_all(t);
 	run_parallel(t, nsingle, attach_single_nth, 0, "attaching probes:");
 	free(single_list);
 	single_list = NULL;
+	free(addr_shared);
+	addr_shared = NULL;
 	for (size_t i = 0; i < t->probes->n; i++) {
 		struct probe *p = &t->probes->v[i];
 
