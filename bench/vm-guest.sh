@@ -8,6 +8,8 @@
 #                    under /skbt in the VM)
 #   VMB_ROUNDS       attach/detach rounds, floor and skbtrace alternating (3)
 #   VMB_SEQ          1: one more floor run with a single thread (attach and detach)
+#   VMB_FENTRY_ATTACH  0: no fentry attach/detach rounds (3.5 min each emulated);
+#                    the traffic runs still use fentry when the build has it
 #   VMB_PACKETS      UDP packets per traffic run (50000)
 #   VMB_TRAFFIC_ROUNDS  rounds of (no tracer, kprobe, fentry, tracepoint) (3)
 #   VMB_BEFORE       another skbtrace binary, run after skbtrace in each round
@@ -18,7 +20,7 @@
 set -u
 
 : "${BENCH_DIR:?BENCH_DIR not set}"
-: "${VMB_BEFORE:=}"
+: "${VMB_BEFORE:=}" "${VMB_FENTRY_ATTACH:=1}"
 : "${VMB_ROUNDS:=3}" "${VMB_SEQ:=1}" "${VMB_PACKETS:=50000}" "${VMB_TRAFFIC_ROUNDS:=3}"
 # shellcheck disable=SC1091
 [[ -f /etc/skbt.conf ]] && source /etc/skbt.conf
@@ -107,7 +109,7 @@ tracer() {
 	echo "RESULT label=$label attached=${tracing:-?} failed=${failed:-0} ready_ms=${ready:-?}" \
 		"load_ms=${load:-?} attach_ms=${attach:-?} detach_ms=${detach:-?}" \
 		"ext_ready_ms=$(val ready_min "$out") ext_stop_ms=$(val stop_med "$out")"
-	grep -v '^libbpf' "$err" | grep -E 'failed|error|unavailable' | head -n 3 | sed 's/^/  skbtrace stderr: /'
+	grep -v '^libbpf' "$err" | grep -E 'failed|error|unavailable|not attached' | head -n 4 | sed 's/^/  skbtrace stderr: /'
 }
 
 for ((r = 1; r <= VMB_ROUNDS; r++)); do
@@ -115,7 +117,7 @@ for ((r = 1; r <= VMB_ROUNDS; r++)); do
 	floor "floor-par-r$r" -a -j "$(nproc)" -J 32
 	tracer "kprobe-r$r" kprobe
 	[[ -n $VMB_BEFORE ]] && tracer "kprobe-before-r$r" kprobe "$VMB_BEFORE"
-	[[ $HAVE_FENTRY == 1 ]] && tracer "fentry-r$r" fentry
+	[[ $HAVE_FENTRY == 1 && $VMB_FENTRY_ATTACH == 1 ]] && tracer "fentry-r$r" fentry
 done
 # One attach loop in one thread, and detach likewise: the other way to be minimal.
 [[ $VMB_SEQ == 1 ]] && floor floor-seq -a -j 1 -J 1

@@ -15,7 +15,7 @@
 # RESULT lines, then a table.  The console log is kept in build/vm-bench/.
 #
 # Environment: VMB_ROUNDS (3), VMB_SEQ (1), VMB_PACKETS (50000),
-# VMB_TRAFFIC_ROUNDS (3), VMB_FILTER_FUNC (bench/vm-guest.sh), VMB_BEFORE (a
+# VMB_TRAFFIC_ROUNDS (3), VMB_FENTRY_ATTACH (1; 0 skips fentry's attach rounds), VMB_FILTER_FUNC (bench/vm-guest.sh), VMB_BEFORE (a
 # second skbtrace binary measured in every round too), VMB_TIMEOUT
 # (limit of the guest's work, seconds: 1500), SKBTRACE (./skbtrace); and
 # tests/vm/run.sh's SKBT_VM_* settings.
@@ -46,7 +46,7 @@ done
 # absolute SKBT_VM_EXTRA_BINS entry with its libraries to the same path).
 guest_env=$(printf "%s='%s'\n" BENCH_DIR "$ROOT/build" VMB_ROUNDS "${VMB_ROUNDS:-3}" \
 	VMB_SEQ "${VMB_SEQ:-1}" VMB_PACKETS "${VMB_PACKETS:-50000}" \
-	VMB_TRAFFIC_ROUNDS "${VMB_TRAFFIC_ROUNDS:-3}")
+	VMB_TRAFFIC_ROUNDS "${VMB_TRAFFIC_ROUNDS:-3}" VMB_FENTRY_ATTACH "${VMB_FENTRY_ATTACH:-1}")
 [[ -n ${VMB_FILTER_FUNC:-} ]] && guest_env+=$'\n'"VMB_FILTER_FUNC='$VMB_FILTER_FUNC'"
 extra="${SKBT_VM_EXTRA_BINS:-}"
 if [[ -n ${VMB_BEFORE:-} ]]; then
