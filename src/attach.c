@@ -325,6 +325,7 @@ static void configure(struct tracer *t)
 	s->rodata->cfg_wakeup_bytes = t->cfg.ringbuf_size / 8;
 	s->rodata->cfg_track = t->cfg.track;
 	s->rodata->cfg_track_tp_free = t->cfg.track_tp_free;
+	s->rodata->cfg_skb_span = t->cfg.skb_span;
 	bpf_map__set_max_entries(s->maps.tracked_skbs, t->cfg.track ? t->cfg.track_max : 1);
 	bpf_map__set_max_entries(s->maps.clone_parents, t->cfg.track ? SKBT_CLONE_SLOTS : 1);
 	bpf_map__set_max_entries(s->maps.events, t->cfg.ringbuf_size);

@@ -33,6 +33,7 @@ struct tracer_cfg {
 	bool track;	    /* --filter-track-skb */
 	bool track_tp_free; /* tracked skbs are forgotten at the free tracepoints */
 	unsigned int track_max;
+	bool skb_span; /* discover_skb_span_fits(): pkt_read() reads one span */
 };
 
 struct bpf_prog_load_opts;

@@ -708,3 +708,52 @@ int discover_filter_probeable(struct probe_list *l, const char *tracefs, const s
 		name_set_free(&set);
 	return 0;
 }
+
+/* Bit offset of member name in struct/union id, looking into anonymous members; -1 if none. */
+static long member_bits(const struct btf *btf, __u32 id, const char *name)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m;
+
+	while (t && (btf_is_typedef(t) || btf_is_mod(t)))
+		t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_composite(t))
+		return -1;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *n = btf__name_by_offset(btf, m->name_off);
+		long inner;
+
+		if (n && *n) {
+			if (!strcmp(n, name))
+				return btf_member_bit_offset(t, i);
+			continue;
+		}
+		inner = member_bits(btf, m->type, name);
+		if (inner >= 0)
+			return btf_member_bit_offset(t, i) + inner;
+	}
+	return -1;
+}
+
+bool discover_skb_span_fits(const struct btf *btf, unsigned int span)
+{
+	static const struct {
+		const char *name;
+		unsigned int size;
+	} fields[] = {{"head", 8},	 {"data", 8},		{"tail", 4},
+		      {"mac_header", 2}, {"network_header", 2}, {"protocol", 2}};
+	int id = btf ? btf__find_by_name_kind(btf, "sk_buff", BTF_KIND_STRUCT) : -1;
+	long len = id > 0 ? member_bits(btf, id, "len") : -1;
+
+	if (len < 0 || len % 8)
+		return false;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		long off = member_bits(btf, id, fields[i].name);
+
+		if (off < 0 || off % 8 || off < len || (off - len) / 8 + fields[i].size > span)
+			return false;
+	}
+	/* The read runs from len to the end of data. */
+	return (member_bits(btf, id, "data") - len) / 8 + 8 <= span;
+}

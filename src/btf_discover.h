@@ -6,6 +6,7 @@
 #ifndef SKBT_BTF_DISCOVER_H
 #define SKBT_BTF_DISCOVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "probes.h"
 
@@ -56,6 +57,13 @@ const char *tracefs_find(void);
  * Tracepoints are kept.  *skipped gets how many were removed; *source
  * names what was used ("available_filter_functions" or "kallsyms").
  */
+/*
+ * Whether the named struct sk_buff fields all lie in the span bytes
+ * that start at its len field, per the kernel's BTF: the BPF side then
+ * reads the span once and picks the fields out (cfg_skb_span).
+ */
+bool discover_skb_span_fits(const struct btf *btf, unsigned int span);
+
 int discover_filter_probeable(struct probe_list *l, const char *tracefs, const struct ksyms *ks,
 			      size_t *skipped, const char **source);
 

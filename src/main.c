@@ -503,6 +503,7 @@ static int start_tracer(struct app *a)
 	t->cfg.track = a->o.track;
 	t->cfg.track_max = a->o.track_max;
 	t->cfg.track_tp_free = a->track_tp_free;
+	t->cfg.skb_span = discover_skb_span_fits(a->btf, SKBT_SKB_SPAN);
 	t->cfg.show_progress = isatty(STDERR_FILENO) && !a->o.quiet;
 	if (tracer_load(t, a->err, sizeof(a->err)))
 		return fail(a, EXIT_ENV, "%s", a->err);

@@ -40,6 +40,8 @@ const volatile __u8 cfg_track = 0;
  * functions that still run on the skb after the tracepoint).
  */
 const volatile __u8 cfg_track_tp_free = 0;
+/* The kernel's sk_buff keeps pkt_read()'s fields within SKBT_SKB_SPAN bytes of len. */
+const volatile __u8 cfg_skb_span = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -173,32 +175,32 @@ struct pkt {
  * Every field pkt_read() needs lies in the ~100 bytes of sk_buff from len
  * to data (5.x and 6.x kernels): one probe read of that span instead of
  * seven halves the cost of an event the filters reject (docs/benchmarks.md).
- * Offsets are CO-RE relocated, so the checks below are constants the
- * verifier decides; a layout they do not fit is read field by field.
+ * User space checks the running kernel's layout (cfg_skb_span); the span
+ * is then looked at through a pointer placed where the skb would be, so
+ * each field is one load at its CO-RE relocated offset, with no checks
+ * left to run for every event.
  */
-#define SKB_SPAN 128
-#define SKB_OFF(f)                                                                                 \
-	(bpf_core_field_offset(struct sk_buff, f) - bpf_core_field_offset(struct sk_buff, len))
-#define SKB_FITS(f, t)	(SKB_OFF(f) <= SKB_SPAN - sizeof(t))
-#define SKB_AT(b, f, t) (*(t *)((b) + SKB_OFF(f)))
-
 static __always_inline int pkt_read_span(struct sk_buff *skb, struct pkt *p)
 {
-	__u8 b[SKB_SPAN];
-	__u32 size = SKB_OFF(data) + sizeof(void *);
+	__u8 b[SKBT_SKB_SPAN];
+	__s64 back = -(__s64)bpf_core_field_offset(skb->len);
+	struct sk_buff *s;
+	__u32 size =
+		bpf_core_field_offset(skb->data) + sizeof(void *) - bpf_core_field_offset(skb->len);
 
-	if (!SKB_FITS(head, void *) || !SKB_FITS(data, void *) || !SKB_FITS(tail, __u32) ||
-	    !SKB_FITS(mac_header, __u16) || !SKB_FITS(network_header, __u16) ||
-	    !SKB_FITS(protocol, __u16) || size > SKB_SPAN ||
+	if (!cfg_skb_span ||
 	    bpf_probe_read_kernel(b, size, (void *)skb + bpf_core_field_offset(skb->len)))
 		return 0;
-	p->head = SKB_AT(b, head, unsigned char *);
-	p->data = SKB_AT(b, data, unsigned char *);
-	p->len = SKB_AT(b, len, __u32);
-	p->tail = SKB_AT(b, tail, __u32);
-	p->mac = SKB_AT(b, mac_header, __u16);
-	p->nh = SKB_AT(b, network_header, __u16);
-	p->proto = bpf_ntohs(SKB_AT(b, protocol, __be16));
+	/* The verifier refuses "stack pointer -= x": hide the sign so it is "+=". */
+	asm volatile("" : "+r"(back));
+	s = (void *)b + back;
+	p->head = s->head;
+	p->data = s->data;
+	p->len = s->len;
+	p->tail = s->tail;
+	p->mac = s->mac_header;
+	p->nh = s->network_header;
+	p->proto = bpf_ntohs(s->protocol);
 	return 1;
 }
 

@@ -82,6 +82,9 @@ enum skbt_counter {
 	SKBT_CNT_MAX,
 };
 
+/* Bytes of struct sk_buff from len that one probe read takes for pkt_read(). */
+#define SKBT_SKB_SPAN 128
+
 /* Largest struct sk_buff copied for --output-skb. */
 #define SKBT_SKB_DATA_MAX 512
 

@@ -770,6 +770,45 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A synthetic sk_buff with the span's fields, headers inside an anonymous struct. */
+static struct btf *span_btf(unsigned int data_off)
+{
+	struct btf *b = btf__new_empty();
+	int u16, u32, ptr, anon;
+
+	assert_non_null(b);
+	u16 = btf__add_int(b, "u16", 2, 0);
+	u32 = btf__add_int(b, "u32", 4, 0);
+	ptr = btf__add_ptr(b, u16);
+	anon = btf__add_struct(b, NULL, 8);
+	assert_int_equal(btf__add_field(b, "protocol", u16, 0, 0), 0);
+	assert_int_equal(btf__add_field(b, "network_header", u16, 16, 0), 0);
+	assert_int_equal(btf__add_field(b, "mac_header", u16, 32, 0), 0);
+	assert_true(btf__add_struct(b, "sk_buff", data_off + 8) > 0);
+	assert_int_equal(btf__add_field(b, "len", u32, 112 * 8, 0), 0);
+	assert_int_equal(btf__add_field(b, NULL, anon, 176 * 8, 0), 0);
+	assert_int_equal(btf__add_field(b, "tail", u32, 184 * 8, 0), 0);
+	assert_int_equal(btf__add_field(b, "head", ptr, 192 * 8, 0), 0);
+	assert_int_equal(btf__add_field(b, "data", ptr, data_off * 8, 0), 0);
+	return b;
+}
+
+static void test_skb_span(void **state)
+{
+	struct btf *fits = span_btf(200), *far = span_btf(400);
+
+	(void)state;
+	/* len at 112 .. data at 200 + 8: 96 bytes, fields found through the anonymous struct */
+	assert_true(discover_skb_span_fits(fits, 128));
+	assert_false(discover_skb_span_fits(fits, 95));
+	assert_false(discover_skb_span_fits(far, 128));
+	assert_false(discover_skb_span_fits(NULL, 128));
+	if (vmlinux)
+		assert_true(discover_skb_span_fits(vmlinux, 128));
+	btf__free(fits);
+	btf__free(far);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -786,6 +825,7 @@ int main(void)
 		cmocka_unit_test(test_filter_available_functions),
 		cmocka_unit_test(test_filter_kallsyms_fallback),
 		cmocka_unit_test(test_vmlinux_probeable),
+		cmocka_unit_test(test_skb_span),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
