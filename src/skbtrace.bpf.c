@@ -183,7 +183,7 @@ struct pkt {
 static __always_inline int pkt_read_span(struct sk_buff *skb, struct pkt *p)
 {
 	__u8 b[SKBT_SKB_SPAN];
-	__s64 back = -(__s64)bpf_core_field_offset(skb->len);
+	__s64 back = 0;
 	struct sk_buff *s;
 	__u32 size =
 		bpf_core_field_offset(skb->data) + sizeof(void *) - bpf_core_field_offset(skb->len);
@@ -191,7 +191,13 @@ static __always_inline int pkt_read_span(struct sk_buff *skb, struct pkt *p)
 	if (!cfg_skb_span ||
 	    bpf_probe_read_kernel(b, size, (void *)skb + bpf_core_field_offset(skb->len)))
 		return 0;
-	/* The verifier refuses "stack pointer -= x": hide the sign so it is "+=". */
+	/*
+	 * The verifier refuses "stack pointer -= x", and 6.1's does not follow
+	 * a negation: "back = 0; back -= x; fp += back", each step opaque to
+	 * the compiler so it cannot fold them back into a subtraction.
+	 */
+	asm volatile("" : "+r"(back));
+	back -= bpf_core_field_offset(skb->len);
 	asm volatile("" : "+r"(back));
 	s = (void *)b + back;
 	p->head = s->head;
