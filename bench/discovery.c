@@ -19,16 +19,9 @@
 
 #include "btf_discover.h"
 #include "ksyms.h"
+#include "clock.h"
 
 #define MAX_RUNS 64
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -55,7 +48,7 @@ struct sample {
 static double raw_read_ms(void)
 {
 	static char buf[1 << 20];
-	double t = now_ms();
+	double t = bench_now_ms();
 	int fd = open("/proc/kallsyms", O_RDONLY);
 
 	if (fd < 0)
@@ -63,7 +56,7 @@ static double raw_read_ms(void)
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
 	close(fd);
-	return now_ms() - t;
+	return bench_now_ms() - t;
 }
 
 static int run_once(struct sample *s)
@@ -78,29 +71,29 @@ static int run_once(struct sample *s)
 	double t;
 	int n;
 
-	t = now_ms();
+	t = bench_now_ms();
 	btf = discover_load_btf(NULL, err, sizeof(err));
-	s->btf_load = now_ms() - t;
+	s->btf_load = bench_now_ms() - t;
 	if (!btf) {
 		fprintf(stderr, "discovery: %s\n", err);
 		return -1;
 	}
-	t = now_ms();
+	t = bench_now_ms();
 	n = discover_funcs(btf, NULL, &l);
-	s->funcs = now_ms() - t;
+	s->funcs = bench_now_ms() - t;
 	s->nfuncs = n > 0 ? n : 0;
-	t = now_ms();
+	t = bench_now_ms();
 	n = discover_tracepoints(btf, tracefs_find(), &l, &fb);
-	s->tps = now_ms() - t;
+	s->tps = bench_now_ms() - t;
 	s->ntps = n > 0 ? n : 0;
 	s->raw_read = raw_read_ms();
-	t = now_ms();
+	t = bench_now_ms();
 	ks = ksyms_load(NULL);
-	s->ksyms = now_ms() - t;
+	s->ksyms = bench_now_ms() - t;
 	s->nsyms = ksyms_count(ks);
-	t = now_ms();
+	t = bench_now_ms();
 	discover_filter_probeable(&l, tracefs_find(), ks, &skipped, &source);
-	s->filter = now_ms() - t;
+	s->filter = bench_now_ms() - t;
 	s->nkept = l.n;
 	ksyms_free(ks);
 	probe_list_free(&l);

@@ -15,6 +15,7 @@
 #include "drop_reason.h"
 #include "ksyms.h"
 #include "output.h"
+#include "clock.h"
 
 #define NR_SAMPLES 4096 /* distinct events, cycled */
 
@@ -139,14 +140,6 @@ static void make_event(struct skbt_event *e, unsigned int i, const unsigned long
 	}
 }
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 static void run(const char *name, struct output *tmpl, struct output_cfg cfg,
 		const struct skbt_event *ev, unsigned long n)
 {
@@ -160,11 +153,11 @@ static void run(const char *name, struct output *tmpl, struct output_cfg cfg,
 		exit(1);
 	}
 	output_header(&o);
-	t0 = now();
+	t0 = bench_now_s();
 	for (unsigned long i = 0; i < n; i++)
 		output_event(&o, &ev[i % NR_SAMPLES], sizeof(ev[0]));
 	output_flush(&o);
-	dt = now() - t0;
+	dt = bench_now_s() - t0;
 	printf("%-28s %lu events in %.3f s: %.0f events/s, %.0f ns/event\n", name, n, dt, n / dt,
 	       dt * 1e9 / n);
 	output_free(&o);
@@ -176,9 +169,9 @@ static void bench_startup(const struct btf *btf)
 	double best = 1e9;
 
 	for (int i = 0; i < 20; i++) {
-		double t0 = now();
+		double t0 = bench_now_s();
 		struct drop_reasons *dr = drop_reasons_load(btf, NULL, 0);
-		double dt = now() - t0;
+		double dt = bench_now_s() - t0;
 
 		drop_reasons_free(dr);
 		if (dt < best)
@@ -195,13 +188,13 @@ static void bench_inet_ntop(void)
 	double t0;
 
 	inet_pton(AF_INET6, "2001:db8:85a3::8a2e:370:7334", a);
-	t0 = now();
+	t0 = bench_now_s();
 	for (unsigned long i = 0; i < n; i++) {
 		a[15] = i;
 		inet_ntop(AF_INET6, a, s, sizeof(s));
 	}
 	printf("%-28s %.0f ns/call (for comparison)\n", "inet_ntop(AF_INET6)",
-	       (now() - t0) * 1e9 / n);
+	       (bench_now_s() - t0) * 1e9 / n);
 }
 
 int main(int argc, char **argv)

@@ -42,6 +42,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 
 #define MAX_THREADS 64
 
@@ -58,14 +59,6 @@ struct work {
 	bool by_addr;
 	atomic_size_t next;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int read_list(const char *path, struct func **out, size_t *n)
 {
@@ -205,7 +198,7 @@ int main(int argc, char **argv)
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
 		{.code = BPF_JMP | BPF_EXIT},
 	};
-	double t_start = now_ms(), t_loaded, t_attached, t_stop, t_done;
+	double t_start = bench_now_ms(), t_loaded, t_attached, t_stop, t_done;
 	int nth = 1, dth = 0, opt, first_err = 0, sig;
 	const char *ready = NULL, *label = "floor", *out_path = NULL;
 	FILE *out = stdout;
@@ -268,9 +261,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kprobe_floor: loading r0 = 0; exit failed: %s\n", strerror(errno));
 		return 1;
 	}
-	t_loaded = now_ms();
+	t_loaded = bench_now_ms();
 	run_on(&w, attach_worker, nth);
-	t_attached = now_ms();
+	t_attached = bench_now_ms();
 	for (size_t i = 0; i < w.n; i++) {
 		if (!w.f[i].err)
 			ok++;
@@ -291,9 +284,9 @@ int main(int argc, char **argv)
 		close(fd);
 		sigwait(&set, &sig);
 	}
-	t_stop = now_ms();
+	t_stop = bench_now_ms();
 	run_on(&w, detach_worker, dth);
-	t_done = now_ms();
+	t_done = bench_now_ms();
 	close(w.prog_fd);
 	fprintf(out,
 		"RESULT label=%s n=%zu attached=%zu failed=%zu threads=%d/%d by=%s load_ms=%.1f "

@@ -15,14 +15,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "clock.h"
 
 int main(int argc, char **argv)
 {
@@ -67,9 +60,9 @@ int main(int argc, char **argv)
 			perror("paced_send: bind");
 	}
 	clock_gettime(CLOCK_MONOTONIC, &tick);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (;;) {
-		t = now_s() - t0;
+		t = bench_now_s() - t0;
 		if (t >= secs)
 			break;
 		owed = (unsigned long long)(rate * t);
@@ -86,7 +79,7 @@ int main(int argc, char **argv)
 		}
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &tick, NULL);
 	}
-	t = now_s() - t0;
+	t = bench_now_s() - t0;
 	printf("sent %llu elapsed_s %.3f rate %.0f\n", sent, t, sent / t);
 	freeaddrinfo(ai);
 	free(buf);

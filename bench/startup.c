@@ -36,6 +36,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include "clock.h"
 
 #define MAX_RUNS 1000
 
@@ -51,14 +52,6 @@ struct result {
 	long rss_kb;
 	int resent;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int pidfd_open_(pid_t pid)
 {
@@ -213,7 +206,7 @@ static int run_once(const struct cfg *c, struct result *r)
 			return -1;
 		}
 	}
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	pid = spawn(c, &out_fd);
 	if (pid < 0) {
 		perror("startup: spawn");
@@ -224,7 +217,7 @@ static int run_once(const struct cfg *c, struct result *r)
 	while (!ready) {
 		struct pollfd p[2] = { { .fd = c->ready_file ? ino : out_fd, .events = POLLIN },
 				       { .fd = pidfd, .events = POLLIN } };
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - bench_now_ms());
 
 		if (left <= 0)
 			break;
@@ -247,10 +240,10 @@ static int run_once(const struct cfg *c, struct result *r)
 		if (!ready && p[1].revents)
 			break; /* the child exited first */
 	}
-	r->ready_ms = now_ms() - t0;
+	r->ready_ms = bench_now_ms() - t0;
 	if (ready && c->hold_ms)
 		usleep(c->hold_ms * 1000);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	kill(pid, ready ? SIGINT : SIGKILL);
 	/*
 	 * Wait for the exit while keeping the child's stdout flowing.  A
@@ -267,7 +260,7 @@ static int run_once(const struct cfg *c, struct result *r)
 	for (double last = t0, next = t0 + 1000;;) {
 		struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN },
 				       { .fd = out_fd, .events = POLLIN } };
-		int left = (int)(next - now_ms());
+		int left = (int)(next - bench_now_ms());
 
 		if (pidfd < 0)
 			break;
@@ -281,15 +274,15 @@ static int run_once(const struct cfg *c, struct result *r)
 			close(out_fd);
 			out_fd = -1;
 		}
-		if (now_ms() < next)
+		if (bench_now_ms() < next)
 			continue;
-		next = now_ms() + 250;
-		if (now_ms() - last >= 1000 && in_epoll_wait(pid) && count_fds(pid) >= fds_at_sig) {
+		next = bench_now_ms() + 250;
+		if (bench_now_ms() - last >= 1000 && in_epoll_wait(pid) && count_fds(pid) >= fds_at_sig) {
 			if (getenv("STARTUP_DEBUG"))
-				fprintf(stderr, "startup: pid %d still in epoll_wait with %d files open (%d at SIGINT) %.0f ms after SIGINT\n", (int)pid, count_fds(pid), fds_at_sig, now_ms() - last);
+				fprintf(stderr, "startup: pid %d still in epoll_wait with %d files open (%d at SIGINT) %.0f ms after SIGINT\n", (int)pid, count_fds(pid), fds_at_sig, bench_now_ms() - last);
 			r->resent++;
 			kill(pid, r->resent > 10 ? SIGKILL : SIGINT);
-			last = t0 = now_ms();
+			last = t0 = bench_now_ms();
 			fds_at_sig = count_fds(pid);
 		}
 	}
@@ -299,7 +292,7 @@ static int run_once(const struct cfg *c, struct result *r)
 		perror("startup: wait4");
 		return -1;
 	}
-	r->stop_ms = now_ms() - t0;
+	r->stop_ms = bench_now_ms() - t0;
 	r->rss_kb = ru.ru_maxrss;
 	if (ino >= 0)
 		close(ino);
