@@ -346,7 +346,7 @@ static bool copied_type(const struct bpf_program *prog)
  */
 static int fentry_target_risk(const struct probe *p)
 {
-	return (p->nr_args > 6) + 2 * !!p->module;
+	return (p->nr_args > SKBT_TRAMPOLINE_REG_ARGS) + 2 * !!p->module;
 }
 
 /*
@@ -486,6 +486,15 @@ static void mark_result(struct tracer *t, size_t i, int err)
 	p->attach_err = err;
 }
 
+/* Keeps probe i's link (an fd, or a negative errno) and records the result. */
+static int keep_link(struct tracer *t, size_t i, int link)
+{
+	if (link >= 0)
+		t->fds[2 * i + 1] = link;
+	mark_result(t, i, link < 0 ? link : 0);
+	return link < 0 ? link : 0;
+}
+
 /* A copy of the template's final code with probe i's index, loaded and attached. */
 static int attach_tp(struct tracer *t, size_t i)
 {
@@ -495,14 +504,8 @@ static int attach_tp(struct tracer *t, size_t i)
 	int fd = bpf_program__fd(prog), link, err = 0;
 	struct bpf_insn *copy = NULL;
 
-	if (t->cfg.tp_cookie) {
-		link = raw_tp_open_cookie(p->name, fd, i);
-		err = link < 0 ? link : 0;
-		if (link >= 0)
-			t->fds[2 * i + 1] = link;
-		mark_result(t, i, err);
-		return err;
-	}
+	if (t->cfg.tp_cookie)
+		return keep_link(t, i, raw_tp_open_cookie(p->name, fd, i));
 	if (tmpl->first != (long)i) {
 		size_t cnt = bpf_program__insn_cnt(prog);
 		LIBBPF_OPTS(bpf_prog_load_opts, lo);
@@ -526,12 +529,7 @@ static int attach_tp(struct tracer *t, size_t i)
 		t->fds[2 * i] = fd;
 	}
 	link = bpf_raw_tracepoint_open(p->name, fd);
-	if (link < 0)
-		err = -errno;
-	else
-		t->fds[2 * i + 1] = link;
-	mark_result(t, i, err);
-	return err;
+	return keep_link(t, i, link < 0 ? -errno : link);
 }
 
 /*
@@ -562,12 +560,7 @@ static int attach_fentry(struct tracer *t, size_t i)
 		t->fds[2 * i] = fd;
 	}
 	link = bpf_raw_tracepoint_open(NULL, fd);
-	if (link < 0)
-		err = -errno;
-	else
-		t->fds[2 * i + 1] = link;
-	mark_result(t, i, err);
-	return err;
+	return keep_link(t, i, link < 0 ? -errno : link);
 }
 
 /* Set by tracer_attach() before the attach threads start. */
@@ -797,10 +790,11 @@ static int detach_one(struct tracer *t, size_t i)
 }
 
 /*
- * Each kprobe removal waits for an RCU grace period, each trampoline's
- * for an RCU-tasks one (~136 ms on 6.1 under emulation); many threads
- * let those waits overlap, which is most of the detach time.  The
- * threads sleep rather than compute, so more than CPUs.
+ * Each kprobe removal waits for an RCU grace period; many threads let
+ * some of those waits overlap (the threads sleep rather than compute, so
+ * more than CPUs).  A trampoline's removal (fentry) waits for RCU tasks
+ * under a kernel-wide lock, ~135 ms each on 6.1 emulated: threads do not
+ * shorten that (docs/benchmarks.md section 8).
  */
 void tracer_detach(struct tracer *t)
 {

@@ -99,6 +99,8 @@ bool probe_free_func(const struct probe *p);
 /* Largest sk_buff argument position the kprobe and fentry programs read. */
 #define SKBT_KPROBE_MAX_ARG 5
 #define SKBT_TP_MAX_ARG	    5
+/* Arguments an x86-64 trampoline took before 6.5 (in registers only). */
+#define SKBT_TRAMPOLINE_REG_ARGS 6
 /* A BPF program cannot be verified against a function with more (MAX_BPF_FUNC_ARGS). */
 #define SKBT_FENTRY_MAX_ARGS 12
 /* Cloning calls in flight at once whose source is tracked. */

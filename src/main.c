@@ -543,8 +543,7 @@ static void say_failures(const struct app *a)
 		}
 		fprintf(stderr, "%s %s (%s)", shown > 1 ? "," : "", p->name,
 			err == SKBT_ENOTSUPP ? "not supported" : strerror(err));
-		/* x86-64 trampolines took at most 6 arguments before 6.5. */
-		if (a->o.backend == BACKEND_FENTRY && p->nr_args > 6 &&
+		if (a->o.backend == BACKEND_FENTRY && p->nr_args > SKBT_TRAMPOLINE_REG_ARGS &&
 		    (err == SKBT_ENOTSUPP || err == EOPNOTSUPP))
 			fprintf(stderr, " [%d arguments]", p->nr_args);
 	}
