@@ -247,6 +247,19 @@ static int module_btf_fd(const struct tracer *t, const struct probe *p)
 	return -1;
 }
 
+/* direct_view()'s marker call becomes the kfunc call (cfg_direct). */
+static void patch_direct(struct bpf_insn *insns, size_t cnt, int kfunc_id)
+{
+	for (size_t i = 0; i < cnt; i++) {
+		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg != 0 ||
+		    insns[i].imm != (int)SKBT_DIRECT_MARKER)
+			continue;
+		insns[i].src_reg = BPF_PSEUDO_KFUNC_CALL;
+		insns[i].off = 0;
+		insns[i].imm = kfunc_id;
+	}
+}
+
 static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
 {
 	const struct bpf_insn *in = bpf_program__insns(prog);
@@ -275,6 +288,15 @@ static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opt
 		}
 		if (!patch_probe_id(tmpl, buf, cnt, tmpl->first))
 			err = -ENOENT;
+	}
+	if (loading->cfg.direct_id > 0 && !err) {
+		if (!buf) {
+			buf = malloc(cnt * sizeof(*buf));
+			if (!buf)
+				return -ENOMEM;
+			memcpy(buf, in, cnt * sizeof(*buf));
+		}
+		patch_direct(buf, cnt, loading->cfg.direct_id);
 	}
 	if (buf && !err)
 		err = bpf_program__set_insns(prog, buf, cnt);
@@ -326,6 +348,7 @@ static void configure(struct tracer *t)
 	s->rodata->cfg_track = t->cfg.track;
 	s->rodata->cfg_track_tp_free = t->cfg.track_tp_free;
 	s->rodata->cfg_skb_span = t->cfg.skb_span;
+	s->rodata->cfg_direct = t->cfg.direct_id > 0;
 	bpf_map__set_max_entries(s->maps.tracked_skbs, t->cfg.track ? t->cfg.track_max : 1);
 	bpf_map__set_max_entries(s->maps.clone_parents, t->cfg.track ? SKBT_CLONE_SLOTS : 1);
 	bpf_map__set_max_entries(s->maps.events, t->cfg.ringbuf_size);

@@ -34,6 +34,7 @@ struct tracer_cfg {
 	bool track_tp_free; /* tracked skbs are forgotten at the free tracepoints */
 	unsigned int track_max;
 	bool skb_span; /* discover_skb_span_fits(): pkt_read() reads one span */
+	int direct_id; /* kfunc bpf_rdonly_cast for direct_view(); 0: probe reads */
 };
 
 struct bpf_prog_load_opts;

@@ -15,6 +15,7 @@ struct kernel_features {
 	bool raw_tp_cookie;   /* raw tracepoint links with a cookie: 6.10+ */
 	bool fentry;	      /* BPF trampolines: fentry/fexit programs load and attach */
 	bool fentry_probed;   /* fentry was tried (only when it could be chosen) */
+	int rdonly_cast_id;   /* BTF id of kfunc bpf_rdonly_cast when it casts to void */
 	char kprobe_why[160]; /* why not, when false */
 	char kprobe_multi_why[160];
 	char fentry_why[160];
@@ -29,6 +30,8 @@ void features_probe(struct kernel_features *f, const char *tracefs);
  * tasks: only done when fentry could be the backend.
  */
 void features_probe_fentry(struct kernel_features *f, const struct btf *btf);
+/* Sets rdonly_cast_id when programs may read kernel memory in place. */
+void features_probe_direct(struct kernel_features *f, const struct btf *btf);
 /* Attaches prog_fd to tracepoint name with cookie; a link fd or -errno. */
 int raw_tp_open_cookie(const char *name, int prog_fd, unsigned long long cookie);
 /* 0 when the process may load tracing programs, else -1 with the reason. */

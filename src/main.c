@@ -148,6 +148,7 @@ static int choose_backend(struct app *a)
 	enum backend want = a->o.backend;
 
 	features_probe(&a->kf, a->tracefs);
+	features_probe_direct(&a->kf, a->btf);
 	if (want == BACKEND_FENTRY || (want == BACKEND_AUTO && !a->kf.kprobe))
 		features_probe_fentry(&a->kf, a->btf);
 	if (want == BACKEND_KPROBE_MULTI && !a->kf.kprobe_multi)
@@ -504,6 +505,7 @@ static int start_tracer(struct app *a)
 	t->cfg.track_max = a->o.track_max;
 	t->cfg.track_tp_free = a->track_tp_free;
 	t->cfg.skb_span = discover_skb_span_fits(a->btf, SKBT_SKB_SPAN);
+	t->cfg.direct_id = getenv("SKBT_NO_DIRECT") ? 0 : a->kf.rdonly_cast_id;
 	t->cfg.show_progress = isatty(STDERR_FILENO) && !a->o.quiet;
 	if (tracer_load(t, a->err, sizeof(a->err)))
 		return fail(a, EXIT_ENV, "%s", a->err);

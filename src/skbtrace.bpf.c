@@ -42,6 +42,8 @@ const volatile __u8 cfg_track = 0;
 const volatile __u8 cfg_track_tp_free = 0;
 /* The kernel's sk_buff keeps pkt_read()'s fields within SKBT_SKB_SPAN bytes of len. */
 const volatile __u8 cfg_skb_span = 0;
+/* Programs may read kernel memory in place: direct_view(). */
+const volatile __u8 cfg_direct = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -160,6 +162,30 @@ static __always_inline __u32 skb_netns(struct sk_buff *skb)
 	return inum;
 }
 
+/*
+ * A read-only view of kernel memory that the program loads from directly:
+ * each load becomes one instruction the kernel guards with an exception
+ * entry (a bad address reads as 0) instead of a bpf_probe_read_kernel()
+ * call and a copy.  It is the kfunc bpf_rdonly_cast(p, 0); the call is
+ * written with a marker that user space turns into the kfunc call on
+ * kernels that have it (cfg_direct), because libbpf 1.1 cannot leave an
+ * unresolved kfunc in a program.  Elsewhere cfg_direct is 0 and the
+ * verifier drops the call as dead code.
+ */
+static __always_inline void *direct_view(const void *p)
+{
+	void *v;
+
+	asm volatile("r1 = %[p]\n\t"
+		     "r2 = 0\n\t"
+		     "call %[m]\n\t"
+		     "%[v] = r0"
+		     : [v] "=r"(v)
+		     : [p] "r"(p), [m] "i"(SKBT_DIRECT_MARKER)
+		     : "r0", "r1", "r2", "r3", "r4", "r5");
+	return v;
+}
+
 /* Where the packet's headers are, read once per event. */
 struct pkt {
 	unsigned char *head;
@@ -210,8 +236,25 @@ static __always_inline int pkt_read_span(struct sk_buff *skb, struct pkt *p)
 	return 1;
 }
 
+static __always_inline void pkt_read_direct(struct sk_buff *skb, struct pkt *p)
+{
+	struct sk_buff *s = direct_view(skb);
+
+	p->head = s->head;
+	p->data = s->data;
+	p->len = s->len;
+	p->tail = s->tail;
+	p->mac = s->mac_header;
+	p->nh = s->network_header;
+	p->proto = bpf_ntohs(s->protocol);
+}
+
 static __always_inline void pkt_read(struct sk_buff *skb, struct pkt *p)
 {
+	if (cfg_direct) {
+		pkt_read_direct(skb, p);
+		return;
+	}
 	if (pkt_read_span(skb, p))
 		return;
 	p->head = BPF_CORE_READ(skb, head);
@@ -267,7 +310,9 @@ static __always_inline int pcap_run(enum skbt_pcap_stub which, unsigned char *da
 	 * verifier then sees an unbounded size.
 	 */
 	asm volatile("" : "+r"(cap));
-	if (n) {
+	if (cfg_direct) {
+		win = direct_view(data);
+	} else if (n) {
 		if (n > cap)
 			n = cap;
 		if (bpf_probe_read_kernel(win, n, data))

@@ -95,6 +95,9 @@ enum skbt_counter {
  */
 #define SKBT_PROBE_ID_MARKER 0x5ca1ab1e
 
+/* The helper-call immediate user space turns into a bpf_rdonly_cast kfunc call. */
+#define SKBT_DIRECT_MARKER 0x5ca1ab31
+
 /* Markers that let user space find the packet-filter stubs in final code. */
 #define SKBT_PCAP_L2_MARKER 0x5ca1ab12
 #define SKBT_PCAP_L3_MARKER 0x5ca1ab13
