@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# TCP throughput between two namespaces (iperf3 over veth) with no tracer
-# and with skbtrace (tracepoint backend) running a pcap filter that
-# matches nothing, in turns within one run so both see the same load.
+# TCP throughput between two namespaces (iperf3 over veth) with no tracer,
+# with a do-nothing program on the same tracepoints (build/bench/tp_floor:
+# the kernel's dispatch alone, the least any tracer there costs), and with
+# skbtrace (tracepoint backend) running a pcap filter that matches nothing,
+# in turns within one run so all three see the same load.  BPF run-time
+# statistics are off for these runs (each costs two clock reads per program
+# run); one more run with them on gives the programs' own time.
 # Prints Gbit/s per run, the medians and the loss in percent (target < 5%).
 # Environment: IPERF_RUNS (5 per side), IPERF_SECONDS (5),
-# IPERF_FILTER (host 192.0.2.99), IPERF_SKBT_ARGS (extra skbtrace options).
+# IPERF_FILTER (host 192.0.2.99), IPERF_SKBT_ARGS (extra skbtrace options),
+# TP_FLOOR (build/bench/tp_floor; skipped when missing).
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SKBTRACE=${SKBTRACE:-$ROOT/skbtrace}
+TP_FLOOR=${TP_FLOOR:-$ROOT/build/bench/tp_floor}
 RUNS=${IPERF_RUNS:-5}
 SECS=${IPERF_SECONDS:-5}
 FILTER=${IPERF_FILTER:-host 192.0.2.99}
@@ -17,9 +23,13 @@ NS_B=skbt-ipb-$$
 TMP=$(mktemp -d /tmp/skbt-iperf.XXXXXX)
 SPID=""
 TPID=""
+FPID=""
+OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
 
 cleanup() {
 	[ -n "$TPID" ] && kill -INT "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
+	[ -n "$FPID" ] && kill -INT "$FPID" 2>/dev/null && wait "$FPID" 2>/dev/null
+	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS" 2>/dev/null
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
@@ -75,24 +85,51 @@ trace_stop() {
 	TPID=""
 }
 
+floor_start() {
+	rm -f "$TMP/fready"
+	"$SKBTRACE" --backend tracepoint --list-funcs 2>/dev/null |
+		"$TP_FLOOR" "$TMP/fready" 2>"$TMP/floor.err" &
+	FPID=$!
+	for _ in $(seq 1 100); do [ -e "$TMP/fready" ] && return 0; sleep 0.1; done
+	echo "iperf.sh: tp_floor did not start: $(cat "$TMP/floor.err")" >&2
+	exit 1
+}
+
+floor_stop() {
+	kill -INT "$FPID"
+	wait "$FPID"
+	FPID=""
+}
+
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "iperf3 -t $SECS over veth, $RUNS runs each, in turns; skbtrace filter '$FILTER'" \
 	"${IPERF_SKBT_ARGS:+($IPERF_SKBT_ARGS)}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -x "$TP_FLOOR" ] || { echo "iperf.sh: no $TP_FLOOR (make bench-bins): no floor runs" >&2; TP_FLOOR=""; }
+[ "$OLD_STATS" = 0 ] || echo "iperf.sh: kernel.bpf_stats_enabled was $OLD_STATS: off for the runs, restored after"
+sysctl -qw kernel.bpf_stats_enabled=0
 : >"$TMP/base"
+: >"$TMP/floor"
 : >"$TMP/stats"
+fail_client() { echo "iperf.sh: iperf3 failed: $(head -c 300 "$TMP/c.json")" >&2; exit 1; }
 for i in $(seq 1 "$RUNS"); do
-	b=$(client) || { echo "iperf.sh: iperf3 failed: $(head -c 300 "$TMP/c.json")" >&2; exit 1; }
+	b=$(client) || fail_client
 	echo "$b" >>"$TMP/base"
+	f=-
+	if [ -n "$TP_FLOOR" ]; then
+		floor_start
+		f=$(client) || fail_client
+		floor_stop
+		echo "$f" >>"$TMP/floor"
+	fi
 	trace_start
-	s=$(client) || { echo "iperf.sh: iperf3 failed: $(head -c 300 "$TMP/c.json")" >&2; exit 1; }
+	s=$(client) || fail_client
 	trace_stop
 	echo "$s" >>"$TMP/skbt"
-	echo "run $i: no tracer $b Gbit/s, skbtrace $s Gbit/s"
+	echo "run $i: no tracer $b Gbit/s, do-nothing floor $f Gbit/s, skbtrace $s Gbit/s"
 done
 # One more traced run with kernel.bpf_stats_enabled, which costs two clock
 # reads per program run: kept out of the throughput figures above.
-OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
 sysctl -qw kernel.bpf_stats_enabled=1
 trace_start
 STATS_GBPS=$(client)
@@ -106,6 +143,14 @@ LOSS=$(awk -v b="$B" -v s="$S" 'BEGIN { printf "%.1f", (b > 0 ? (b - s) * 100 / 
 PAIR=$(paste "$TMP/base" "$TMP/skbt" | awk '{ printf "%.1f\n", ($1 > 0 ? ($1 - $2) * 100 / $1 : 0) }' | median)
 echo "median: no tracer $B Gbit/s, skbtrace $S Gbit/s, loss $LOSS% (median of the" \
 	"run-by-run losses: $PAIR%; target < 5%)"
+F=-
+FLOSS=-
+if [ -s "$TMP/floor" ]; then
+	F=$(median <"$TMP/floor")
+	FLOSS=$(awk -v b="$B" -v s="$F" 'BEGIN { printf "%.1f", (b > 0 ? (b - s) * 100 / b : 0) }')
+	echo "median: do-nothing program on the same tracepoints $F Gbit/s, loss $FLOSS%" \
+		"(the dispatch alone)"
+fi
 # The CPU the programs themselves took: noise-free, unlike the throughput.
 read -r CNT NS < <(awk '{ c += $1; t += $2 } END { print c + 0, t + 0 }' "$TMP/stats")
 PER_RUN=$(awk -v c="$CNT" -v t="$NS" 'BEGIN { printf "%.0f", (c ? t / c : 0) }')
@@ -113,4 +158,5 @@ CPU_PCT=$(awk -v t="$NS" -v s="$SECS" 'BEGIN { printf "%.2f", t / (s * 1e9) * 10
 echo "skbtrace programs, one more run with bpf_stats ($STATS_GBPS Gbit/s): $CNT runs," \
 	"$PER_RUN ns per run, $CPU_PCT% of one CPU"
 echo "RESULT label=iperf base_gbps=$B skbt_gbps=$S loss_pct=$LOSS pair_loss_pct=$PAIR runs=$RUNS seconds=$SECS" \
+	"floor_gbps=$F floor_loss_pct=$FLOSS" \
 	"prog_runs=$CNT ns_per_run=$PER_RUN cpu_pct=$CPU_PCT"

@@ -7,8 +7,9 @@
 #      exact lost accounting, peak RSS, bpftrace doing the same job,
 #      highest zero-loss send rate
 #   3. formatting cost and discovery time/RSS (build/bench/format, discovery)
-#   4. TCP throughput (iperf3) with no tracer vs skbtrace running a pcap
-#      filter that matches nothing (bench/iperf.sh)
+#   4. TCP throughput (iperf3) with no tracer vs a do-nothing program on
+#      the same tracepoints vs skbtrace running a pcap filter that matches
+#      nothing (bench/iperf.sh)
 # Prints the full logs, then a compact table.  Everything it creates
 # (namespaces, a tracefs mount, temporary files) is removed on exit.
 # Environment: BENCH_STARTUP_RUNS (20, skbtrace alone, without tracefs),
@@ -210,8 +211,8 @@ if [ -s "$TMP/discovery.out" ]; then
 fi
 if [ -s "$TMP/iperf.out" ]; then
 	I=$TMP/iperf.out
-	fmt_line "iperf3 TCP, median Gbit/s: none / skbtrace" \
-		"$(result iperf base_gbps "$I") / $(result iperf skbt_gbps "$I")" "" ""
+	fmt_line "iperf3 TCP, median Gbit/s: none / do-nothing / skbtrace" \
+		"$(result iperf base_gbps "$I") / $(result iperf floor_gbps "$I") / $(result iperf skbt_gbps "$I")" "" ""
 	fmt_line "  throughput lost (of medians; run by run)" \
 		"$(result iperf loss_pct "$I") %; $(result iperf pair_loss_pct "$I") %" "" "< 5 %"
 	fmt_line "  BPF time per program run (bpf_stats)" \
