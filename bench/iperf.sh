@@ -9,7 +9,11 @@
 # Prints Gbit/s per run, the medians and the loss in percent (target < 5%).
 # Environment: IPERF_RUNS (5 per side), IPERF_SECONDS (5),
 # IPERF_FILTER (host 192.0.2.99), IPERF_SKBT_ARGS (extra skbtrace options),
-# TP_FLOOR (build/bench/tp_floor; skipped when missing).
+# TP_FLOOR (build/bench/tp_floor; skipped when missing), IPERF_PIN ("0 1":
+# client and server CPUs; "" lets the scheduler place them).  Pinned, the
+# same run repeats within about 1.5%; unpinned, where the scheduler puts
+# the two processes moves throughput by up to 10% run to run, more than
+# the cost measured.
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +21,14 @@ SKBTRACE=${SKBTRACE:-$ROOT/skbtrace}
 TP_FLOOR=${TP_FLOOR:-$ROOT/build/bench/tp_floor}
 RUNS=${IPERF_RUNS:-5}
 SECS=${IPERF_SECONDS:-5}
+PIN=${IPERF_PIN-0 1}
+CPU_C=""
+CPU_S=""
+if [ -n "$PIN" ] && [ "$(nproc)" -ge 2 ]; then
+	read -r c s <<<"$PIN"
+	CPU_C="taskset -c $c"
+	CPU_S="taskset -c $s"
+fi
 FILTER=${IPERF_FILTER:-host 192.0.2.99}
 NS_A=skbt-ipa-$$
 NS_B=skbt-ipb-$$
@@ -49,13 +61,15 @@ ip -n "$NS_B" addr add 10.233.0.2/24 dev veth-b
 for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
 ip -n "$NS_A" link set veth-a up
 ip -n "$NS_B" link set veth-b up
-ip netns exec "$NS_B" iperf3 -s -B 10.233.0.2 >/dev/null 2>&1 &
+# shellcheck disable=SC2086 # CPU_S is a command and its arguments, or nothing
+ip netns exec "$NS_B" $CPU_S iperf3 -s -B 10.233.0.2 >/dev/null 2>&1 &
 SPID=$!
 sleep 0.5
 
 # One client run; prints the receiver's Gbit/s.
 client() {
-	ip netns exec "$NS_A" iperf3 -c 10.233.0.2 -t "$SECS" -J >"$TMP/c.json" 2>&1 &&
+	# shellcheck disable=SC2086 # as CPU_S
+	ip netns exec "$NS_A" $CPU_C iperf3 -c 10.233.0.2 -t "$SECS" -J >"$TMP/c.json" 2>&1 &&
 		jq '.end.sum_received.bits_per_second / 1e9' "$TMP/c.json" | awk '{ printf "%.2f\n", $1 }'
 }
 
@@ -103,7 +117,7 @@ floor_stop() {
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-echo "iperf3 -t $SECS over veth, $RUNS runs each, in turns; skbtrace filter '$FILTER'" \
+echo "iperf3 -t $SECS over veth, $RUNS runs each, in turns${CPU_C:+, client and server on CPUs $PIN}; skbtrace filter '$FILTER'" \
 	"${IPERF_SKBT_ARGS:+($IPERF_SKBT_ARGS)}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -x "$TP_FLOOR" ] || { echo "iperf.sh: no $TP_FLOOR (make bench-bins): no floor runs" >&2; TP_FLOOR=""; }
 [ "$OLD_STATS" = 0 ] || echo "iperf.sh: kernel.bpf_stats_enabled was $OLD_STATS: off for the runs, restored after"
