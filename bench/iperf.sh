@@ -126,21 +126,37 @@ sysctl -qw kernel.bpf_stats_enabled=0
 : >"$TMP/floor"
 : >"$TMP/stats"
 fail_client() { echo "iperf.sh: iperf3 failed: $(head -c 300 "$TMP/c.json")" >&2; exit 1; }
-for i in $(seq 1 "$RUNS"); do
-	b=$(client) || fail_client
-	echo "$b" >>"$TMP/base"
-	f=-
-	if [ -n "$TP_FLOOR" ]; then
+# One side's run; appends its Gbit/s to $TMP/<side>.
+side_run() {
+	local g
+	case $1 in
+	base) g=$(client) || fail_client ;;
+	floor)
 		floor_start
-		f=$(client) || fail_client
+		g=$(client) || fail_client
 		floor_stop
-		echo "$f" >>"$TMP/floor"
-	fi
-	trace_start
-	s=$(client) || fail_client
-	trace_stop
-	echo "$s" >>"$TMP/skbt"
-	echo "run $i: no tracer $b Gbit/s, do-nothing floor $f Gbit/s, skbtrace $s Gbit/s"
+		;;
+	skbt)
+		trace_start
+		g=$(client) || fail_client
+		trace_stop
+		;;
+	esac
+	echo "$g" >>"$TMP/$1"
+}
+SIDES="base skbt"
+[ -n "$TP_FLOOR" ] && SIDES="base floor skbt"
+# Odd turns in one order, even turns reversed: a throughput that drifts
+# during the run (it does, by a few percent) then favours no side.
+REV=$(echo "$SIDES" | tr ' ' '\n' | tac | paste -sd' ')
+for i in $(seq 1 "$RUNS"); do
+	order=$SIDES
+	[ $((i % 2)) -eq 0 ] && order=$REV
+	for side in $order; do side_run "$side"; done
+	f=-
+	[ -n "$TP_FLOOR" ] && f=$(tail -n1 "$TMP/floor")
+	echo "run $i ($order): no tracer $(tail -n1 "$TMP/base") Gbit/s, do-nothing floor $f Gbit/s," \
+		"skbtrace $(tail -n1 "$TMP/skbt") Gbit/s"
 done
 # One more traced run with kernel.bpf_stats_enabled, which costs two clock
 # reads per program run: kept out of the throughput figures above.
@@ -149,6 +165,16 @@ trace_start
 STATS_GBPS=$(client)
 prog_stats
 trace_stop
+# The same for the do-nothing program: what the statistics' clock reads
+# themselves add to a run, to take off skbtrace's figure.
+FLOOR_NS=-
+if [ -n "$TP_FLOOR" ]; then
+	floor_start
+	client >/dev/null || fail_client
+	FLOOR_NS=$(bpftool prog show name tp_floor -j 2>/dev/null |
+		jq -r '[if type == "array" then .[] else . end | select(.run_cnt > 0)] | if length > 0 then (map(.run_time_ns) | add) / (map(.run_cnt) | add) | floor else "-" end')
+	floor_stop
+fi
 sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
 B=$(median <"$TMP/base")
 S=$(median <"$TMP/skbt")
@@ -170,7 +196,7 @@ read -r CNT NS < <(awk '{ c += $1; t += $2 } END { print c + 0, t + 0 }' "$TMP/s
 PER_RUN=$(awk -v c="$CNT" -v t="$NS" 'BEGIN { printf "%.0f", (c ? t / c : 0) }')
 CPU_PCT=$(awk -v t="$NS" -v s="$SECS" 'BEGIN { printf "%.2f", t / (s * 1e9) * 100 }')
 echo "skbtrace programs, one more run with bpf_stats ($STATS_GBPS Gbit/s): $CNT runs," \
-	"$PER_RUN ns per run, $CPU_PCT% of one CPU"
+	"$PER_RUN ns per run, $CPU_PCT% of one CPU; the do-nothing program: $FLOOR_NS ns per run"
 echo "RESULT label=iperf base_gbps=$B skbt_gbps=$S loss_pct=$LOSS pair_loss_pct=$PAIR runs=$RUNS seconds=$SECS" \
-	"floor_gbps=$F floor_loss_pct=$FLOSS" \
+	"floor_gbps=$F floor_loss_pct=$FLOSS floor_ns_per_run=$FLOOR_NS" \
 	"prog_runs=$CNT ns_per_run=$PER_RUN cpu_pct=$CPU_PCT"
