@@ -215,8 +215,10 @@ if [ -s "$TMP/iperf.out" ]; then
 		"$(result iperf base_gbps "$I") / $(result iperf floor_gbps "$I") / $(result iperf skbt_gbps "$I")" "" ""
 	fmt_line "  throughput lost (of medians; run by run)" \
 		"$(result iperf loss_pct "$I") %; $(result iperf pair_loss_pct "$I") %" "" "< 5 %"
+	fmt_line "  lost to a do-nothing program (dispatch alone)" \
+		"$(result iperf floor_loss_pct "$I") %" "" ""
 	fmt_line "  BPF time per program run (bpf_stats)" \
-		"$(result iperf ns_per_run "$I") ns, $(result iperf cpu_pct "$I") % of a CPU" "" ""
+		"$(result iperf ns_per_run "$I") ns (do-nothing: $(result iperf floor_ns_per_run "$I") ns), $(result iperf cpu_pct "$I") % of a CPU" "" ""
 fi
 for s in "${SKIPPED[@]}"; do echo "skipped: $s"; done
 echo "bench/run.sh took $(($(date +%s) - T0)) s"

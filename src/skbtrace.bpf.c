@@ -297,27 +297,9 @@ static __always_inline int pkt_view(const struct pkt *p, __u32 start, __u32 *cap
  * pad puts the copy where the filter's loads are aligned.  A failed read
  * rejects the packet, as the filter would.
  */
-static __always_inline int pcap_run(enum skbt_pcap_stub which, unsigned char *data, __u32 caplen,
-				    __u32 len)
+static __always_inline int pcap_call(enum skbt_pcap_stub which, unsigned char *data, __u32 caplen,
+				     __u32 len, const void *win)
 {
-	__u64 buf[(SKBT_PCAP_WINDOW + 8) / 8];
-	void *win = (void *)buf + cfg_pcap_pad[which];
-	__u64 n = cfg_pcap_win[which], cap = caplen;
-
-	/*
-	 * The compiler may otherwise pass the helper a caplen register whose
-	 * upper half it never cleared, and compare a cleared copy: the
-	 * verifier then sees an unbounded size.
-	 */
-	asm volatile("" : "+r"(cap));
-	if (cfg_direct) {
-		win = direct_view(data);
-	} else if (n) {
-		if (n > cap)
-			n = cap;
-		if (bpf_probe_read_kernel(win, n, data))
-			return 0;
-	}
 	switch (which) {
 	case SKBT_PCAP_L2:
 		return skbt_pcap_l2(data, caplen, len, win);
@@ -328,6 +310,33 @@ static __always_inline int pcap_run(enum skbt_pcap_stub which, unsigned char *da
 	default:
 		return skbt_pcap_tun_l3(data, caplen, len, win);
 	}
+}
+
+static __always_inline int pcap_run(enum skbt_pcap_stub which, unsigned char *data, __u32 caplen,
+				    __u32 len)
+{
+	__u64 buf[(SKBT_PCAP_WINDOW + 8) / 8];
+	void *win;
+	__u64 n, cap = caplen;
+
+	/* In place: the filter reads the packet itself (direct_view()). */
+	if (cfg_direct)
+		return pcap_call(which, data, caplen, len, direct_view(data));
+	win = (void *)buf + cfg_pcap_pad[which];
+	n = cfg_pcap_win[which];
+	/*
+	 * The compiler may otherwise pass the helper a caplen register whose
+	 * upper half it never cleared, and compare a cleared copy: the
+	 * verifier then sees an unbounded size.
+	 */
+	asm volatile("" : "+r"(cap));
+	if (n) {
+		if (n > cap)
+			n = cap;
+		if (bpf_probe_read_kernel(win, n, data))
+			return 0;
+	}
+	return pcap_call(which, data, caplen, len, win);
 }
 
 /*
@@ -690,12 +699,27 @@ static __always_inline void track_start(struct sk_buff *skb, struct skbt_track *
 		track_insert(skb, tr);
 }
 
+/*
+ * The filter's verdict alone when the skb is read in place: nothing of it
+ * is kept for the event, so nothing is saved across the filter's call,
+ * and a packet that passes is read again in full.  Most runs end here.
+ */
+static __always_inline int pass_pcap_direct(struct sk_buff *skb)
+{
+	struct pkt p;
+
+	pkt_read_direct(skb, &p);
+	return pass_pcap(&p);
+}
+
 static __always_inline int matches(struct sk_buff *skb, struct pkt *p, __u32 *netns)
 {
 	if (!pass_filters(skb, netns))
 		return 0;
+	if (cfg_direct && cfg_pcap && !pass_pcap_direct(skb))
+		return 0;
 	pkt_read(skb, p);
-	if (cfg_pcap && !pass_pcap(p))
+	if (!cfg_direct && cfg_pcap && !pass_pcap(p))
 		return 0;
 	return !cfg_tun || pass_tunnel(skb, p);
 }
