@@ -586,8 +586,10 @@ static void say_started(struct app *a)
 	if (a->tr.failed)
 		say_failures(a);
 	if (getenv("SKBT_DEBUG"))
-		fprintf(stderr, "skbtrace: load %.1f ms, attach %.1f ms\n", a->tr.load_ms,
-			a->tr.attach_ms);
+		fprintf(stderr, "skbtrace: load %.1f ms, attach %.1f ms; packets read %s\n",
+			a->tr.load_ms, a->tr.attach_ms,
+			a->tr.cfg.direct_id ? "in place (bpf_rdonly_cast)"
+					    : "with bpf_probe_read_kernel");
 }
 
 static int write_ready_file(struct app *a)

@@ -282,6 +282,31 @@ test_pcap_filter() {
 		 and ([.[] | select(.drop_reason)] | length) == 2'
 }
 
+# Kernels that can read kernel memory in place do (docs/design.md); the
+# probe-read path older kernels run gives the same verdicts here too.
+test_pcap_read_paths() {
+	local out=$TMP/pcapread.json want=bpf_probe_read_kernel
+	bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
+		grep -q "'BPF_FEAT_RDONLY_CAST_TO_VOID'" && want="in place"
+	SKBT_DEBUG=1 start_trace "$out" "${BACKEND_ARGS[@]}" --output-json \
+		--filter-netns "$(ns_path "$NS_B")" udp and dst port $DROP_PORT and src port 40052 ||
+		{ tap_not_ok "pcap: read paths: starts"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 2 64 40052 >/dev/null
+	stop_trace
+	check "pcap: packets read $want, as this kernel allows" grep -q "packets read $want" "$out.err"
+	SKBT_DEBUG=1 SKBT_NO_DIRECT=1 start_trace "$out" "${BACKEND_ARGS[@]}" --output-json \
+		--filter-netns "$(ns_path "$NS_B")" udp and dst port $DROP_PORT and src port 40052 ||
+		{ tap_not_ok "pcap: probe reads: starts"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 2 64 40052 >/dev/null
+	send_udp "$NS_A" $IP_B $DROP_PORT 2 64 40053 >/dev/null
+	stop_trace
+	check "pcap: SKBT_NO_DIRECT=1 reads with bpf_probe_read_kernel" \
+		grep -q "packets read with bpf_probe_read_kernel" "$out.err"
+	jq_check "pcap: with probe reads the filter matches the same flow and nothing else" "$out" \
+		'length > 0 and all(.[]; .tuple.sport == 40052)
+		 and ([.[] | select(.drop_reason)] | length) == 2'
+}
+
 test_pcap_ipv6() {
 	local out=$TMP/pcap6.json
 	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-netns "$(ns_path "$NS_B")" \
