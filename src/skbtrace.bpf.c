@@ -146,23 +146,6 @@ PCAP_STUB(skbt_pcap_tun_l2, SKBT_PCAP_TUN_L2_MARKER)
 PCAP_STUB(skbt_pcap_tun_l3, SKBT_PCAP_TUN_L3_MARKER)
 
 /*
- * The device's namespace, else the socket's.  Once UDP queues an skb to
- * a socket it reuses skb->dev's storage (dev_scratch): reading through
- * that non-pointer fails and yields 0, and the socket answers instead.
- */
-static __always_inline __u32 skb_netns(struct sk_buff *skb)
-{
-	struct net_device *dev = BPF_CORE_READ(skb, dev);
-	__u32 inum = 0;
-
-	if (dev)
-		inum = BPF_CORE_READ(dev, nd_net.net, ns.inum);
-	if (!inum)
-		inum = BPF_CORE_READ(skb, sk, __sk_common.skc_net.net, ns.inum);
-	return inum;
-}
-
-/*
  * A read-only view of kernel memory that the program loads from directly:
  * each load becomes one instruction the kernel guards with an exception
  * entry (a bad address reads as 0) instead of a bpf_probe_read_kernel()
@@ -184,6 +167,52 @@ static __always_inline void *direct_view(const void *p)
 		     : [p] "r"(p), [m] "i"(SKBT_DIRECT_MARKER)
 		     : "r0", "r1", "r2", "r3", "r4", "r5");
 	return v;
+}
+
+/*
+ * ptr, to be read in place: a NULL or stale pointer reads as zeros, so a
+ * chain of them needs no checks between the links.
+ */
+#define IN_PLACE(ptr) ((typeof(ptr))direct_view(ptr))
+
+/*
+ * The device's namespace, else the socket's.  Once UDP queues an skb to
+ * a socket it reuses skb->dev's storage (dev_scratch): reading through
+ * that non-pointer fails (a probe read) or reads as 0 (in place), and the
+ * socket answers instead.
+ */
+static __always_inline __u32 skb_netns(struct sk_buff *skb)
+{
+	struct net_device *dev;
+	struct sock *sk;
+	__u32 inum = 0;
+
+	if (cfg_direct) {
+		dev = IN_PLACE(skb)->dev;
+		inum = IN_PLACE(IN_PLACE(dev)->nd_net.net)->ns.inum;
+		if (!inum) {
+			sk = IN_PLACE(skb)->sk;
+			inum = IN_PLACE(IN_PLACE(sk)->__sk_common.skc_net.net)->ns.inum;
+		}
+		return inum;
+	}
+	dev = BPF_CORE_READ(skb, dev);
+	if (dev)
+		inum = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	if (!inum)
+		inum = BPF_CORE_READ(skb, sk, __sk_common.skc_net.net, ns.inum);
+	return inum;
+}
+
+static __always_inline __u32 skb_mark(struct sk_buff *skb)
+{
+	return cfg_direct ? IN_PLACE(skb)->mark : BPF_CORE_READ(skb, mark);
+}
+
+static __always_inline int skb_ifindex(struct sk_buff *skb)
+{
+	return cfg_direct ? IN_PLACE(IN_PLACE(skb)->dev)->ifindex
+			  : BPF_CORE_READ(skb, dev, ifindex);
 }
 
 /* Where the packet's headers are, read once per event. */
@@ -238,7 +267,7 @@ static __always_inline int pkt_read_span(struct sk_buff *skb, struct pkt *p)
 
 static __always_inline void pkt_read_direct(struct sk_buff *skb, struct pkt *p)
 {
-	struct sk_buff *s = direct_view(skb);
+	struct sk_buff *s = IN_PLACE(skb);
 
 	p->head = s->head;
 	p->data = s->data;
@@ -588,9 +617,9 @@ static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns)
 		if (*netns != cfg_netns)
 			return 0;
 	}
-	if (cfg_filter_mark && (BPF_CORE_READ(skb, mark) & cfg_mark_mask) != cfg_mark)
+	if (cfg_filter_mark && (skb_mark(skb) & cfg_mark_mask) != cfg_mark)
 		return 0;
-	if (cfg_ifindex && BPF_CORE_READ(skb, dev, ifindex) != cfg_ifindex)
+	if (cfg_ifindex && skb_ifindex(skb) != cfg_ifindex)
 		return 0;
 	return 1;
 }
@@ -623,7 +652,7 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* A tracked skb skipped the filters: nobody read its netns yet. */
 	e->netns = netns ? netns : skb_netns(skb);
-	e->mark = BPF_CORE_READ(skb, mark);
+	e->mark = skb_mark(skb);
 	e->len = p->len;
 	e->proto = p->proto;
 	fill_dev(e, skb);

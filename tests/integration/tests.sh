@@ -285,7 +285,7 @@ test_pcap_filter() {
 # Kernels that can read kernel memory in place do (docs/design.md); the
 # probe-read path older kernels run gives the same verdicts here too.
 test_pcap_read_paths() {
-	local out=$TMP/pcapread.json want=bpf_probe_read_kernel
+	local out=$TMP/pcapread.json want="with bpf_probe_read_kernel"
 	bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
 		grep -q "'BPF_FEAT_RDONLY_CAST_TO_VOID'" && want="in place"
 	SKBT_DEBUG=1 start_trace "$out" "${BACKEND_ARGS[@]}" --output-json \
