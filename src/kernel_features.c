@@ -201,31 +201,38 @@ void features_probe_fentry(struct kernel_features *f, const struct btf *btf)
 	f->fentry = true;
 }
 
-/*
- * Kernels whose bpf_rdonly_cast(p, 0) yields memory a program may load
- * from directly (BPF_FEAT_RDONLY_CAST_TO_VOID, 2025 on); tried for real: a
- * raw tracepoint program casts its first argument and reads a byte.
- */
-void features_probe_direct(struct kernel_features *f, const struct btf *btf)
+/* A program of type that casts its context's first word and reads a byte. */
+static bool cast_loads(enum bpf_prog_type type, int kfunc_id)
 {
-	int id = btf ? btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) : -ENOENT;
 	struct bpf_insn insns[] = {
 		{.code = 0x79, .dst_reg = 1, .src_reg = 1}, /* r1 = *(u64 *)(r1 + 0) */
 		{.code = 0xb7, .dst_reg = 2, .imm = 0},	    /* r2 = 0 */
-		{.code = 0x85, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = id}, /* call */
+		{.code = 0x85, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = kfunc_id}, /* call */
 		{.code = 0x71, .dst_reg = 0, .src_reg = 0}, /* r0 = *(u8 *)(r0 + 0) */
 		{.code = 0xb7, .dst_reg = 0, .imm = 0},	    /* r0 = 0 */
 		{.code = 0x95},				    /* exit */
 	};
-	int fd;
+	int fd = bpf_prog_load(type, "skbt_probe", "GPL", insns, sizeof(insns) / sizeof(insns[0]),
+			       NULL);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/*
+ * Kernels whose bpf_rdonly_cast(p, 0) yields memory a program may load
+ * from directly (BPF_FEAT_RDONLY_CAST_TO_VOID, 2025 on); tried for real,
+ * as the two program types that run everywhere: raw tracepoints and
+ * kprobes (fentry programs are the kfuncs' first users).
+ */
+void features_probe_direct(struct kernel_features *f, const struct btf *btf)
+{
+	int id = btf ? btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) : -ENOENT;
 
 	f->rdonly_cast_id = 0;
-	if (id <= 0)
-		return;
-	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "skbt_probe", "GPL", insns,
-			   sizeof(insns) / sizeof(insns[0]), NULL);
-	if (fd < 0)
-		return;
-	close(fd);
-	f->rdonly_cast_id = id;
+	if (id > 0 && cast_loads(BPF_PROG_TYPE_RAW_TRACEPOINT, id) &&
+	    cast_loads(BPF_PROG_TYPE_KPROBE, id))
+		f->rdonly_cast_id = id;
 }
