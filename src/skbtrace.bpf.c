@@ -226,6 +226,18 @@ struct pkt {
 	__u16 proto; /* host order */
 };
 
+/* The fields from s: a copy of the skb's span, or the skb read in place. */
+static __always_inline void pkt_pick(const struct sk_buff *s, struct pkt *p)
+{
+	p->head = s->head;
+	p->data = s->data;
+	p->len = s->len;
+	p->tail = s->tail;
+	p->mac = s->mac_header;
+	p->nh = s->network_header;
+	p->proto = bpf_ntohs(s->protocol);
+}
+
 /*
  * Every field pkt_read() needs lies in the ~100 bytes of sk_buff from len
  * to data (5.x and 6.x kernels): one probe read of that span instead of
@@ -255,27 +267,13 @@ static __always_inline int pkt_read_span(struct sk_buff *skb, struct pkt *p)
 	back -= bpf_core_field_offset(skb->len);
 	asm volatile("" : "+r"(back));
 	s = (void *)b + back;
-	p->head = s->head;
-	p->data = s->data;
-	p->len = s->len;
-	p->tail = s->tail;
-	p->mac = s->mac_header;
-	p->nh = s->network_header;
-	p->proto = bpf_ntohs(s->protocol);
+	pkt_pick(s, p);
 	return 1;
 }
 
 static __always_inline void pkt_read_direct(struct sk_buff *skb, struct pkt *p)
 {
-	struct sk_buff *s = IN_PLACE(skb);
-
-	p->head = s->head;
-	p->data = s->data;
-	p->len = s->len;
-	p->tail = s->tail;
-	p->mac = s->mac_header;
-	p->nh = s->network_header;
-	p->proto = bpf_ntohs(s->protocol);
+	pkt_pick(IN_PLACE(skb), p);
 }
 
 static __always_inline void pkt_read(struct sk_buff *skb, struct pkt *p)
