@@ -260,6 +260,16 @@ static void patch_direct(struct bpf_insn *insns, size_t cnt, int kfunc_id)
 	}
 }
 
+/* A copy of a program's instructions to patch; NULL when out of memory. */
+static struct bpf_insn *insns_copy(const struct bpf_insn *in, size_t cnt)
+{
+	struct bpf_insn *buf = malloc(cnt * sizeof(*buf));
+
+	if (buf)
+		memcpy(buf, in, cnt * sizeof(*buf));
+	return buf;
+}
+
 static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
 {
 	const struct bpf_insn *in = bpf_program__insns(prog);
@@ -280,22 +290,14 @@ static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opt
 		opts->attach_btf_id = p->btf_id;
 		opts->attach_btf_obj_fd = module_btf_fd(loading, p);
 	} else if (tmpl) {
-		if (!buf) {
-			buf = malloc(cnt * sizeof(*buf));
-			if (!buf)
-				return -ENOMEM;
-			memcpy(buf, in, cnt * sizeof(*buf));
-		}
+		if (!buf && !(buf = insns_copy(in, cnt)))
+			return -ENOMEM;
 		if (!patch_probe_id(tmpl, buf, cnt, tmpl->first))
 			err = -ENOENT;
 	}
 	if (loading->cfg.direct_id > 0 && !err) {
-		if (!buf) {
-			buf = malloc(cnt * sizeof(*buf));
-			if (!buf)
-				return -ENOMEM;
-			memcpy(buf, in, cnt * sizeof(*buf));
-		}
+		if (!buf && !(buf = insns_copy(in, cnt)))
+			return -ENOMEM;
 		patch_direct(buf, cnt, loading->cfg.direct_id);
 	}
 	if (buf && !err)
@@ -533,12 +535,11 @@ static int attach_tp(struct tracer *t, size_t i)
 		size_t cnt = bpf_program__insn_cnt(prog);
 		LIBBPF_OPTS(bpf_prog_load_opts, lo);
 
-		copy = malloc(cnt * sizeof(*copy));
+		copy = insns_copy(bpf_program__insns(prog), cnt);
 		if (!copy) {
 			mark_result(t, i, -ENOMEM);
 			return -ENOMEM;
 		}
-		memcpy(copy, bpf_program__insns(prog), cnt * sizeof(*copy));
 		for (size_t k = 0; k < tmpl->nmarker; k++)
 			copy[tmpl->marker[k]].imm = (int)i;
 		fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, bpf_program__name(prog), "GPL",
