@@ -315,15 +315,7 @@ static __always_inline int pkt_view(const struct pkt *p, __u32 start, __u32 *cap
 	return 1;
 }
 
-/*
- * Runs one translated filter on the view [data, data + caplen).  The
- * filter's loads read a copy of the packet's first bytes (the window it
- * asked for, cfg_pcap_win) made here, with one probe read, rather than in
- * the filter: the copy costs the filter 7-12 instructions of its own
- * (issue 3 counts the filter's instructions against the classic ones).
- * pad puts the copy where the filter's loads are aligned.  A failed read
- * rejects the packet, as the filter would.
- */
+/* Calls the stub of which: the translated filter spliced in its place. */
 static __always_inline int pcap_call(enum skbt_pcap_stub which, unsigned char *data, __u32 caplen,
 				     __u32 len, const void *win)
 {
@@ -339,6 +331,16 @@ static __always_inline int pcap_call(enum skbt_pcap_stub which, unsigned char *d
 	}
 }
 
+/*
+ * Runs one translated filter on the view [data, data + caplen).  The
+ * filter's loads read a copy of the packet's first bytes (the window it
+ * asked for, cfg_pcap_win) made here, with one probe read, rather than in
+ * the filter: the copy costs the filter 7-12 instructions of its own
+ * (issue 3 counts the filter's instructions against the classic ones).
+ * pad puts the copy where the filter's loads are aligned.  A failed read
+ * rejects the packet, as the filter would.  Where the kernel allows it
+ * (cfg_direct) there is no copy: the filter reads the packet in place.
+ */
 static __always_inline int pcap_run(enum skbt_pcap_stub which, unsigned char *data, __u32 caplen,
 				    __u32 len)
 {
@@ -346,7 +348,6 @@ static __always_inline int pcap_run(enum skbt_pcap_stub which, unsigned char *da
 	void *win;
 	__u64 n, cap = caplen;
 
-	/* In place: the filter reads the packet itself (direct_view()). */
 	if (cfg_direct)
 		return pcap_call(which, data, caplen, len, direct_view(data));
 	win = (void *)buf + cfg_pcap_pad[which];
