@@ -529,35 +529,48 @@ static uint32_t guard_len(const struct sock_filter *f, uint32_t need_i)
 	return (need_i != INF && need_i > ld) ? need_i : ld;
 }
 
-static void compute_known(const struct sock_filter *c, struct analysis *an,
-			  uint32_t entry)
+/*
+ * The forward fixpoint behind known[] (absolute loads, from what the
+ * prologue proved) and known_x[] (loads at X + k, from 0 and back to 0
+ * wherever X changes).
+ */
+static void compute_known_of(const struct sock_filter *c, struct analysis *an, uint32_t *known,
+			     const uint32_t *need, uint32_t entry, bool x_rel)
 {
 	size_t n = an->n, s[2];
 	bool changed = true;
 
 	for (size_t i = 0; i < n; i++)
-		an->known[i] = INF;
-	an->known[0] = entry;
+		known[i] = INF;
+	known[0] = entry;
 	while (changed) {
 		changed = false;
 		for (size_t i = 0; i < n; i++) {
 			const struct sock_filter *f = &c[i];
-			uint32_t out = an->known[i];
+			uint32_t out = known[i];
+			bool ld = x_rel ? is_ind_load(f->code) : is_abs_load(f->code);
 			unsigned int ns;
 
 			if (!an->reach[i])
 				continue;
 			ns = successors(c, i, s);
-			if (ns && is_abs_load(f->code) && load_need(f) > out)
-				out = guard_len(f, an->need[i]);
+			if (ns && ld && load_need(f) > out)
+				out = guard_len(f, need[i]);
+			if (x_rel && (insn_defs(f) & DEF_X))
+				out = 0;
 			for (unsigned int j = 0; j < ns; j++) {
-				if (out < an->known[s[j]]) {
-					an->known[s[j]] = out;
+				if (out < known[s[j]]) {
+					known[s[j]] = out;
 					changed = true;
 				}
 			}
 		}
 	}
+}
+
+static void compute_known(const struct sock_filter *c, struct analysis *an, uint32_t entry)
+{
+	compute_known_of(c, an, an->known, an->need, entry, false);
 }
 
 /*
@@ -577,34 +590,7 @@ static void compute_need_x(const struct sock_filter *c, struct analysis *an)
 
 static void compute_known_x(const struct sock_filter *c, struct analysis *an)
 {
-	size_t n = an->n, s[2];
-	bool changed = true;
-
-	for (size_t i = 0; i < n; i++)
-		an->known_x[i] = INF;
-	an->known_x[0] = 0;
-	while (changed) {
-		changed = false;
-		for (size_t i = 0; i < n; i++) {
-			const struct sock_filter *f = &c[i];
-			uint32_t out = an->known_x[i];
-			unsigned int ns;
-
-			if (!an->reach[i])
-				continue;
-			ns = successors(c, i, s);
-			if (ns && is_ind_load(f->code) && load_need(f) > out)
-				out = guard_len(f, an->need_x[i]);
-			if (insn_defs(f) & DEF_X)
-				out = 0;
-			for (unsigned int j = 0; j < ns; j++) {
-				if (out < an->known_x[s[j]]) {
-					an->known_x[s[j]] = out;
-					changed = true;
-				}
-			}
-		}
-	}
+	compute_known_of(c, an, an->known_x, an->need_x, 0, true);
 }
 
 /*
