@@ -14,12 +14,14 @@ LDLIBS := -lbpf -lelf -lz -lpcap -lpthread
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Isrc -I/usr/include/$(shell gcc -dumpmachine)
 
-SRCS := $(filter-out src/main.c src/%.bpf.c,$(wildcard src/*.c))
+# src/ is one folder per idea (docs/design.md); every .c in it but main.c and
+# the BPF side is part of the tool and of the unit tests' link.
+SRCS := $(filter-out src/main.c %.bpf.c,$(shell find src -name '*.c' | sort))
 OBJS := $(SRCS:src/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:src/%.c=$(BUILD)/asan/%.o)
-HDRS := $(wildcard src/*.h)
+HDRS := $(shell find src -name '*.h')
 # Only the files that include the generated skeleton wait for the BPF build.
-SKEL_USERS := $(patsubst src/%.c,%.o,$(shell grep -l 'skbtrace.skel.h' src/*.c 2>/dev/null))
+SKEL_USERS := $(patsubst src/%.c,%.o,$(shell grep -rl 'skbtrace.skel.h' src --include='*.c' 2>/dev/null))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%)
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
@@ -36,16 +38,18 @@ deps:
 $(BUILD) $(BUILD)/asan $(BUILD)/asan/tests $(BUILD)/tools:
 	@mkdir -p $@
 
-$(BUILD)/skbtrace.bpf.o: src/skbtrace.bpf.c src/skbtrace.h src/kernel_types.h | $(BUILD)
+$(BUILD)/skbtrace.bpf.o: src/bpf/skbtrace.bpf.c $(wildcard src/bpf/*.h) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/skbtrace.skel.h: $(BUILD)/skbtrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name skbtrace_bpf > $@
 
 $(BUILD)/%.o: src/%.c $(HDRS) | $(BUILD)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/asan/%.o: src/%.c $(HDRS) | $(BUILD)/asan
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
 
 skbtrace: $(BUILD)/main.o $(OBJS)
@@ -114,7 +118,7 @@ install: skbtrace
 	@if [ -f docs/skbtrace.8 ]; then install -D -m 0644 docs/skbtrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/skbtrace.8; fi
 
 format:
-	clang-format -i src/*.c src/*.h tests/unit/*.c tests/tools/*.c
+	clang-format -i $$(find src -name '*.[ch]') tests/unit/*.c tests/tools/*.c
 
 clean:
 	rm -rf $(BUILD) skbtrace

@@ -17,8 +17,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "btf_discover.h"
-#include "ksyms.h"
+#include "probe/btf_discover.h"
+#include "probe/ksyms.h"
 #include "clock.h"
 
 #define MAX_RUNS 64

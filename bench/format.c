@@ -12,9 +12,9 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 
-#include "drop_reason.h"
-#include "ksyms.h"
-#include "output.h"
+#include "diag/drop_reason.h"
+#include "probe/ksyms.h"
+#include "out/output.h"
 #include "clock.h"
 
 #define NR_SAMPLES 4096 /* distinct events, cycled */

@@ -19,19 +19,19 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "attach.h"
-#include "btf_discover.h"
-#include "drop_reason.h"
-#include "group.h"
-#include "kernel_features.h"
-#include "ksyms.h"
-#include "netns.h"
-#include "opts.h"
-#include "output.h"
-#include "pcap_hook.h"
-#include "skbtrace.h"
+#include "load/attach.h"
+#include "probe/btf_discover.h"
+#include "diag/drop_reason.h"
+#include "out/group.h"
+#include "load/kernel_features.h"
+#include "probe/ksyms.h"
+#include "host/netns.h"
+#include "cli/opts.h"
+#include "out/output.h"
+#include "load/pcap_hook.h"
+#include "bpf/skbtrace.h"
 #include "skbtrace.skel.h"
-#include "track_hooks.h"
+#include "probe/track_hooks.h"
 
 #define EXIT_ENV   1
 #define EXIT_USAGE 2

@@ -34,8 +34,8 @@
 
 #include <bpf/bpf.h>
 
-#include "../../src/bpf_insn.h"
-#include "../../src/pcap_filter.h"
+#include "../../src/filter/bpf_insn.h"
+#include "../../src/filter/pcap_filter.h"
 #include "pktgen.h"
 
 #define DH_NMAX 4096

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../src/pcap_filter.h"
+#include "../../src/filter/pcap_filter.h"
 #include "ebpf_dis.h"
-#include "../../src/bpf_insn.h"
+#include "../../src/filter/bpf_insn.h"
 
 #include <bpf/bpf.h>
 

@@ -22,8 +22,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "btf_discover.h"
-#include "ksyms.h"
+#include "probe/btf_discover.h"
+#include "probe/ksyms.h"
 
 /* The 30 tracepoints that carry an sk_buff on this machine's kernel (environment.md). */
 static const char *const expected_tps[] = {

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <bpf/btf.h>
 
-#include "drop_reason.h"
+#include "diag/drop_reason.h"
 
 /* The value the running kernel gives an enumerator, or -1. */
 static long long enum_value(const struct btf *btf, const char *enum_name, const char *val_name)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "group.h"
+#include "out/group.h"
 
 #define MAX_OUT 16
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "ksyms.h"
+#include "probe/ksyms.h"
 
 /*
  * Unsorted on purpose: modules come after vmlinux in kallsyms and are

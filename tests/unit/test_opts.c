@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opts.h"
+#include "cli/opts.h"
 
 #define PARSE(o, ...)                                                                              \
 	({                                                                                         \

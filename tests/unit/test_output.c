@@ -15,9 +15,9 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
-#include "drop_reason.h"
-#include "ksyms.h"
-#include "output.h"
+#include "diag/drop_reason.h"
+#include "probe/ksyms.h"
+#include "out/output.h"
 
 #define A_STEXT	      0xffffffff81000000ULL
 #define A_IP_RCV      0xffffffff81100000ULL

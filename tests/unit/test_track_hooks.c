@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "track_hooks.h"
+#include "probe/track_hooks.h"
 
 static struct probe_list found;
 

@@ -4,7 +4,7 @@
 #define SKBT_OPTS_H
 
 #include <stdbool.h>
-#include "output.h"
+#include "out/output.h"
 
 enum backend {
 	BACKEND_AUTO = 0,

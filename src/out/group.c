@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "group.h"
+#include "out/group.h"
 
 #define DEFAULT_MAX_PACKETS 4096
 #define DEFAULT_MAX_EVENTS  65536

@@ -18,7 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "ksyms.h"
+#include "probe/ksyms.h"
 
 /*
  * No kernel function comes near this size; a stack address this far past

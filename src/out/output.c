@@ -18,9 +18,9 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
-#include "drop_reason.h"
-#include "ksyms.h"
-#include "output.h"
+#include "diag/drop_reason.h"
+#include "probe/ksyms.h"
+#include "out/output.h"
 
 #define OUT_BUF_SIZE (128 * 1024)
 #define OUT_FLUSH_AT (64 * 1024)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opts.h"
+#include "cli/opts.h"
 
 #ifndef SKBTRACE_VERSION
 #define SKBTRACE_VERSION "0.1.0"

@@ -8,8 +8,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "opts.h"
-#include "probes.h"
+#include "cli/opts.h"
+#include "probe/probes.h"
 
 /*
  * Whether tracked skbs are forgotten at the free tracepoints (the

@@ -24,8 +24,8 @@
 
 #include <bpf/bpf.h>
 
-#include "bpf_insn.h"
-#include "pcap_filter.h"
+#include "filter/bpf_insn.h"
+#include "filter/pcap_filter.h"
 
 /* Registers of the generated code; r6-r9 are callee-saved across helpers. */
 /*

@@ -9,7 +9,7 @@
 #define SKBT_GROUP_H
 
 #include <stddef.h>
-#include "skbtrace.h"
+#include "bpf/skbtrace.h"
 
 /* Why a packet's events are handed out. */
 enum group_end {

@@ -5,9 +5,9 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "skbtrace.h"
-#include "probes.h"
-#include "group.h"
+#include "bpf/skbtrace.h"
+#include "probe/probes.h"
+#include "out/group.h"
 
 struct btf;
 struct ksyms;

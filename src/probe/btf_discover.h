@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "probes.h"
+#include "probe/probes.h"
 
 struct btf;
 struct ksyms;

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 
-#include "drop_reason.h"
+#include "diag/drop_reason.h"
 
 #define SUBSYS_SHIFT 16
 #define LOW_MASK     0xffffu

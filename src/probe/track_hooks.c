@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "attach.h"
-#include "track_hooks.h"
+#include "load/attach.h"
+#include "probe/track_hooks.h"
 
 /* Appends a copy of p in role r. */
 static int add_role(struct probe_list *probes, const struct probe *p, enum probe_role r,

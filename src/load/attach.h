@@ -8,9 +8,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "opts.h"
-#include "probes.h"
-#include "skbtrace.h"
+#include "cli/opts.h"
+#include "probe/probes.h"
+#include "bpf/skbtrace.h"
 
 struct skbtrace_bpf;
 struct bpf_link;

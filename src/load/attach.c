@@ -10,9 +10,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "attach.h"
-#include "kernel_features.h"
-#include "skbtrace.h"
+#include "load/attach.h"
+#include "load/kernel_features.h"
+#include "bpf/skbtrace.h"
 #include "skbtrace.skel.h"
 
 #define MAX_WORKERS 32

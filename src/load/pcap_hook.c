@@ -13,10 +13,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "attach.h"
-#include "pcap_filter.h"
-#include "pcap_hook.h"
-#include "skbtrace.h"
+#include "load/attach.h"
+#include "filter/pcap_filter.h"
+#include "load/pcap_hook.h"
+#include "bpf/skbtrace.h"
 
 /* Translated code for the stub that holds marker. */
 struct stub_code {

@@ -9,8 +9,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
-#include "kernel_types.h"
-#include "skbtrace.h"
+#include "bpf/kernel_types.h"
+#include "bpf/skbtrace.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

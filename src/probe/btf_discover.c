@@ -15,8 +15,8 @@
 
 #include <bpf/btf.h>
 
-#include "btf_discover.h"
-#include "ksyms.h"
+#include "probe/btf_discover.h"
+#include "probe/ksyms.h"
 
 #define VMLINUX_BTF   "/sys/kernel/btf/vmlinux"
 #define SYS_BTF_DIR   "/sys/kernel/btf"

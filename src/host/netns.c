@@ -10,7 +10,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "netns.h"
+#include "host/netns.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probes.h"
+#include "probe/probes.h"
 
 static char *dup_or_null(const char *s)
 {

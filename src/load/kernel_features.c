@@ -8,7 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
-#include "kernel_features.h"
+#include "load/kernel_features.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
