@@ -303,8 +303,8 @@ static int analysis_alloc(struct analysis *an, size_t n)
 	an->ax = calloc(n, sizeof(*an->ax));
 	an->wire_in = calloc(n, sizeof(*an->wire_in));
 	an->wire_out = calloc(n, sizeof(*an->wire_out));
-	if (!an->reach || !an->defs || !an->need || !an->known || !an->ax || !an->wire_in ||
-	    !an->wire_out) {
+	if (!an->reach || !an->defs || !an->need || !an->known || !an->need_x || !an->known_x ||
+	    !an->ax || !an->wire_in || !an->wire_out) {
 		analysis_free(an);
 		return -1;
 	}
