@@ -5,6 +5,7 @@
  *
  *   frontend.c   libpcap: expression -> classic BPF; both link types
  *   classic.c    one classic instruction: what it reads, writes, jumps to
+ *   analysis.c   reachability, must-defined, the need/known length fixpoints
  */
 #ifndef SKBTRACE_FILTER_INTERNAL_H
 #define SKBTRACE_FILTER_INTERNAL_H
@@ -41,5 +42,46 @@ unsigned int successors(const struct sock_filter *c, size_t i,
 			       size_t s[2]);
 uint32_t insn_defs(const struct sock_filter *f);
 uint32_t insn_uses(const struct sock_filter *f);
+
+/* What is known of A or X on entry to an instruction (see values.c). */
+struct absval {
+	uint32_t lo, hi;
+	uint8_t align; /* value is a multiple of 1 << align */
+	uint8_t state; /* AV_NONE (not reached), AV_RANGE, AV_TOP */
+};
+
+enum { AV_NONE, AV_RANGE, AV_TOP };
+
+struct absreg {
+	struct absval a, x;
+};
+
+struct analysis {
+	size_t n;
+	uint8_t *reach;
+	uint32_t *defs; /* must-defined M[]/A/X on entry */
+	uint32_t *need; /* every path from i rejects if caplen < need[i] */
+	uint32_t *known; /* caplen proven on entry to i */
+	uint32_t *need_x, *known_x; /* the same, as X + n for the X at i */
+	struct absreg *ax; /* A and X on entry */
+	uint8_t *wire_in;  /* A held byte-swapped on entry: its size, or 0 */
+	uint8_t *wire_out; /* likewise for the A an instruction leaves */
+	bool init_a, init_x;
+	bool has_back;
+	bool uses_len;
+	int mem_max; /* highest scratch index used, -1 for none */
+};
+
+/* analysis.c */
+void analysis_free(struct analysis *an);
+int analysis_alloc(struct analysis *an, size_t n);
+void find_reachable(const struct sock_filter *c, struct analysis *an);
+int check_defs(const struct sock_filter *c, struct analysis *an,
+		      char *err, size_t errlen);
+void compute_need(const struct sock_filter *c, struct analysis *an);
+uint32_t guard_len(const struct sock_filter *f, uint32_t need_i);
+void compute_known(const struct sock_filter *c, struct analysis *an, uint32_t entry);
+void compute_need_x(const struct sock_filter *c, struct analysis *an);
+void compute_known_x(const struct sock_filter *c, struct analysis *an);
 
 #endif /* SKBTRACE_FILTER_INTERNAL_H */
