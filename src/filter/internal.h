@@ -6,6 +6,7 @@
  *   frontend.c   libpcap: expression -> classic BPF; both link types
  *   classic.c    one classic instruction: what it reads, writes, jumps to
  *   analysis.c   reachability, must-defined, the need/known length fixpoints
+ *   values.c     ranges and alignment of A and X
  */
 #ifndef SKBTRACE_FILTER_INTERNAL_H
 #define SKBTRACE_FILTER_INTERNAL_H
@@ -83,5 +84,18 @@ uint32_t guard_len(const struct sock_filter *f, uint32_t need_i);
 void compute_known(const struct sock_filter *c, struct analysis *an, uint32_t entry);
 void compute_need_x(const struct sock_filter *c, struct analysis *an);
 void compute_known_x(const struct sock_filter *c, struct analysis *an);
+
+/* values.c: fills an->ax; returns 0 or -1 (out of memory). */
+int compute_values(const struct sock_filter *c, struct analysis *an);
+
+static inline unsigned int ctz_or(uint32_t k, unsigned int dflt)
+{
+	return k ? (unsigned int)__builtin_ctz(k) : dflt;
+}
+
+static inline unsigned int umin(unsigned int a, unsigned int b)
+{
+	return a < b ? a : b;
+}
 
 #endif /* SKBTRACE_FILTER_INTERNAL_H */
