@@ -7,6 +7,7 @@
  *   classic.c    one classic instruction: what it reads, writes, jumps to
  *   analysis.c   reachability, must-defined, the need/known length fixpoints
  *   values.c     ranges and alignment of A and X
+ *   wire_order.c registers' webs (union-find); A left in wire byte order
  */
 #ifndef SKBTRACE_FILTER_INTERNAL_H
 #define SKBTRACE_FILTER_INTERNAL_H
@@ -87,6 +88,15 @@ void compute_known_x(const struct sock_filter *c, struct analysis *an);
 
 /* values.c: fills an->ax; returns 0 or -1 (out of memory). */
 int compute_values(const struct sock_filter *c, struct analysis *an);
+
+/* wire_order.c */
+int32_t uf_find(int32_t *parent, int32_t v);
+uint32_t wire_k(uint32_t k, unsigned int size, uint8_t op);
+bool reg_def(const struct sock_filter *f, uint32_t reg);
+int reg_webs(const struct sock_filter *c, const struct analysis *an, uint32_t reg,
+		    int32_t *rd, int32_t *parent);
+int compute_wire(const struct sock_filter *c, struct analysis *an);
+
 
 static inline unsigned int ctz_or(uint32_t k, unsigned int dflt)
 {
