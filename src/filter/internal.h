@@ -8,6 +8,7 @@
  *   analysis.c   reachability, must-defined, the need/known length fixpoints
  *   values.c     ranges and alignment of A and X
  *   wire_order.c registers' webs (union-find); A left in wire byte order
+ *   validate.c   what is refused: bad classic code, loops too costly to verify
  */
 #ifndef SKBTRACE_FILTER_INTERNAL_H
 #define SKBTRACE_FILTER_INTERNAL_H
@@ -88,6 +89,13 @@ void compute_known_x(const struct sock_filter *c, struct analysis *an);
 
 /* values.c: fills an->ax; returns 0 or -1 (out of memory). */
 int compute_values(const struct sock_filter *c, struct analysis *an);
+
+/* validate.c */
+/* Checks c and fills an (reach, defs); an is then analysis_free()'s. */
+int validate_classic(const struct sock_filter *c, size_t n, struct analysis *an, char *err, size_t errlen);
+/* Refuse loops the verifier would give up on (1M processed insns). */
+int check_loop_cost(const struct sock_filter *c, const struct analysis *an, size_t ebpf_cnt,
+		    unsigned int back_jumps, char *err, size_t errlen);
 
 /* wire_order.c */
 int32_t uf_find(int32_t *parent, int32_t v);
