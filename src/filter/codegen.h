@@ -95,4 +95,10 @@ int ind_room_hi(const struct xlat *x, size_t i);
 void emit_xptr(struct xlat *x, uint8_t reg);
 void emit_ld(struct xlat *x, size_t i);
 
+/* plan.c, in this order; plan_xregs returns 0 or -1 (out of memory). */
+void plan_loads(struct xlat *x);
+void plan_spill(struct xlat *x);
+int plan_xregs(struct xlat *x);
+void plan_frame(struct xlat *x);
+
 #endif /* SKBTRACE_FILTER_CODEGEN_H */
