@@ -82,8 +82,7 @@ void find_reachable(const struct sock_filter *c, struct analysis *an)
  * path is an error (as in the kernel's classic checker); A or X read
  * before written just get the interpreter's initial 0.
  */
-int check_defs(const struct sock_filter *c, struct analysis *an,
-		      char *err, size_t errlen)
+int check_defs(const struct sock_filter *c, struct analysis *an, char *err, size_t errlen)
 {
 	size_t n = an->n, s[2];
 	bool changed = true;
@@ -118,8 +117,8 @@ int check_defs(const struct sock_filter *c, struct analysis *an,
 		miss = insn_uses(&c[i]) & ~an->defs[i];
 		if (miss & 0xffffu) {
 			set_err(err, errlen,
-				"insn %zu: reads scratch memory M[%u] before it is written",
-				i, c[i].k);
+				"insn %zu: reads scratch memory M[%u] before it is written", i,
+				c[i].k);
 			return -1;
 		}
 		if (miss & DEF_A)

@@ -24,16 +24,13 @@ unsigned int ld_size(uint16_t code)
 /* Loads at a constant packet offset: ld[bhw] [k], ldxb 4*([k]&0xf). */
 bool is_abs_load(uint16_t code)
 {
-	return code == (BPF_LD | BPF_W | BPF_ABS) ||
-	       code == (BPF_LD | BPF_H | BPF_ABS) ||
-	       code == (BPF_LD | BPF_B | BPF_ABS) ||
-	       code == (BPF_LDX | BPF_B | BPF_MSH);
+	return code == (BPF_LD | BPF_W | BPF_ABS) || code == (BPF_LD | BPF_H | BPF_ABS) ||
+	       code == (BPF_LD | BPF_B | BPF_ABS) || code == (BPF_LDX | BPF_B | BPF_MSH);
 }
 
 bool is_ind_load(uint16_t code)
 {
-	return code == (BPF_LD | BPF_W | BPF_IND) ||
-	       code == (BPF_LD | BPF_H | BPF_IND) ||
+	return code == (BPF_LD | BPF_W | BPF_IND) || code == (BPF_LD | BPF_H | BPF_IND) ||
 	       code == (BPF_LD | BPF_B | BPF_IND);
 }
 
@@ -46,8 +43,7 @@ uint64_t load_need(const struct sock_filter *f)
 /* A load that no packet can satisfy ends the program like "ret #0". */
 bool is_dead_load(const struct sock_filter *f)
 {
-	return (is_abs_load(f->code) || is_ind_load(f->code)) &&
-	       load_need(f) > PKT_MAX;
+	return (is_abs_load(f->code) || is_ind_load(f->code)) && load_need(f) > PKT_MAX;
 }
 
 bool valid_opcode(const struct sock_filter *f)
@@ -106,13 +102,12 @@ bool valid_opcode(const struct sock_filter *f)
 
 bool uses_mem_index(uint16_t code)
 {
-	return code == (BPF_LD | BPF_MEM) || code == (BPF_LDX | BPF_MEM) ||
-	       code == BPF_ST || code == BPF_STX;
+	return code == (BPF_LD | BPF_MEM) || code == (BPF_LDX | BPF_MEM) || code == BPF_ST ||
+	       code == BPF_STX;
 }
 
 /* Successors of instruction i; returns how many (0, 1 or 2). */
-unsigned int successors(const struct sock_filter *c, size_t i,
-			       size_t s[2])
+unsigned int successors(const struct sock_filter *c, size_t i, size_t s[2])
 {
 	const struct sock_filter *f = &c[i];
 

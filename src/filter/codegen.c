@@ -28,8 +28,7 @@ void emit(struct xlat *x, struct bpf_insn insn)
 	x->out[x->cnt++] = insn;
 }
 
-void emit_jump(struct xlat *x, struct bpf_insn insn,
-		      enum target_kind kind, size_t idx)
+void emit_jump(struct xlat *x, struct bpf_insn insn, enum target_kind kind, size_t idx)
 {
 	if (x->nfix == x->capfix) {
 		size_t cap = x->capfix ? x->capfix * 2 : 64;
@@ -42,7 +41,7 @@ void emit_jump(struct xlat *x, struct bpf_insn insn,
 		x->fix = v;
 		x->capfix = cap;
 	}
-	x->fix[x->nfix++] = (struct fixup){ x->cnt, kind, idx };
+	x->fix[x->nfix++] = (struct fixup){x->cnt, kind, idx};
 	emit(x, insn);
 }
 
@@ -204,8 +203,7 @@ static void emit_insn(struct xlat *x, size_t i)
 		break;
 	case BPF_ST:
 	case BPF_STX:
-		emit(x, EI_STX(BPF_W, BPF_REG_10,
-			       BPF_CLASS(f->code) == BPF_ST ? R_A : R_X,
+		emit(x, EI_STX(BPF_W, BPF_REG_10, BPF_CLASS(f->code) == BPF_ST ? R_A : R_X,
 			       x->mem_off + 4 * (int)f->k));
 		break;
 	case BPF_ALU:
@@ -272,8 +270,7 @@ static void emit_prologue(struct xlat *x)
 	if (x->need_cap)
 		emit(x, EI_MOV32_REG(R_CAP, BPF_REG_2));
 	if (x->entry_guard && x->need_cap)
-		emit_reject_if(x, EI_JMP_IMM(BPF_JLT, R_CAP,
-					     (int32_t)x->entry_guard, 0));
+		emit_reject_if(x, EI_JMP_IMM(BPF_JLT, R_CAP, (int32_t)x->entry_guard, 0));
 	else if (x->entry_guard)
 		emit_reject_if(x, EI_JMP32_IMM(BPF_JLT, BPF_REG_2, (int32_t)x->entry_guard, 0));
 	if (x->xreg_entry & XR_LIM)
@@ -322,8 +319,8 @@ static void emit_tail(struct xlat *x)
 	}
 }
 
-static int set_options(struct xlat *x, const struct pcap_filter_opts *opts,
-		       char *err, size_t errlen)
+static int set_options(struct xlat *x, const struct pcap_filter_opts *opts, char *err,
+		       size_t errlen)
 {
 	x->wincap = PCAP_FILTER_WINDOW;
 	x->back_jumps = PCAP_FILTER_BACK_JUMPS;
@@ -331,8 +328,7 @@ static int set_options(struct xlat *x, const struct pcap_filter_opts *opts,
 		return 0;
 	if (opts->window) {
 		if (opts->window < 8 || opts->window > PCAP_FILTER_WINDOW_MAX) {
-			set_err(err, errlen, "window must be 8..%d bytes",
-				PCAP_FILTER_WINDOW_MAX);
+			set_err(err, errlen, "window must be 8..%d bytes", PCAP_FILTER_WINDOW_MAX);
 			return -1;
 		}
 		x->wincap = opts->window;
@@ -395,12 +391,11 @@ oom:
 }
 
 int pcap_filter_translate(const struct sock_filter *insns, size_t cnt,
-			  const struct pcap_filter_opts *opts,
-			  struct pcap_filter_prog *out, char *err,
-			  size_t errlen)
+			  const struct pcap_filter_opts *opts, struct pcap_filter_prog *out,
+			  char *err, size_t errlen)
 {
 	struct analysis an;
-	struct xlat x = { .c = insns, .an = &an };
+	struct xlat x = {.c = insns, .an = &an};
 	int ret = -1;
 
 	if (!out) {

@@ -20,7 +20,7 @@
  * plan_spill().
  */
 #define R_DATA BPF_REG_6
-#define R_CAP BPF_REG_7 /* caplen, zero-extended */
+#define R_CAP  BPF_REG_7 /* caplen, zero-extended */
 /*
  * Classic A, zero-extended 32 bits; only a 4-byte load kept in wire
  * order (compute_wire()) may leave bytes in the upper half, where the
@@ -36,7 +36,7 @@
 #define XR_LIM 2 /* R_XLIM */
 
 enum target_kind {
-	T_INSN, /* classic instruction idx */
+	T_INSN,	  /* classic instruction idx */
 	T_REJECT, /* the shared "return 0" */
 };
 
@@ -53,14 +53,14 @@ struct xlat {
 	size_t cnt, cap;
 	struct fixup *fix;
 	size_t nfix, capfix;
-	size_t *pos; /* eBPF index of each classic instruction */
+	size_t *pos;	    /* eBPF index of each classic instruction */
 	size_t *launder_at; /* 1 + where a back jump to i launders, or 0 */
 	size_t reject_pos;
 	bool have_reject;
 	bool oom;
 	/* frame (offsets from r10) */
-	unsigned int window; /* bytes the caller copies (entry r4) */
-	unsigned int wincap; /* largest window allowed */
+	unsigned int window;  /* bytes the caller copies (entry r4) */
+	unsigned int wincap;  /* largest window allowed */
 	unsigned int win_pad; /* r4 modulo 8, chosen to align the loads */
 	uint8_t win_reg;      /* holds the window pointer: r4, or r6 across helper calls */
 	bool data_spilled, win_spilled; /* which pointer lives at spill_off */
@@ -79,14 +79,13 @@ struct xlat {
 
 /* codegen.c: append to x->out (x->oom on failure); emit_jump records a fixup. */
 void emit(struct xlat *x, struct bpf_insn insn);
-void emit_jump(struct xlat *x, struct bpf_insn insn,
-		      enum target_kind kind, size_t idx);
+void emit_jump(struct xlat *x, struct bpf_insn insn, enum target_kind kind, size_t idx);
 void emit_reject_if(struct xlat *x, struct bpf_insn insn);
 
 /* codegen_ld.c */
 unsigned int emit_stack_load(struct xlat *x, uint8_t dst, uint8_t base, int off, int align_c,
-				    unsigned int base_align, unsigned int size, uint8_t tmp,
-				    bool wire, int room_lo, int room_hi);
+			     unsigned int base_align, unsigned int size, uint8_t tmp, bool wire,
+			     int room_lo, int room_hi);
 struct absval x_at(const struct xlat *x, size_t i);
 unsigned int x_align(const struct xlat *x, size_t i);
 bool ind_in_window(const struct xlat *x, size_t i);

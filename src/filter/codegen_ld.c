@@ -39,8 +39,8 @@ static unsigned int align_of(int c, unsigned int base_align)
  * instructions.
  */
 unsigned int emit_stack_load(struct xlat *x, uint8_t dst, uint8_t base, int off, int align_c,
-				    unsigned int base_align, unsigned int size, uint8_t tmp,
-				    bool wire, int room_lo, int room_hi)
+			     unsigned int base_align, unsigned int size, uint8_t tmp, bool wire,
+			     int room_lo, int room_hi)
 {
 	unsigned int pos = 0, used = 0;
 	int d = ((align_c % 8) + 8) % 8;
@@ -163,9 +163,8 @@ static void emit_abs_load(struct xlat *x, size_t i)
 	bool wire = x->an->wire_out[i] != 0;
 
 	if (need > x->an->known[i])
-		emit_reject_if(x, EI_JMP_IMM(BPF_JLT, R_CAP,
-					     (int32_t)guard_len(f, x->an->need[i]),
-					     0));
+		emit_reject_if(
+			x, EI_JMP_IMM(BPF_JLT, R_CAP, (int32_t)guard_len(f, x->an->need[i]), 0));
 	if (need <= x->window) {
 		uint8_t base = x->win_reg;
 
@@ -282,8 +281,7 @@ void emit_ld(struct xlat *x, size_t i)
 		emit(x, EI_MOV32_IMM(dst, (int32_t)f->k));
 		break;
 	case BPF_MEM:
-		emit(x, EI_LDX(BPF_W, dst, BPF_REG_10,
-			       x->mem_off + 4 * (int)f->k));
+		emit(x, EI_LDX(BPF_W, dst, BPF_REG_10, x->mem_off + 4 * (int)f->k));
 		break;
 	}
 }

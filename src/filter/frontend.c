@@ -9,7 +9,7 @@
  * (classic and extended); libpcap's is renamed while it is included and
  * only struct sock_filter (same layout) is used for classic code here.
  */
-#define bpf_insn pcap_bpf_insn
+#define bpf_insn    pcap_bpf_insn
 #define bpf_program pcap_bpf_program
 #include <pcap/pcap.h>
 #undef bpf_insn
@@ -34,9 +34,8 @@ void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-int pcap_filter_cbpf(const char *expr, int linktype, int snaplen,
-		     struct sock_filter **insns, size_t *cnt, char *err,
-		     size_t errlen)
+int pcap_filter_cbpf(const char *expr, int linktype, int snaplen, struct sock_filter **insns,
+		     size_t *cnt, char *err, size_t errlen)
 {
 	struct pcap_bpf_program prog;
 	struct sock_filter *v;
@@ -46,12 +45,10 @@ int pcap_filter_cbpf(const char *expr, int linktype, int snaplen,
 	*cnt = 0;
 	p = pcap_open_dead(linktype, snaplen > 0 ? snaplen : PCAP_FILTER_SNAPLEN);
 	if (!p) {
-		set_err(err, errlen, "pcap_open_dead failed for link type %d",
-			linktype);
+		set_err(err, errlen, "pcap_open_dead failed for link type %d", linktype);
 		return -1;
 	}
-	if (pcap_compile(p, &prog, expr ? expr : "", 1,
-			 PCAP_NETMASK_UNKNOWN) < 0) {
+	if (pcap_compile(p, &prog, expr ? expr : "", 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		set_err(err, errlen, "%s", pcap_geterr(p));
 		pcap_close(p);
 		return -1;
@@ -76,8 +73,8 @@ int pcap_filter_cbpf(const char *expr, int linktype, int snaplen,
 	return 0;
 }
 
-int pcap_filter_compile(const char *expr, int linktype, int snaplen,
-			struct pcap_filter_prog *out, char *err, size_t errlen)
+int pcap_filter_compile(const char *expr, int linktype, int snaplen, struct pcap_filter_prog *out,
+			char *err, size_t errlen)
 {
 	struct sock_filter *c;
 	size_t n;
@@ -104,18 +101,16 @@ int pcap_filter_match_nothing(struct pcap_filter_prog *out)
 	return 0;
 }
 
-int pcap_filter_build(const char *expr, struct pcap_filter *f, char *err,
-		      size_t errlen)
+int pcap_filter_build(const char *expr, struct pcap_filter *f, char *err, size_t errlen)
 {
 	struct sock_filter *c;
 	size_t n;
 
 	memset(f, 0, sizeof(*f));
-	if (pcap_filter_compile(expr, DLT_EN10MB, PCAP_FILTER_SNAPLEN, &f->l2,
-				err, errlen))
+	if (pcap_filter_compile(expr, DLT_EN10MB, PCAP_FILTER_SNAPLEN, &f->l2, err, errlen))
 		return -1;
-	if (pcap_filter_cbpf(expr, DLT_RAW, PCAP_FILTER_SNAPLEN, &c, &n,
-			     f->l3_reason, sizeof(f->l3_reason))) {
+	if (pcap_filter_cbpf(expr, DLT_RAW, PCAP_FILTER_SNAPLEN, &c, &n, f->l3_reason,
+			     sizeof(f->l3_reason))) {
 		if (!f->l3_reason[0])
 			snprintf(f->l3_reason, sizeof(f->l3_reason),
 				 "cannot be compiled for raw IP");

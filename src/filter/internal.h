@@ -27,11 +27,11 @@ void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((form
  * are assumed shorter than 2 GiB; a load that would need more can never
  * succeed and is translated as a reject.
  */
-#define PKT_MAX 0x7fffffffu
-#define INF UINT32_MAX
+#define PKT_MAX	 0x7fffffffu
+#define INF	 UINT32_MAX
 #define ALL_DEFS 0x3ffffu /* M[0..15], A (bit 16), X (bit 17) */
-#define DEF_A (1u << 16)
-#define DEF_X (1u << 17)
+#define DEF_A	 (1u << 16)
+#define DEF_X	 (1u << 17)
 
 /* classic.c */
 unsigned int ld_size(uint16_t code);
@@ -41,8 +41,7 @@ uint64_t load_need(const struct sock_filter *f);
 bool is_dead_load(const struct sock_filter *f);
 bool valid_opcode(const struct sock_filter *f);
 bool uses_mem_index(uint16_t code);
-unsigned int successors(const struct sock_filter *c, size_t i,
-			       size_t s[2]);
+unsigned int successors(const struct sock_filter *c, size_t i, size_t s[2]);
 uint32_t insn_defs(const struct sock_filter *f);
 uint32_t insn_uses(const struct sock_filter *f);
 
@@ -62,13 +61,13 @@ struct absreg {
 struct analysis {
 	size_t n;
 	uint8_t *reach;
-	uint32_t *defs; /* must-defined M[]/A/X on entry */
-	uint32_t *need; /* every path from i rejects if caplen < need[i] */
-	uint32_t *known; /* caplen proven on entry to i */
+	uint32_t *defs;		    /* must-defined M[]/A/X on entry */
+	uint32_t *need;		    /* every path from i rejects if caplen < need[i] */
+	uint32_t *known;	    /* caplen proven on entry to i */
 	uint32_t *need_x, *known_x; /* the same, as X + n for the X at i */
-	struct absreg *ax; /* A and X on entry */
-	uint8_t *wire_in;  /* A held byte-swapped on entry: its size, or 0 */
-	uint8_t *wire_out; /* likewise for the A an instruction leaves */
+	struct absreg *ax;	    /* A and X on entry */
+	uint8_t *wire_in;	    /* A held byte-swapped on entry: its size, or 0 */
+	uint8_t *wire_out;	    /* likewise for the A an instruction leaves */
 	bool init_a, init_x;
 	bool has_back;
 	bool uses_len;
@@ -79,8 +78,7 @@ struct analysis {
 void analysis_free(struct analysis *an);
 int analysis_alloc(struct analysis *an, size_t n);
 void find_reachable(const struct sock_filter *c, struct analysis *an);
-int check_defs(const struct sock_filter *c, struct analysis *an,
-		      char *err, size_t errlen);
+int check_defs(const struct sock_filter *c, struct analysis *an, char *err, size_t errlen);
 void compute_need(const struct sock_filter *c, struct analysis *an);
 uint32_t guard_len(const struct sock_filter *f, uint32_t need_i);
 void compute_known(const struct sock_filter *c, struct analysis *an, uint32_t entry);
@@ -92,7 +90,8 @@ int compute_values(const struct sock_filter *c, struct analysis *an);
 
 /* validate.c */
 /* Checks c and fills an (reach, defs); an is then analysis_free()'s. */
-int validate_classic(const struct sock_filter *c, size_t n, struct analysis *an, char *err, size_t errlen);
+int validate_classic(const struct sock_filter *c, size_t n, struct analysis *an, char *err,
+		     size_t errlen);
 /* Refuse loops the verifier would give up on (1M processed insns). */
 int check_loop_cost(const struct sock_filter *c, const struct analysis *an, size_t ebpf_cnt,
 		    unsigned int back_jumps, char *err, size_t errlen);
@@ -101,10 +100,9 @@ int check_loop_cost(const struct sock_filter *c, const struct analysis *an, size
 int32_t uf_find(int32_t *parent, int32_t v);
 uint32_t wire_k(uint32_t k, unsigned int size, uint8_t op);
 bool reg_def(const struct sock_filter *f, uint32_t reg);
-int reg_webs(const struct sock_filter *c, const struct analysis *an, uint32_t reg,
-		    int32_t *rd, int32_t *parent);
+int reg_webs(const struct sock_filter *c, const struct analysis *an, uint32_t reg, int32_t *rd,
+	     int32_t *parent);
 int compute_wire(const struct sock_filter *c, struct analysis *an);
-
 
 static inline unsigned int ctz_or(uint32_t k, unsigned int dflt)
 {

@@ -15,16 +15,15 @@
 #include "filter/bpf_insn.h"
 #include "filter/internal.h"
 
-void pcap_filter_explain_load_error(int error, const char *log, char *err,
-				    size_t errlen)
+void pcap_filter_explain_load_error(int error, const char *log, char *err, size_t errlen)
 {
 	const char *last = NULL;
 	char line[200] = "";
 
 	if (error < 0)
 		error = -error;
-	if (log && (strstr(log, "BPF program is too large") ||
-		    strstr(log, "processed 1000001 insn"))) {
+	if (log &&
+	    (strstr(log, "BPF program is too large") || strstr(log, "processed 1000001 insn"))) {
 		set_err(err, errlen,
 			"filter too complex for the kernel verifier: more than 1000000 instructions processed (BPF_COMPLEXITY_LIMIT_INSNS); simplify the expression");
 		return;
@@ -58,9 +57,7 @@ void pcap_filter_explain_load_error(int error, const char *log, char *err,
 			    strncmp(p, "verification time", 17))
 				last = p;
 			if (last == p) {
-				size_t l = len < sizeof(line) - 1 ?
-						   len :
-						   sizeof(line) - 1;
+				size_t l = len < sizeof(line) - 1 ? len : sizeof(line) - 1;
 
 				memcpy(line, p, l);
 				line[l] = 0;
@@ -106,8 +103,7 @@ size_t pcap_filter_emit_call(const struct pcap_filter_prog *f, int buf_off, size
 	return n + 1;
 }
 
-int pcap_filter_wrap(const struct pcap_filter_prog *f, struct bpf_insn **prog,
-		     size_t *cnt)
+int pcap_filter_wrap(const struct pcap_filter_prog *f, struct bpf_insn **prog, size_t *cnt)
 {
 	/* Unknown data, caplen and len in r6-r8, then the call and the stub. */
 	struct bpf_insn w[6 + PCAP_FILTER_CALL_MAX + 4] = {
@@ -132,8 +128,7 @@ int pcap_filter_wrap(const struct pcap_filter_prog *f, struct bpf_insn **prog,
 	return pcap_filter_splice(w, n, stub, 2, f, prog, cnt);
 }
 
-int pcap_filter_check_load(const struct pcap_filter_prog *f, char *err,
-			   size_t errlen)
+int pcap_filter_check_load(const struct pcap_filter_prog *f, char *err, size_t errlen)
 {
 	const size_t log_size = 1 << 20;
 	struct bpf_insn *prog;
@@ -143,12 +138,10 @@ int pcap_filter_check_load(const struct pcap_filter_prog *f, char *err,
 
 	e = pcap_filter_wrap(f, &prog, &cnt);
 	if (e) {
-		set_err(err, errlen, "cannot splice the filter: %s",
-			strerror(-e));
+		set_err(err, errlen, "cannot splice the filter: %s", strerror(-e));
 		return -1;
 	}
-	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "pcap_filter", "GPL",
-			   prog, cnt, NULL);
+	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "pcap_filter", "GPL", prog, cnt, NULL);
 	if (fd >= 0) {
 		close(fd);
 		free(prog);
@@ -158,11 +151,11 @@ int pcap_filter_check_load(const struct pcap_filter_prog *f, char *err,
 	/* Load again with a log only to explain the failure. */
 	log = calloc(1, log_size);
 	if (log) {
-		LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log,
-			    .log_size = log_size, .log_level = 1);
+		LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = log_size,
+			    .log_level = 1);
 
-		fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "pcap_filter",
-				   "GPL", prog, cnt, &o);
+		fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "pcap_filter", "GPL", prog, cnt,
+				   &o);
 		if (fd >= 0)
 			close(fd);
 	}

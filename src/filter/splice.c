@@ -28,18 +28,14 @@ static int64_t branch_target(const struct bpf_insn *in, size_t j)
 	if (op == BPF_EXIT)
 		return -1;
 	if (op == BPF_CALL)
-		return in->src_reg == BPF_PSEUDO_CALL ?
-			       (int64_t)j + 1 + in->imm :
-			       -1;
+		return in->src_reg == BPF_PSEUDO_CALL ? (int64_t)j + 1 + in->imm : -1;
 	if (op == BPF_JA && cls == BPF_JMP32)
 		return (int64_t)j + 1 + in->imm;
 	return (int64_t)j + 1 + in->off;
 }
 
-int pcap_filter_splice(const struct bpf_insn *prog, size_t cnt,
-		       size_t stub_off, size_t stub_len,
-		       const struct pcap_filter_prog *f, struct bpf_insn **out,
-		       size_t *out_cnt)
+int pcap_filter_splice(const struct bpf_insn *prog, size_t cnt, size_t stub_off, size_t stub_len,
+		       const struct pcap_filter_prog *f, struct bpf_insn **out, size_t *out_cnt)
 {
 	size_t stub_end = stub_off + stub_len;
 	struct bpf_insn *v;
@@ -81,17 +77,15 @@ int pcap_filter_splice(const struct bpf_insn *prog, size_t cnt,
 	return 0;
 }
 
-int pcap_filter_splice_btf_ext(const void *func, size_t func_cnt,
-			       size_t func_rec, const void *line,
-			       size_t line_cnt, size_t line_rec,
-			       size_t stub_off, size_t new_off,
+int pcap_filter_splice_btf_ext(const void *func, size_t func_cnt, size_t func_rec, const void *line,
+			       size_t line_cnt, size_t line_rec, size_t stub_off, size_t new_off,
 			       void **func_out, void **line_out)
 {
 	const uint8_t *fsrc = NULL, *lsrc = NULL;
 	uint8_t *fv, *lv = NULL;
 
-	if (!func || !func_out || !line_out || func_rec < 8 ||
-	    (line && line_rec < 16) || new_off > UINT32_MAX)
+	if (!func || !func_out || !line_out || func_rec < 8 || (line && line_rec < 16) ||
+	    new_off > UINT32_MAX)
 		return -EINVAL;
 	for (size_t j = 0; j < func_cnt; j++) {
 		const uint8_t *r = (const uint8_t *)func + j * func_rec;
@@ -118,8 +112,7 @@ int pcap_filter_splice_btf_ext(const void *func, size_t func_cnt,
 		return -ENOMEM;
 	memcpy(fv, func, func_cnt * func_rec);
 	memcpy(fv + func_cnt * func_rec, fsrc, func_rec);
-	memcpy(fv + func_cnt * func_rec, &(uint32_t){ (uint32_t)new_off },
-	       sizeof(uint32_t));
+	memcpy(fv + func_cnt * func_rec, &(uint32_t){(uint32_t)new_off}, sizeof(uint32_t));
 	if (line) {
 		lv = malloc((line_cnt + 1) * line_rec);
 		if (!lv) {
@@ -128,8 +121,7 @@ int pcap_filter_splice_btf_ext(const void *func, size_t func_cnt,
 		}
 		memcpy(lv, line, line_cnt * line_rec);
 		memcpy(lv + line_cnt * line_rec, lsrc, line_rec);
-		memcpy(lv + line_cnt * line_rec,
-		       &(uint32_t){ (uint32_t)new_off }, sizeof(uint32_t));
+		memcpy(lv + line_cnt * line_rec, &(uint32_t){(uint32_t)new_off}, sizeof(uint32_t));
 	}
 	*func_out = fv;
 	*line_out = lv;

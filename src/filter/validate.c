@@ -10,21 +10,18 @@
 
 #include "filter/internal.h"
 
-static int check_insn(const struct sock_filter *c, size_t n, size_t i,
-		      char *err, size_t errlen)
+static int check_insn(const struct sock_filter *c, size_t n, size_t i, char *err, size_t errlen)
 {
 	const struct sock_filter *f = &c[i];
 	uint8_t op = BPF_OP(f->code);
 
 	if (!valid_opcode(f)) {
-		set_err(err, errlen, "insn %zu: unknown opcode 0x%04x", i,
-			f->code);
+		set_err(err, errlen, "insn %zu: unknown opcode 0x%04x", i, f->code);
 		return -1;
 	}
 	if (uses_mem_index(f->code) && f->k >= BPF_MEMWORDS) {
-		set_err(err, errlen,
-			"insn %zu: scratch memory index %u out of range (M[0..%d])",
-			i, f->k, BPF_MEMWORDS - 1);
+		set_err(err, errlen, "insn %zu: scratch memory index %u out of range (M[0..%d])", i,
+			f->k, BPF_MEMWORDS - 1);
 		return -1;
 	}
 	if (BPF_CLASS(f->code) == BPF_ALU && BPF_SRC(f->code) == BPF_K &&
@@ -34,8 +31,7 @@ static int check_insn(const struct sock_filter *c, size_t n, size_t i,
 	}
 	if (BPF_CLASS(f->code) == BPF_ALU && BPF_SRC(f->code) == BPF_K &&
 	    (op == BPF_LSH || op == BPF_RSH) && f->k >= 32) {
-		set_err(err, errlen, "insn %zu: shift by %u (more than 31)", i,
-			f->k);
+		set_err(err, errlen, "insn %zu: shift by %u (more than 31)", i, f->k);
 		return -1;
 	}
 	if (f->code == (BPF_JMP | BPF_JA)) {
@@ -54,8 +50,8 @@ static int check_insn(const struct sock_filter *c, size_t n, size_t i,
 	return 0;
 }
 
-int validate_classic(const struct sock_filter *c, size_t n,
-		    struct analysis *an, char *err, size_t errlen)
+int validate_classic(const struct sock_filter *c, size_t n, struct analysis *an, char *err,
+		     size_t errlen)
 {
 	if (!c || n == 0) {
 		set_err(err, errlen, "empty classic program");
@@ -86,8 +82,7 @@ int validate_classic(const struct sock_filter *c, size_t n,
 	return 0;
 }
 
-int pcap_filter_validate(const struct sock_filter *insns, size_t cnt,
-			 char *err, size_t errlen)
+int pcap_filter_validate(const struct sock_filter *insns, size_t cnt, char *err, size_t errlen)
 {
 	struct analysis an;
 
@@ -109,8 +104,7 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
  * state of its own, once per unit of the budget.  Summed over loop
  * heads, in classic instructions.  Past a loop it prunes as usual.
  */
-static uint64_t loop_paths(const struct sock_filter *c,
-			   const struct analysis *an)
+static uint64_t loop_paths(const struct sock_filter *c, const struct analysis *an)
 {
 	size_t n = an->n, s[2];
 	uint64_t *paths = calloc(n, sizeof(*paths)), total = 0;
@@ -142,8 +136,7 @@ static uint64_t loop_paths(const struct sock_filter *c,
 			ns = successors(c, v, s);
 			for (unsigned int j = 0; j < ns; j++)
 				if (s[j] > v && s[j] < end[h])
-					paths[s[j]] = sat_add(paths[s[j]],
-							      paths[v]);
+					paths[s[j]] = sat_add(paths[s[j]], paths[v]);
 		}
 	}
 out:
@@ -158,8 +151,7 @@ out:
  * The verifier walks nested or interleaved loops once per way of mixing
  * their iterations, beyond any budget; such programs are refused.
  */
-static int check_loop_shape(const struct sock_filter *c,
-			    const struct analysis *an, char *err,
+static int check_loop_shape(const struct sock_filter *c, const struct analysis *an, char *err,
 			    size_t errlen)
 {
 	size_t n = an->n, s[2], *end = calloc(n, sizeof(*end));
@@ -208,14 +200,12 @@ int check_loop_cost(const struct sock_filter *c, const struct analysis *an, size
 	paths = loop_paths(c, an);
 	/* eBPF instructions per classic one, rounded up. */
 	per = (ebpf_cnt + live - 1) / live;
-	est = paths > UINT64_MAX / (per * (back_jumps + 1)) ?
-		      UINT64_MAX :
-		      paths * per * (back_jumps + 1);
+	est = paths > UINT64_MAX / (per * (back_jumps + 1)) ? UINT64_MAX
+							    : paths * per * (back_jumps + 1);
 	if (est <= 1000000)
 		return 0;
 	set_err(err, errlen,
 		"filter too complex for the kernel verifier: its loops need about %llu instructions checked (%llu paths x %u backward jumps), over the 1000000 limit (BPF_COMPLEXITY_LIMIT_INSNS); simplify the expression or lower max_back_jumps",
-		(unsigned long long)est, (unsigned long long)paths,
-		back_jumps);
+		(unsigned long long)est, (unsigned long long)paths, back_jumps);
 	return -1;
 }

@@ -17,19 +17,17 @@
 
 static struct absval av_const(uint32_t k)
 {
-	return (struct absval){ .lo = k, .hi = k,
-				.align = k ? (uint8_t)__builtin_ctz(k) : 31,
-				.state = AV_RANGE };
+	return (struct absval){
+		.lo = k, .hi = k, .align = k ? (uint8_t)__builtin_ctz(k) : 31, .state = AV_RANGE};
 }
 
 static struct absval av_range(uint32_t lo, uint32_t hi, unsigned int align)
 {
-	return (struct absval){ .lo = lo, .hi = hi,
-				.align = (uint8_t)(align > 31 ? 31 : align),
-				.state = AV_RANGE };
+	return (struct absval){
+		.lo = lo, .hi = hi, .align = (uint8_t)(align > 31 ? 31 : align), .state = AV_RANGE};
 }
 
-static const struct absval av_top = { .state = AV_TOP };
+static const struct absval av_top = {.state = AV_TOP};
 
 static struct absval av_alu(uint8_t op, struct absval a, struct absval b)
 {
@@ -42,13 +40,11 @@ static struct absval av_alu(uint8_t op, struct absval a, struct absval b)
 	case BPF_ADD:
 		if ((uint64_t)a.hi + k > UINT32_MAX)
 			return av_top;
-		return av_range(a.lo + k, a.hi + k,
-				umin(a.align, ctz_or(k, 31)));
+		return av_range(a.lo + k, a.hi + k, umin(a.align, ctz_or(k, 31)));
 	case BPF_SUB:
 		if (a.lo < k)
 			return av_top;
-		return av_range(a.lo - k, a.hi - k,
-				umin(a.align, ctz_or(k, 31)));
+		return av_range(a.lo - k, a.hi - k, umin(a.align, ctz_or(k, 31)));
 	case BPF_MUL:
 		if (k == 0)
 			return av_const(0);
@@ -67,8 +63,7 @@ static struct absval av_alu(uint8_t op, struct absval a, struct absval b)
 	case BPF_RSH:
 		if (k >= 32)
 			return av_const(0);
-		return av_range(a.lo >> k, a.hi >> k,
-				a.align > k ? a.align - k : 0);
+		return av_range(a.lo >> k, a.hi >> k, a.align > k ? a.align - k : 0);
 	}
 	return av_top;
 }
@@ -79,8 +74,7 @@ static struct absreg av_step(const struct sock_filter *f, struct absreg r)
 	case BPF_LD:
 		if (BPF_MODE(f->code) == BPF_IMM)
 			r.a = av_const(f->k);
-		else if ((BPF_MODE(f->code) == BPF_ABS ||
-			  BPF_MODE(f->code) == BPF_IND) &&
+		else if ((BPF_MODE(f->code) == BPF_ABS || BPF_MODE(f->code) == BPF_IND) &&
 			 BPF_SIZE(f->code) == BPF_B)
 			r.a = av_range(0, 255, 0);
 		else
@@ -99,8 +93,7 @@ static struct absreg av_step(const struct sock_filter *f, struct absreg r)
 			r.a = av_top;
 		else
 			r.a = av_alu(BPF_OP(f->code), r.a,
-				     BPF_SRC(f->code) == BPF_X ? r.x :
-								 av_const(f->k));
+				     BPF_SRC(f->code) == BPF_X ? r.x : av_const(f->k));
 		break;
 	case BPF_MISC:
 		if (BPF_MISCOP(f->code) == BPF_TAX)
@@ -128,8 +121,7 @@ static bool av_eq(struct absval a, struct absval b)
 {
 	if (a.state != b.state)
 		return false;
-	return a.state != AV_RANGE ||
-	       (a.lo == b.lo && a.hi == b.hi && a.align == b.align);
+	return a.state != AV_RANGE || (a.lo == b.lo && a.hi == b.hi && a.align == b.align);
 }
 
 int compute_values(const struct sock_filter *c, struct analysis *an)
@@ -154,8 +146,7 @@ int compute_values(const struct sock_filter *c, struct analysis *an)
 			ns = successors(c, i, s);
 			for (unsigned int j = 0; j < ns; j++) {
 				struct absreg *d = &an->ax[s[j]];
-				struct absreg nr = { av_join(d->a, out.a),
-						     av_join(d->x, out.x) };
+				struct absreg nr = {av_join(d->a, out.a), av_join(d->x, out.x)};
 
 				/* A backward jump launders A and X. */
 				if (s[j] <= i)

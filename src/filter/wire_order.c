@@ -64,8 +64,8 @@ bool reg_def(const struct sock_filter *f, uint32_t reg)
  * the initial value), and definitions in one web share a root in parent
  * (n + 1 entries).  Returns 0 or -1 (out of memory).
  */
-int reg_webs(const struct sock_filter *c, const struct analysis *an, uint32_t reg,
-		    int32_t *rd, int32_t *parent)
+int reg_webs(const struct sock_filter *c, const struct analysis *an, uint32_t reg, int32_t *rd,
+	     int32_t *parent)
 {
 	size_t n = an->n, s[2];
 	uint8_t *live = calloc(n, 1);
