@@ -9,6 +9,9 @@
  *   values.c     ranges and alignment of A and X
  *   wire_order.c registers' webs (union-find); A left in wire byte order
  *   validate.c   what is refused: bad classic code, loops too costly to verify
+ *   codegen*.c, plan.c  the translation to eBPF (their own codegen.h)
+ *   splice.c     the code put into a loaded program, with its BTF records
+ *   load_check.c a minimal wrapper loaded to ask the verifier at start-up
  */
 #ifndef SKBTRACE_FILTER_INTERNAL_H
 #define SKBTRACE_FILTER_INTERNAL_H
@@ -104,6 +107,7 @@ int reg_webs(const struct sock_filter *c, const struct analysis *an, uint32_t re
 	     int32_t *parent);
 int compute_wire(const struct sock_filter *c, struct analysis *an);
 
+/* Trailing zero bits of k, or dflt for k == 0. */
 static inline unsigned int ctz_or(uint32_t k, unsigned int dflt)
 {
 	return k ? (unsigned int)__builtin_ctz(k) : dflt;
