@@ -19,7 +19,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "load/attach.h"
+#include "load/tracer.h"
 #include "probe/btf_discover.h"
 #include "diag/drop_reason.h"
 #include "out/group.h"
@@ -30,7 +30,6 @@
 #include "out/output.h"
 #include "load/pcap_hook.h"
 #include "bpf/skbtrace.h"
-#include "skbtrace.skel.h"
 #include "probe/track_hooks.h"
 
 #define EXIT_ENV   1
@@ -363,11 +362,11 @@ static int filter_probeable(struct app *a)
 
 static void count_unreadable(struct app *a)
 {
-	struct tracer probe_only = {.cfg.backend = a->o.backend};
+	struct tracer_cfg probe_only = {.backend = a->o.backend};
 
 	a->unreadable = 0;
 	for (size_t i = 0; i < a->probes.n; i++)
-		if (!tracer_prog_name(&probe_only, &a->probes.v[i]))
+		if (!prog_name_for(&probe_only, &a->probes.v[i]))
 			a->unreadable++;
 }
 
@@ -380,13 +379,13 @@ static const char *unreadable_why(const struct app *a, const struct probe *p)
 
 static int list_funcs(struct app *a)
 {
-	struct tracer probe_only = {.cfg.backend = a->o.backend};
+	struct tracer_cfg probe_only = {.backend = a->o.backend};
 	char buf[128];
 
 	printf("%-48s %-4s %-7s %s\n", "NAME", "SKB", "REASON", "PROGRAM");
 	for (size_t i = 0; i < a->probes.n; i++) {
 		const struct probe *p = &a->probes.v[i];
-		const char *prog = tracer_prog_name(&probe_only, p);
+		const char *prog = prog_name_for(&probe_only, p);
 		char reason[8] = "-";
 
 		if (p->reason_arg)
@@ -516,7 +515,7 @@ static int start_tracer(struct app *a)
 			    t->failed ? ", first error: " : "",
 			    t->failed ? strerror(-a->probes.v[0].attach_err) : "");
 	if (a->o.out.stack)
-		a->out.stack_map_fd = bpf_map__fd(t->skel->maps.stacks);
+		a->out.stack_map_fd = tracer_stacks_fd(t);
 	if (output_init(&a->out))
 		return fail(a, EXIT_ENV, "cannot set up the output formatter");
 	if (a->o.group) {
@@ -629,25 +628,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static unsigned long long read_counter(struct app *a, enum skbt_counter idx)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	unsigned long long sum = 0, *v;
-	__u32 key = idx;
-
-	if (ncpu <= 0)
-		return 0;
-	v = calloc(ncpu, sizeof(*v));
-	if (v && !bpf_map_lookup_elem(bpf_map__fd(a->tr.skel->maps.counters), &key, v))
-		for (int i = 0; i < ncpu; i++)
-			sum += v[i];
-	free(v);
-	return sum;
-}
-
 static void report_lost(struct app *a)
 {
-	unsigned long long lost = read_counter(a, SKBT_CNT_LOST);
+	unsigned long long lost = tracer_counter(&a->tr, SKBT_CNT_LOST);
 
 	if (lost > a->lost_reported) {
 		output_flush(&a->out);
@@ -663,7 +646,7 @@ static int event_loop(struct app *a)
 	double last_report = now_s();
 	int rc = 0;
 
-	a->rb = ring_buffer__new(bpf_map__fd(a->tr.skel->maps.events), on_event, a, NULL);
+	a->rb = ring_buffer__new(tracer_events_fd(&a->tr), on_event, a, NULL);
 	if (!a->rb)
 		return fail(a, EXIT_ENV, "cannot open the event ring buffer: %s", strerror(errno));
 	output_header(&a->out);
@@ -686,27 +669,11 @@ static int event_loop(struct app *a)
 	return 0;
 }
 
-/* Cloning calls whose return was never seen (a missed kretprobe) leave their slot behind. */
-static unsigned long long clone_slots_left(struct app *a)
-{
-	int fd = bpf_map__fd(a->tr.skel->maps.clone_parents);
-	unsigned long long n = 0;
-	__u64 key, next;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		n++;
-	}
-	return n;
-}
-
 /* What tracking could not do, in the summary. */
 static void report_tracking(struct app *a)
 {
-	unsigned long long full = read_counter(a, SKBT_CNT_TRACK_FULL);
-	unsigned long long clones = read_counter(a, SKBT_CNT_CLONE_LOST) + clone_slots_left(a);
+	unsigned long long full = tracer_counter(&a->tr, SKBT_CNT_TRACK_FULL);
+	unsigned long long clones = tracer_counter(&a->tr, SKBT_CNT_CLONE_LOST) + tracer_clone_slots_left(&a->tr);
 
 	if (full)
 		fprintf(stderr,
@@ -727,7 +694,7 @@ static void finish(struct app *a, int status)
 {
 	unsigned long long lost = 0, stack_lost = 0, missed = 0;
 	size_t attached = a->tr.attached, failed = a->tr.failed;
-	bool traced = a->tr.skel != NULL;
+	bool traced = tracer_loaded(&a->tr);
 
 	if (traced) {
 		double t0 = now_s();
@@ -738,8 +705,8 @@ static void finish(struct app *a, int status)
 			fprintf(stderr, "skbtrace: detach %.1f ms\n", (now_s() - t0) * 1e3);
 		if (a->rb && !(a->o.limit_lines && a->events >= a->o.limit_lines))
 			ring_buffer__consume(a->rb);
-		lost = read_counter(a, SKBT_CNT_LOST);
-		stack_lost = read_counter(a, SKBT_CNT_STACK_LOST);
+		lost = tracer_counter(&a->tr, SKBT_CNT_LOST);
+		stack_lost = tracer_counter(&a->tr, SKBT_CNT_STACK_LOST);
 		missed = tracer_missed(&a->tr);
 	}
 	group_flush_all(a->group);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Finds the skbt_pcap_l2/l3 and skbt_pcap_tun_l2/l3 stub subprograms in
- * each program's final
- * (relocated) instructions by their marker immediates, splices the
+ * each program's final (relocated) instructions by their marker
+ * immediates (load/rewrite.c), splices the
  * translated filter over them, and gives the new subprograms BTF
  * func/line info records so the kernel accepts the program.
  */
@@ -13,9 +13,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "load/attach.h"
+#include "load/tracer.h"
 #include "filter/pcap_filter.h"
 #include "load/pcap_hook.h"
+#include "load/rewrite.h"
 #include "bpf/skbtrace.h"
 
 /* Translated code for the stub that holds marker. */
@@ -41,37 +42,6 @@ static int keep(struct pcap_hook *h, void *p)
 	h->keep = v;
 	h->keep[h->nkeep++] = p;
 	return 0;
-}
-
-static bool is_call(const struct bpf_insn *i)
-{
-	return i->code == (BPF_JMP | BPF_CALL) && i->src_reg == BPF_PSEUDO_CALL;
-}
-
-/* The [start, end) of the subprogram holding the marker, or -ENOENT. */
-static int find_stub(const struct bpf_insn *in, size_t cnt, int marker, size_t *start, size_t *end)
-{
-	size_t m = cnt;
-
-	for (size_t i = 0; i < cnt; i++)
-		if (in[i].code == (BPF_ALU64 | BPF_MOV | BPF_K) && in[i].imm == marker)
-			m = i;
-	if (m == cnt)
-		return -ENOENT;
-	*start = 0;
-	*end = cnt;
-	for (size_t i = 0; i < cnt; i++) {
-		size_t target;
-
-		if (!is_call(&in[i]))
-			continue;
-		target = i + 1 + in[i].imm;
-		if (target <= m && target > *start)
-			*start = target;
-		if (target > m && target < *end)
-			*end = target;
-	}
-	return *start ? 0 : -ENOENT;
 }
 
 /* Gives the appended subprogram at new_off the stub's BTF records. */
@@ -109,7 +79,7 @@ static int splice_one(struct pcap_hook *h, struct bpf_prog_load_opts *o, struct 
 	size_t start, end, out_cnt;
 	int err;
 
-	if (find_stub(*code, *cnt, marker, &start, &end))
+	if (rewrite_find_subprog(*code, *cnt, marker, &start, &end))
 		return 0; /* this program has no such stub */
 	err = pcap_filter_splice(*code, *cnt, start, end - start, f, &out, &out_cnt);
 	if (err)
@@ -130,14 +100,12 @@ static int hook(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 		void *ctx)
 {
 	struct pcap_hook *h = ctx;
-	struct bpf_insn *code = malloc(cnt * sizeof(*code));
-	int err;
+	struct bpf_insn *code = rewrite_copy(insns, cnt);
+	int err = 0;
 
 	(void)prog;
 	if (!code)
 		return -ENOMEM;
-	memcpy(code, insns, cnt * sizeof(*code));
-	err = 0;
 	for (size_t i = 0; i < h->nstubs && !err; i++)
 		err = splice_one(h, opts, &code, &cnt, h->stubs[i].marker, &h->stubs[i].prog);
 	if (err) {

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "load/attach.h"
+#include "load/tracer.h"
 #include "probe/track_hooks.h"
 
 /* Appends a copy of p in role r. */
