@@ -31,6 +31,7 @@
 #include "load/pcap_hook.h"
 #include "bpf/skbtrace.h"
 #include "probe/track_hooks.h"
+#include "probe/kernel_syms.h"
 
 #define EXIT_ENV   1
 #define EXIT_USAGE 2
@@ -180,16 +181,7 @@ static int choose_backend(struct app *a)
  */
 static bool is_tracing_internal(const struct probe *p)
 {
-	static const char *const prefixes[] = {"__bpf_trace_",		 "__traceiter_",
-					       "__probestub_",		 "perf_trace_",
-					       "trace_event_raw_event_", "trace_raw_output_"};
-
-	if (p->kind != PROBE_FUNC)
-		return false;
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(p->name, prefixes[i], strlen(prefixes[i])))
-			return true;
-	return false;
+	return p->kind == PROBE_FUNC && ksym_is_tracing_internal(p->name);
 }
 
 static int name_matches(const regex_t *re, const struct probe *p)
@@ -214,11 +206,11 @@ static const struct probe *drop_hook(const struct app *a)
 	for (size_t i = 0; i < a->found.n; i++) {
 		const struct probe *p = &a->found.v[i];
 
-		if (p->kind == PROBE_TRACEPOINT && !strcmp(p->name, "kfree_skb"))
+		if (ksym_is_drop_tracepoint(p))
 			tp = p;
-		else if (probe_drop_func(p) == DROP_FUNC_R3)
+		else if (ksym_drop(p) == KSYM_DROP_R3)
 			r3 = p;
-		else if (probe_drop_func(p) == DROP_FUNC_R2)
+		else if (ksym_drop(p) == KSYM_DROP_R2)
 			r2 = p;
 	}
 	if (a->o.backend == BACKEND_TRACEPOINT)
@@ -268,7 +260,7 @@ static int add_matching(struct app *a, const regex_t *rep, const struct probe *d
 		    !name_matches(rep, p))
 			continue;
 		/* The generic programs must not see the drop functions a second time. */
-		if (probe_drop_func(p))
+		if (p->kind == PROBE_FUNC && ksym_drop(p))
 			continue;
 		if (!probe_list_add(&a->probes, p))
 			return -ENOMEM;

@@ -4,26 +4,8 @@
 
 #include "load/progs.h"
 #include "load/tracer.h"
+#include "probe/kernel_syms.h"
 #include "skbtrace.skel.h"
-
-enum drop_func probe_drop_func(const struct probe *p)
-{
-	if (p->kind != PROBE_FUNC)
-		return DROP_FUNC_NONE;
-	if (p->skb_arg == 2 && p->reason_arg == 3 && !strcmp(p->name, "sk_skb_reason_drop"))
-		return DROP_FUNC_R3;
-	if (p->skb_arg == 1 && p->reason_arg == 2 && !strcmp(p->name, "kfree_skb_reason"))
-		return DROP_FUNC_R2;
-	return DROP_FUNC_NONE;
-}
-
-bool probe_free_func(const struct probe *p)
-{
-	static const char *const names[] = {"kfree_skbmem", "napi_skb_cache_put",
-					    "kfree_skb_partial"};
-
-	return probe_skb_func_in(p, names, sizeof(names) / sizeof(names[0]));
-}
 
 /* The programs a function backend attaches a traced function with. */
 struct func_progs {
@@ -70,12 +52,12 @@ static const char *func_prog_name(const struct tracer_cfg *cfg, const struct pro
 
 	if (cfg->backend == BACKEND_FENTRY && p->nr_args > SKBT_FENTRY_MAX_ARGS)
 		return NULL;
-	if (cfg->track && !cfg->track_tp_free && probe_free_func(p))
+	if (cfg->track && !cfg->track_tp_free && ksym_has(p, KSYM_FREE))
 		return n->free;
-	switch (probe_drop_func(p)) {
-	case DROP_FUNC_R3:
+	switch (ksym_drop(p)) {
+	case KSYM_DROP_R3:
 		return n->drop_r3;
-	case DROP_FUNC_R2:
+	case KSYM_DROP_R2:
 		return n->drop_r2;
 	default:
 		break;
@@ -107,10 +89,10 @@ static const char *tp_prog_name(const struct tracer_cfg *cfg, const struct probe
 	static const char *const tp[] = {"skbt_tp1", "skbt_tp2", "skbt_tp3", "skbt_tp4",
 					 "skbt_tp5"};
 
-	if (!strcmp(p->name, "kfree_skb") && p->skb_arg == 1 && p->reason_arg == 3)
+	if (ksym_drop(p) == KSYM_DROP_TP)
 		return "skbt_tp_kfree_skb";
 	/* Tracked skbs are forgotten where they are freed. */
-	if (cfg->track && !strcmp(p->name, "consume_skb") && p->skb_arg == 1)
+	if (cfg->track && ksym_has(p, KSYM_CONSUME))
 		return "skbt_tp_consume_skb";
 	return p->skb_arg <= SKBT_TP_MAX_ARG ? tp[p->skb_arg - 1] : NULL;
 }

@@ -40,15 +40,4 @@ struct tp_template *prog_template(struct tracer *t, const struct bpf_program *pr
 /* Marks for loading only the programs some probe needs, and picks the templates. */
 void progs_select(struct tracer *t);
 
-/* The kernel's free-with-reason functions, with the argument layout our programs read. */
-enum drop_func {
-	DROP_FUNC_NONE = 0,
-	DROP_FUNC_R2, /* kfree_skb_reason(skb, reason), 5.17 to 6.10 */
-	DROP_FUNC_R3, /* sk_skb_reason_drop(sk, skb, reason), 6.11+ */
-};
-
-enum drop_func probe_drop_func(const struct probe *p);
-/* Where an skb's struct is freed, for --filter-track-skb on function backends. */
-bool probe_free_func(const struct probe *p);
-
 #endif
