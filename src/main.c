@@ -19,6 +19,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "load/backend.h"
 #include "load/tracer.h"
 #include "probe/btf_discover.h"
 #include "diag/drop_reason.h"
@@ -38,6 +39,7 @@
 
 struct app {
 	struct opts o;
+	enum backend backend; /* --backend, then the one chosen for auto */
 	struct btf *btf;
 	struct btf **mod_btfs;
 	char **mod_names;
@@ -145,7 +147,7 @@ static int discover(struct app *a)
  */
 static int choose_backend(struct app *a)
 {
-	enum backend want = a->o.backend;
+	enum backend want = a->backend;
 
 	features_probe(&a->kf, a->tracefs);
 	features_probe_direct(&a->kf, a->btf);
@@ -164,13 +166,13 @@ static int choose_backend(struct app *a)
 	if (want != BACKEND_AUTO)
 		return 0;
 	if (a->kf.kprobe_multi)
-		a->o.backend = BACKEND_KPROBE_MULTI;
+		a->backend = BACKEND_KPROBE_MULTI;
 	else if (a->kf.kprobe)
-		a->o.backend = BACKEND_KPROBE;
+		a->backend = BACKEND_KPROBE;
 	else if (a->kf.fentry)
-		a->o.backend = BACKEND_FENTRY;
+		a->backend = BACKEND_FENTRY;
 	else
-		a->o.backend = BACKEND_TRACEPOINT;
+		a->backend = BACKEND_TRACEPOINT;
 	return 0;
 }
 
@@ -213,14 +215,14 @@ static const struct probe *drop_hook(const struct app *a)
 		else if (ksym_drop(p) == KSYM_DROP_R2)
 			r2 = p;
 	}
-	if (a->o.backend == BACKEND_TRACEPOINT)
+	if (a->backend == BACKEND_TRACEPOINT)
 		return tp;
 	return r3 ? r3 : r2 ? r2 : tp;
 }
 
 static bool wanted_kind(const struct app *a, const struct probe *p)
 {
-	if (a->o.backend == BACKEND_TRACEPOINT)
+	if (a->backend == BACKEND_TRACEPOINT)
 		return p->kind == PROBE_TRACEPOINT;
 	return p->kind == PROBE_FUNC;
 }
@@ -273,7 +275,7 @@ static int add_matching(struct app *a, const regex_t *rep, const struct probe *d
 
 static int select_probes(struct app *a)
 {
-	const char *what = a->o.backend == BACKEND_TRACEPOINT ? "tracepoint" : "function";
+	const char *what = a->backend == BACKEND_TRACEPOINT ? "tracepoint" : "function";
 	const struct probe *drop = drop_hook(a);
 	regex_t re, *rep = NULL;
 	size_t matched;
@@ -304,8 +306,8 @@ static int add_track_hooks(struct app *a)
 
 	if (!a->o.track)
 		return 0;
-	a->track_tp_free = track_free_at_tracepoints(&a->found, a->o.backend);
-	if (a->o.backend == BACKEND_FENTRY)
+	a->track_tp_free = track_free_at_tracepoints(&a->found, a->backend != BACKEND_TRACEPOINT);
+	if (a->backend == BACKEND_FENTRY)
 		clones = CLONE_HOOKS_FEXIT;
 	else if (a->kf.kprobe)
 		clones = CLONE_HOOKS_KPROBE;
@@ -324,7 +326,7 @@ static int add_track_hooks(struct app *a)
 static bool need_ksyms(const struct app *a)
 {
 	/* The clone hooks name their events by function address, on any backend. */
-	return a->o.backend != BACKEND_TRACEPOINT || a->o.out.caller || a->o.out.stack ||
+	return a->backend != BACKEND_TRACEPOINT || a->o.out.caller || a->o.out.stack ||
 	       (a->o.track && a->kf.kprobe);
 }
 
@@ -344,7 +346,7 @@ static int load_ksyms(struct app *a)
 
 static int filter_probeable(struct app *a)
 {
-	if (a->o.backend == BACKEND_TRACEPOINT)
+	if (a->backend == BACKEND_TRACEPOINT)
 		return 0;
 	if (discover_filter_probeable(&a->probes, a->tracefs, a->ks, &a->unprobeable,
 				      &a->probe_source))
@@ -354,7 +356,7 @@ static int filter_probeable(struct app *a)
 
 static void count_unreadable(struct app *a)
 {
-	struct tracer_cfg probe_only = {.backend = a->o.backend};
+	struct tracer_cfg probe_only = {.backend = a->backend};
 
 	a->unreadable = 0;
 	for (size_t i = 0; i < a->probes.n; i++)
@@ -364,14 +366,14 @@ static void count_unreadable(struct app *a)
 
 static const char *unreadable_why(const struct app *a, const struct probe *p)
 {
-	if (a->o.backend == BACKEND_FENTRY && p->nr_args > SKBT_FENTRY_MAX_ARGS)
+	if (a->backend == BACKEND_FENTRY && p->nr_args > SKBT_FENTRY_MAX_ARGS)
 		return "(more arguments than a BPF program can be verified against)";
 	return "(sk_buff beyond what the backend reads)";
 }
 
 static int list_funcs(struct app *a)
 {
-	struct tracer_cfg probe_only = {.backend = a->o.backend};
+	struct tracer_cfg probe_only = {.backend = a->backend};
 	char buf[128];
 
 	printf("%-48s %-4s %-7s %s\n", "NAME", "SKB", "REASON", "PROGRAM");
@@ -387,7 +389,7 @@ static int list_funcs(struct app *a)
 		       p->module ? " [" : "", p->module ? p->module : "", p->module ? "]" : "");
 	}
 	printf("# backend %s: %zu probes, %zu whose sk_buff the backend cannot read",
-	       backend_name(a->o.backend), a->probes.n - a->unreadable, a->unreadable);
+	       backend_name(a->backend), a->probes.n - a->unreadable, a->unreadable);
 	if (a->probe_source)
 		printf(", %zu not probeable (per %s)", a->unprobeable, a->probe_source);
 	printf("\n");
@@ -436,6 +438,22 @@ static unsigned long long mono_to_real(void)
 	return (r.tv_sec - m.tv_sec) * 1000000000ULL + r.tv_nsec - m.tv_nsec;
 }
 
+static void output_cfg_from_opts(struct output_cfg *c, const struct opts_out *o)
+{
+	static const enum ts_mode ts[] = {[OPTS_TS_NONE] = TS_NONE,
+					  [OPTS_TS_CURRENT] = TS_CURRENT,
+					  [OPTS_TS_RELATIVE] = TS_RELATIVE,
+					  [OPTS_TS_ABSOLUTE] = TS_ABSOLUTE};
+
+	c->json = o->json;
+	c->meta = o->meta;
+	c->tuple = o->tuple;
+	c->caller = o->caller;
+	c->stack = o->stack;
+	c->skb = o->skb;
+	c->ts = ts[o->ts];
+}
+
 static int setup_output(struct app *a)
 {
 	struct output *o = &a->out;
@@ -444,7 +462,7 @@ static int setup_output(struct app *a)
 	a->dr = drop_reasons_load(a->btf, a->mod_btfs, a->nmods);
 	if (!a->dr)
 		return fail(a, EXIT_ENV, "out of memory");
-	o->cfg = a->o.out;
+	output_cfg_from_opts(&o->cfg, &a->o.out);
 	o->cfg.track = a->o.track;
 	o->cfg.group = a->o.group;
 	o->f = a->out_file;
@@ -485,7 +503,7 @@ static int start_tracer(struct app *a)
 	struct tracer *t = &a->tr;
 
 	t->probes = &a->probes;
-	t->cfg.backend = a->o.backend;
+	t->cfg.backend = a->backend;
 	t->cfg.tp_cookie = a->kf.raw_tp_cookie && !getenv("SKBT_NO_TP_COOKIE");
 	t->cfg.stack = a->o.out.stack;
 	t->cfg.caller = a->o.out.caller;
@@ -536,7 +554,7 @@ static void say_failures(const struct app *a)
 		}
 		fprintf(stderr, "%s %s (%s)", shown > 1 ? "," : "", p->name,
 			err == SKBT_ENOTSUPP ? "not supported" : strerror(err));
-		if (a->o.backend == BACKEND_FENTRY && p->nr_args > SKBT_TRAMPOLINE_REG_ARGS &&
+		if (a->backend == BACKEND_FENTRY && p->nr_args > SKBT_TRAMPOLINE_REG_ARGS &&
 		    (err == SKBT_ENOTSUPP || err == EOPNOTSUPP))
 			fprintf(stderr, " [%d arguments]", p->nr_args);
 	}
@@ -546,29 +564,29 @@ static void say_failures(const struct app *a)
 static void say_started(struct app *a)
 {
 	const char *what =
-		a->o.backend == BACKEND_TRACEPOINT ? "sk_buff tracepoints" : "sk_buff functions";
+		a->backend == BACKEND_TRACEPOINT ? "sk_buff tracepoints" : "sk_buff functions";
 
 	if (a->o.quiet)
 		return;
-	if (a->o.backend == BACKEND_TRACEPOINT && a->kf.kprobe_why[0] && a->kf.fentry_why[0])
+	if (a->backend == BACKEND_TRACEPOINT && a->kf.kprobe_why[0] && a->kf.fentry_why[0])
 		fprintf(stderr, "skbtrace: kprobes unavailable (%s), fentry unavailable (%s); ",
 			a->kf.kprobe_why, a->kf.fentry_why);
-	else if ((a->o.backend == BACKEND_TRACEPOINT || a->o.backend == BACKEND_FENTRY) &&
+	else if ((a->backend == BACKEND_TRACEPOINT || a->backend == BACKEND_FENTRY) &&
 		 a->kf.kprobe_why[0])
 		fprintf(stderr, "skbtrace: kprobes unavailable (%s); ", a->kf.kprobe_why);
-	else if (a->o.backend == BACKEND_KPROBE && a->kf.kprobe_multi_why[0])
+	else if (a->backend == BACKEND_KPROBE && a->kf.kprobe_multi_why[0])
 		fprintf(stderr, "skbtrace: kprobe-multi unavailable (%s); ",
 			a->kf.kprobe_multi_why);
 	else
 		fprintf(stderr, "skbtrace: ");
-	fprintf(stderr, "backend %s: tracing %zu %s", backend_name(a->o.backend), a->tr.attached,
+	fprintf(stderr, "backend %s: tracing %zu %s", backend_name(a->backend), a->tr.attached,
 		what);
 	if (a->tr.failed)
 		fprintf(stderr, ", %zu failed to attach", a->tr.failed);
 	if (a->unreadable)
 		fprintf(stderr, ", %zu skipped (sk_buff beyond argument %d%s)", a->unreadable,
-			a->o.backend == BACKEND_TRACEPOINT ? SKBT_TP_MAX_ARG : SKBT_KPROBE_MAX_ARG,
-			a->o.backend == BACKEND_FENTRY ? ", or over 12 arguments" : "");
+			a->backend == BACKEND_TRACEPOINT ? SKBT_TP_MAX_ARG : SKBT_KPROBE_MAX_ARG,
+			a->backend == BACKEND_FENTRY ? ", or over 12 arguments" : "");
 	if (a->unprobeable)
 		fprintf(stderr, ", %zu not probeable (per %s)", a->unprobeable, a->probe_source);
 	if (a->track_hooks)
@@ -860,6 +878,8 @@ int main(int argc, char **argv)
 	default:
 		break;
 	}
+	if (backend_parse(a.o.backend, &a.backend))
+		return EXIT_USAGE; /* opts_parse took it: OPTS_BACKENDS and backend.c differ */
 	install_signals();
 	rc = run(&a);
 	finish(&a, rc);

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "cli/opts.h"
+#include "load/backend.h"
 #include "probe/probes.h"
 #include "bpf/skbtrace.h"
 #include "load/modbtf.h"

@@ -42,16 +42,15 @@ static bool free_tracepoint(const struct probe *p)
  * every function that still runs on it; the tracepoint backend at the
  * free tracepoints, the last it can see.
  */
-bool track_free_at_tracepoints(const struct probe_list *found, enum backend backend)
+bool track_free_at_tracepoints(const struct probe_list *found, bool functions)
 {
-	if (backend == BACKEND_TRACEPOINT)
+	if (!functions)
 		return true;
 	for (size_t i = 0; i < found->n; i++)
 		if (!strcmp(found->v[i].name, KSYM_SKB_FREE) && free_func(&found->v[i]))
 			return false;
 	return true;
 }
-
 
 int track_add_hooks(const struct probe_list *found, struct probe_list *probes, bool tp_free,
 		    enum clone_hooks clones, size_t *added)
