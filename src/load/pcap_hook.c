@@ -30,6 +30,8 @@ struct pcap_hook {
 	size_t nstubs;
 	void **keep; /* func/line info arrays that must outlive the load */
 	size_t nkeep;
+	bool outer;	  /* the positional expression is in */
+	unsigned int tun; /* enum skbt_tun_filter bits */
 	char note[512];
 };
 
@@ -168,43 +170,37 @@ static int add_tunnel(struct pcap_hook *h, int marker, int linktype, const char 
 	return add_stub(h, marker, &prog, err, errlen);
 }
 
-/*
- * The BPF side copies each filter's window before calling it: tell it how
- * much, and at which residue modulo 8 the filter's loads are aligned for.
- */
-static int set_windows(struct tracer *t, const struct pcap_hook *h, char *err, size_t errlen)
+static int stub_index(int marker)
+{
+	switch (marker) {
+	case SKBT_PCAP_L2_MARKER:
+		return SKBT_PCAP_L2;
+	case SKBT_PCAP_L3_MARKER:
+		return SKBT_PCAP_L3;
+	case SKBT_PCAP_TUN_L2_MARKER:
+		return SKBT_PCAP_TUN_L2;
+	default:
+		return SKBT_PCAP_TUN_L3;
+	}
+}
+
+/* The window each filter reads must fit what the BPF side copies. */
+static int check_windows(const struct pcap_hook *h, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < h->nstubs; i++) {
 		const struct pcap_filter_prog *p = &h->stubs[i].prog;
-		int idx;
 
-		switch (h->stubs[i].marker) {
-		case SKBT_PCAP_L2_MARKER:
-			idx = SKBT_PCAP_L2;
-			break;
-		case SKBT_PCAP_L3_MARKER:
-			idx = SKBT_PCAP_L3;
-			break;
-		case SKBT_PCAP_TUN_L2_MARKER:
-			idx = SKBT_PCAP_TUN_L2;
-			break;
-		default:
-			idx = SKBT_PCAP_TUN_L3;
-			break;
-		}
 		if (p->window > SKBT_PCAP_WINDOW || p->win_pad > 7) {
 			snprintf(err, errlen, "filter window of %u bytes, more than %d", p->window,
 				 SKBT_PCAP_WINDOW);
 			return -1;
 		}
-		t->cfg.pcap_win[idx] = p->window;
-		t->cfg.pcap_pad[idx] = p->win_pad;
 	}
 	return 0;
 }
 
-int pcap_hook_add(struct tracer *t, struct pcap_hook **hp, enum pcap_hook_kind kind,
-		  const char *expr, const char **note, char *err, size_t errlen)
+int pcap_hook_add(struct pcap_hook **hp, enum pcap_hook_kind kind, const char *expr,
+		  const char **note, char *err, size_t errlen)
 {
 	struct pcap_hook *h = *hp;
 	int rc;
@@ -217,27 +213,42 @@ int pcap_hook_add(struct tracer *t, struct pcap_hook **hp, enum pcap_hook_kind k
 			return -1;
 		}
 		*hp = h;
-		t->insn_hook = hook;
-		t->insn_hook_ctx = h;
 	}
 	switch (kind) {
 	case PCAP_HOOK_OUTER:
 		rc = add_outer(h, expr, note, err, errlen);
-		if (!rc)
-			t->cfg.pcap = true;
+		h->outer |= !rc;
 		break;
 	case PCAP_HOOK_TUN_L2:
 		rc = add_tunnel(h, SKBT_PCAP_TUN_L2_MARKER, DLT_EN10MB, expr, err, errlen);
-		if (!rc)
-			t->cfg.tun |= SKBT_TUN_L2;
+		h->tun |= rc ? 0 : SKBT_TUN_L2;
 		break;
 	default:
 		rc = add_tunnel(h, SKBT_PCAP_TUN_L3_MARKER, DLT_RAW, expr, err, errlen);
-		if (!rc)
-			t->cfg.tun |= SKBT_TUN_L3;
+		h->tun |= rc ? 0 : SKBT_TUN_L3;
 		break;
 	}
-	return rc ? rc : set_windows(t, h, err, errlen);
+	return rc ? rc : check_windows(h, err, errlen);
+}
+
+/*
+ * The BPF side copies each filter's window before calling it: tell it how
+ * much, and at which residue modulo 8 the filter's loads are aligned for.
+ */
+void pcap_hook_apply(struct pcap_hook *h, struct tracer *t)
+{
+	if (!h)
+		return;
+	t->insn_hook = hook;
+	t->insn_hook_ctx = h;
+	t->cfg.pcap = h->outer;
+	t->cfg.tun = h->tun;
+	for (size_t i = 0; i < h->nstubs; i++) {
+		int idx = stub_index(h->stubs[i].marker);
+
+		t->cfg.pcap_win[idx] = h->stubs[i].prog.window;
+		t->cfg.pcap_pad[idx] = h->stubs[i].prog.win_pad;
+	}
 }
 
 void pcap_hook_free(struct pcap_hook *h)
