@@ -26,6 +26,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%)
 TOOLS_SRCS := $(wildcard tests/tools/*.c)
 TOOLS := $(TOOLS_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+# BPF programs the tests load into the kernel (tc, XDP), next to the tools.
+TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
+TEST_BPF := $(TEST_BPF_SRCS:tests/bpf/%.bpf.c=$(BUILD)/tools/%.bpf.o)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
@@ -73,7 +76,10 @@ FILTER_OBJS := $(filter $(BUILD)/filter/%,$(OBJS))
 $(BUILD)/tools/pfdump: tests/pcap/pfdump.c tests/pcap/ebpf_dis.h $(FILTER_OBJS) | $(BUILD)/tools
 	$(CC) $(CFLAGS) $< $(FILTER_OBJS) -o $@ $(LDLIBS)
 
-tools: $(TOOLS) $(BUILD)/tools/pfdump
+$(BUILD)/tools/%.bpf.o: tests/bpf/%.bpf.c | $(BUILD)/tools
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+tools: $(TOOLS) $(BUILD)/tools/pfdump $(TEST_BPF)
 
 # Benchmarks link the tool's own objects, optimised, without sanitizers.
 $(BUILD)/bench/%: bench/%.c $(OBJS)

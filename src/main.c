@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "load/attach_bpfprog.h"
 #include "load/backend.h"
 #include "load/tracer.h"
 #include "probe/btf_discover.h"
@@ -52,6 +53,7 @@ struct app {
 	struct drop_reasons *dr;
 	struct output out;
 	struct tracer tr;
+	struct prog_tracer pt; /* --filter-trace-tc/-xdp */
 	struct pcap_hook *pcap;
 	struct grouper *group;
 	struct ring_buffer *rb;
@@ -281,7 +283,26 @@ static void configure_tracer(struct app *a)
 	c->skb_span = discover_skb_span_fits(a->btf, SKBT_SKB_SPAN);
 	c->direct_id = getenv("SKBT_NO_DIRECT") ? 0 : a->kf.rdonly_cast_id;
 	c->show_progress = isatty(STDERR_FILENO) && !a->o.quiet;
+	c->trace_tc = a->o.trace_tc && a->kf.fentry;
+	c->trace_xdp = a->o.trace_xdp && a->kf.fentry;
 	pcap_hook_apply(a->pcap, t);
+}
+
+/*
+ * tc and XDP programs are traced with fentry/fexit: where the kernel
+ * refuses those, one line says so and the rest of the trace goes on.
+ */
+static void check_prog_tracing(struct app *a)
+{
+	if (!a->o.trace_tc && !a->o.trace_xdp)
+		return;
+	if (!a->kf.fentry_probed)
+		features_probe_fentry(&a->kf, a->btf);
+	if (!a->kf.fentry)
+		fprintf(stderr, "skbtrace: %s%s%s: not tracing BPF programs: %s\n",
+			a->o.trace_tc ? "--filter-trace-tc" : "",
+			a->o.trace_tc && a->o.trace_xdp ? " and " : "",
+			a->o.trace_xdp ? "--filter-trace-xdp" : "", a->kf.fentry_why);
 }
 
 static int start_tracer(struct app *a)
@@ -297,6 +318,11 @@ static int start_tracer(struct app *a)
 		return fail(a, EXIT_ENV, "no probe could be attached (%zu failed%s%s)", t->failed,
 			    t->failed ? ", first error: " : "",
 			    t->failed ? strerror(-a->probes.v[0].attach_err) : "");
+	a->pt.verbose = !a->o.quiet;
+	if ((t->cfg.trace_tc || t->cfg.trace_xdp) &&
+	    prog_tracer_start(&a->pt, t, a->err, sizeof(a->err)))
+		return fail(a, EXIT_ENV, "%s", a->err);
+	a->out.progs = &a->pt.progs;
 	if (a->o.out.stack)
 		a->out.stack_map_fd = tracer_stacks_fd(t);
 	if (output_init(&a->out))
@@ -369,6 +395,7 @@ static int event_loop(struct app *a)
 			a->lost_reported = report_lost(
 				&a->out, tracer_counter(&a->tr, SKBT_CNT_LOST), a->lost_reported);
 			output_flush(&a->out);
+			prog_tracer_poll(&a->pt);
 			last_report = now_s();
 		}
 	}
@@ -389,6 +416,7 @@ static void finish(struct app *a, int status)
 		output_flush(&a->out);
 		return;
 	}
+	prog_tracer_stop(&a->pt);
 	tracer_detach(&a->tr);
 	/* bench/vm.sh reads this: detaching thousands of kprobes is slow. */
 	if (getenv("SKBT_DEBUG"))
@@ -407,12 +435,14 @@ static void finish(struct app *a, int status)
 				group_evicted(a->group));
 	sum.ran_s = now_s() - a->t_start;
 	report_summary(&sum);
+	prog_tracer_report(&a->pt, true);
 }
 
 static void cleanup(struct app *a)
 {
 	ring_buffer__free(a->rb);
 	group_free(a->group);
+	prog_tracer_free(&a->pt);
 	tracer_destroy(&a->tr);
 	pcap_hook_free(a->pcap);
 	output_free(&a->out);
@@ -501,6 +531,7 @@ static int choose_probes(struct app *a)
 	if (rc)
 		return fail(a, rc, "%s", a->err);
 	select_count_unreadable(sel);
+	check_prog_tracing(a);
 	return 0;
 }
 
@@ -542,8 +573,10 @@ static int run(struct app *a)
 		rc = write_ready_file(a);
 	if (rc)
 		return rc;
-	if (!a->o.quiet)
+	if (!a->o.quiet) {
 		report_started(&a->sel, &a->kf, &a->tr, (now_s() - a->t_start) * 1e3);
+		prog_tracer_report(&a->pt, false);
+	}
 	return event_loop(a);
 }
 

@@ -59,4 +59,61 @@ struct sk_buff {
 	unsigned char *data;
 } SKBT_CORE;
 
+/* --filter-trace-xdp: an XDP program's context, the packet before any skb. */
+struct xdp_rxq_info {
+	struct net_device *dev;
+} SKBT_CORE;
+
+struct xdp_buff {
+	void *data;
+	void *data_end;
+	struct xdp_rxq_info *rxq;
+} SKBT_CORE;
+
+/*
+ * Where bpf_redirect() and bpf_redirect_map() leave the target for the
+ * caller of a tc or XDP program: a per-CPU variable up to 6.10, then part
+ * of the bpf_net_context the task points at (tgt_index grew to 64 bits;
+ * its low half, read here, is the ifindex or map key).
+ */
+struct bpf_redirect_info {
+	__u32 flags;
+	__u32 tgt_index;
+	__u32 map_id;
+} SKBT_CORE;
+
+struct bpf_net_context {
+	struct bpf_redirect_info ri;
+} SKBT_CORE;
+
+struct task_struct {
+	struct bpf_net_context *bpf_net_context;
+} SKBT_CORE;
+
+/* The iterator over loaded BPF programs (iter/bpf_prog, 5.10+). */
+typedef struct {
+	long long counter;
+} SKBT_CORE atomic64_t;
+
+struct bpf_prog_aux {
+	atomic64_t refcnt;
+	__u32 id;
+} SKBT_CORE;
+
+struct bpf_prog {
+	enum bpf_prog_type type;
+	struct bpf_prog_aux *aux;
+} SKBT_CORE;
+
+struct seq_file;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+} SKBT_CORE;
+
+struct bpf_iter__bpf_prog {
+	struct bpf_iter_meta *meta;
+	struct bpf_prog *prog;
+} SKBT_CORE;
+
 #endif

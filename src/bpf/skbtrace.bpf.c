@@ -625,6 +625,9 @@ static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns)
 	return 1;
 }
 
+/* The verdict of a tc program at its exit (bpfprog.bpf.h). */
+static __always_inline void prog_ret_fill(void *ctx, struct skbt_event *e);
+
 /* Fills and submits one event; the caller has checked the filters. */
 static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
 				__u64 func, __u16 flags, __u32 reason, __u64 caller,
@@ -685,6 +688,8 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 			e->flags |= SKBT_F_HAS_SKB_DATA;
 		}
 	}
+	if (flags & SKBT_F_PROG_RET)
+		prog_ret_fill(ctx, e);
 	count(SKBT_CNT_MATCHED);
 	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes
 				      ? BPF_RB_FORCE_WAKEUP
@@ -771,12 +776,27 @@ static __always_inline __u64 probe_id(void *ctx)
 }
 
 /*
- * What names the event: the probe index for tracepoints, else the
- * function's address.  Asked only for an event that is reported: most
- * runs are filtered out, and both can be helper calls.
+ * The id of the tc or XDP program a copy of skbt_tc_* / skbt_xdp_* is
+ * attached to: user space replaces the marker in each copy.
+ */
+static __always_inline __u64 prog_id(void)
+{
+	__u64 id;
+
+	asm volatile("%0 = %1" : "=r"(id) : "i"(SKBT_PROG_ID_MARKER));
+	return id;
+}
+
+/*
+ * What names the event: the probe index for tracepoints, the program id
+ * in a tc/XDP program, else the function's address.  Asked only for an
+ * event that is reported: most runs are filtered out, and all but the
+ * program id can be helper calls.
  */
 static __always_inline __u64 event_func(void *ctx, __u16 flags)
 {
+	if (flags & SKBT_F_PROG)
+		return prog_id();
 	return flags & SKBT_F_TRACEPOINT ? probe_id(ctx) : bpf_get_func_ip(ctx);
 }
 
@@ -1071,3 +1091,6 @@ int skbt_fx_clone(void *ctx)
 	return emit(ctx, (struct sk_buff *)child, &p, 0, bpf_get_func_ip(ctx), SKBT_F_FENTRY, 0, 0,
 		    &tr);
 }
+
+/* --filter-trace-tc / --filter-trace-xdp. */
+#include "bpf/bpfprog.bpf.h"

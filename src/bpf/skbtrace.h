@@ -23,6 +23,9 @@ enum skbt_event_flags {
 	SKBT_F_CLONE = 1 << 8,	      /* skb is a clone or copy of a tracked skb */
 	SKBT_F_FREED = 1 << 9,	      /* skb is being freed: last event of this skb */
 	SKBT_F_FENTRY = 1 << 10,      /* from a BPF trampoline: its frames top the stack */
+	SKBT_F_PROG = 1 << 11,	      /* in a tc/XDP BPF program: func is its program id */
+	SKBT_F_PROG_RET = 1 << 12,    /* at its return: verdict (and redirect) are valid */
+	SKBT_F_XDP = 1 << 13,	      /* an XDP program's packet: there is no skb yet */
 };
 
 /* Value of the tracked_skbs map (--filter-track-skb), key: the skb address. */
@@ -69,7 +72,12 @@ struct skbt_event {
 	unsigned short skb_data_len; /* bytes of struct sk_buff that follow */
 	unsigned short pad;
 	struct skbt_tuple tuple;
-	unsigned char skb_data[]; /* only with --output-skb */
+	/* SKBT_F_PROG_RET: what a tc or XDP program returned, and where to. */
+	int verdict;		     /* TC_ACT_* or XDP_* */
+	unsigned int redirect;	     /* a redirect's target: ifindex, or map key */
+	unsigned int redirect_map;   /* id of the map redirected through, 0: none */
+	unsigned int redirect_flags; /* bpf_redirect()'s flags (BPF_F_INGRESS) */
+	unsigned char skb_data[];    /* only with --output-skb */
 };
 
 /* Indexes of the per-CPU counters in the "counters" map. */
@@ -94,6 +102,19 @@ enum skbt_counter {
  * tracepoint (raw tracepoints have no way to tell which one fired).
  */
 #define SKBT_PROBE_ID_MARKER 0x5ca1ab1e
+
+/* The immediate user space replaces with the traced tc/XDP program's id. */
+#define SKBT_PROG_ID_MARKER 0x5ca1ab41
+
+/*
+ * One program the iterator over BPF programs saw (--filter-trace-tc/-xdp):
+ * the references tell whether anything but our own links keeps it.
+ */
+struct skbt_prog_ref {
+	unsigned int id;
+	unsigned int type; /* enum bpf_prog_type */
+	long long refcnt;
+};
 
 /* The helper-call immediate user space turns into a bpf_rdonly_cast kfunc call. */
 #define SKBT_DIRECT_MARKER 0x5ca1ab31

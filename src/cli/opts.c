@@ -39,6 +39,8 @@ enum {
 	OPT_TRACK,
 	OPT_TRACK_MAX,
 	OPT_GROUP,
+	OPT_TRACE_TC,
+	OPT_TRACE_XDP,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +70,8 @@ static const struct option long_opts[] = {
 	{"filter-track-skb", no_argument, NULL, OPT_TRACK},
 	{"filter-track-max", required_argument, NULL, OPT_TRACK_MAX},
 	{"output-group", no_argument, NULL, OPT_GROUP},
+	{"filter-trace-tc", no_argument, NULL, OPT_TRACE_TC},
+	{"filter-trace-xdp", no_argument, NULL, OPT_TRACE_XDP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"help", no_argument, NULL, 'h'},
 	{"quiet", no_argument, NULL, 'q'},
@@ -91,6 +95,8 @@ static const char usage_text[] =
 	"                             Ethernet frame matches EXPR\n"
 	"  --filter-tunnel-pcap-l3 EXPR  only tunnelled packets (VXLAN, GENEVE, IPIP) whose\n"
 	"                             inner IP header matches EXPR\n"
+	"  --filter-trace-tc          also trace tc BPF programs (entry, and the verdict at exit)\n"
+	"  --filter-trace-xdp         also trace XDP BPF programs (entry, and the verdict at exit)\n"
 	"  --all-kmods | --kmods a,b  also trace functions of kernel modules (from module BTF)\n"
 	"  --kernel-btf FILE          read kernel types from FILE instead of the running kernel\n"
 	"  --list-funcs               print what would be traced, then exit\n"
@@ -366,6 +372,12 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 		break;
 	case OPT_TRACK:
 		o->track = true;
+		break;
+	case OPT_TRACE_TC:
+		o->trace_tc = true;
+		break;
+	case OPT_TRACE_XDP:
+		o->trace_xdp = true;
 		break;
 	case OPT_TRACK_MAX:
 		if (parse_ull(arg, &v) || v == 0 || v > (1 << 24))

@@ -48,6 +48,8 @@ struct opts {
 	bool group;		 /* --output-group */
 	const char *tun_l2_expr; /* --filter-tunnel-pcap-l2, or NULL */
 	const char *tun_l3_expr; /* --filter-tunnel-pcap-l3, or NULL */
+	bool trace_tc;		 /* --filter-trace-tc */
+	bool trace_xdp;		 /* --filter-trace-xdp */
 	bool quiet;
 };
 

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "load/attach.h"
+#include "load/attach_bpfprog.h"
 #include "load/rewrite.h"
 #include "load/tracer.h"
 #include "bpf/skbtrace.h"
@@ -169,6 +170,11 @@ int tracer_load(struct tracer *t, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	progs_select(t);
+	rc = prog_tracer_select(t);
+	if (rc) {
+		snprintf(err, errlen, "cannot prepare tracing tc/XDP programs: %s", strerror(-rc));
+		return rc;
+	}
 	rc = skbtrace_bpf__load(t->skel);
 	if (rc) {
 		snprintf(

@@ -38,6 +38,8 @@ struct tracer_cfg {
 	unsigned int track_max;
 	bool skb_span; /* discover_skb_span_fits(): pkt_read() reads one span */
 	int direct_id; /* kfunc bpf_rdonly_cast for direct_view(); 0: probe reads */
+	/* --filter-trace-tc/-xdp: load/attach_bpfprog.c */
+	bool trace_tc, trace_xdp;
 };
 
 struct bpf_prog_load_opts;

@@ -190,6 +190,8 @@ void json_event(struct output *o, const struct skbt_event *e, size_t size)
 		ap_reason(o, e->reason);
 		ap_c(b, '"');
 	}
+	if (e->flags & SKBT_F_PROG)
+		json_prog(o, e);
 	if (o->cfg.caller && (e->flags & SKBT_F_HAS_CALLER) && first_caller(o, e)) {
 		ap_lit(b, ",\"caller\":\"");
 		ap_frame(o, first_caller(o, e), false);

@@ -74,6 +74,10 @@ void ap_func(struct output *o, const struct skbt_event *e)
 	struct obuf *b = out_buf(o);
 	struct sym_slot *s;
 
+	if (e->flags & SKBT_F_PROG) {
+		ap_prog_func(o, e);
+		return;
+	}
 	if (e->flags & SKBT_F_TRACEPOINT) {
 		const char *n = tp_name(o, e->func);
 

@@ -12,6 +12,7 @@
 struct btf;
 struct ksyms;
 struct drop_reasons;
+struct bpfprogs;
 
 enum ts_mode {
 	TS_NONE = 0,
@@ -37,6 +38,7 @@ struct output {
 	FILE *f;
 	const struct probe_list *probes; /* names tracepoint events (SKBT_F_TRACEPOINT) */
 	const struct ksyms *ks;		 /* names function events, callers, stacks; may be NULL */
+	const struct bpfprogs *progs; /* names tc/XDP program events (SKBT_F_PROG); may be NULL */
 	const struct drop_reasons *dr;
 	const struct btf *btf;		    /* for --output-skb */
 	int skb_type_id;		    /* BTF id of struct sk_buff, for --output-skb */

@@ -65,6 +65,11 @@ void ap_frame(struct output *o, unsigned long long addr, bool module);
 void ap_func(struct output *o, const struct skbt_event *e);
 void ap_reason(struct output *o, unsigned int reason);
 
+/* prog_fmt.c: events of traced tc/XDP programs (SKBT_F_PROG) */
+void ap_prog_func(struct output *o, const struct skbt_event *e);
+void text_prog(struct output *o, const struct skbt_event *e);
+void json_prog(struct output *o, const struct skbt_event *e);
+
 /* stack.c: the stack map and the caller, past the tracing frames */
 unsigned long long first_caller(const struct output *o, const struct skbt_event *e);
 size_t fetch_stack(struct output *o, const struct skbt_event *e);

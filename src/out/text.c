@@ -253,6 +253,8 @@ void text_event(struct output *o, const struct skbt_event *e, size_t size)
 	}
 	col = b->p;
 	ap_func(o, e);
+	if (e->flags & SKBT_F_PROG)
+		text_prog(o, e);
 	if (is_drop(o, e)) {
 		ap_c(b, '(');
 		ap_reason(o, e->reason);
