@@ -21,6 +21,7 @@
 
 #include "load/attach.h"
 #include "probe/btf_discover.h"
+#include "diag/addr2line_cmd.h"
 #include "diag/drop_reason.h"
 #include "out/group.h"
 #include "load/kernel_features.h"
@@ -890,6 +891,9 @@ int main(int argc, char **argv)
 	static struct app a;
 	int rc;
 
+	/* A subcommand of its own: resolves offline, attaches nothing. */
+	if (argc > 1 && !strcmp(argv[1], "addr2line"))
+		return addr2line_main(argc - 1, argv + 1);
 	a.t_start = now_s();
 	libbpf_set_print(libbpf_print);
 	raise_fd_limit();
