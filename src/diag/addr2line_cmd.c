@@ -123,8 +123,9 @@ void srcline_print_chain(FILE *out, const struct srcline_match *m, const char *i
 			fprintf(out, "%d", st->line);
 		else
 			fputc('?', out);
-		if (st->discriminator && !i)
-			fprintf(out, " (discriminator %d)", st->discriminator);
+		/* The address's discriminator, on every line as binutils prints it. */
+		if (m->steps[0].discriminator)
+			fprintf(out, " (discriminator %d)", m->steps[0].discriminator);
 		fputc('\n', out);
 	}
 }

@@ -18,20 +18,7 @@
 
 #include "diag/debuginfo.h"
 #include "diag/srcline.h"
-
-/*
- * A function symbol; size as kallsyms and faddr2line count it.  Untyped
- * symbols in code (assembler entry points) are kept as a second choice:
- * kernel stacks name them too.
- */
-enum sl_kind { SYM_OTHER, SYM_CODE, SYM_FUNC };
-
-struct sl_sym {
-	const char *name;
-	unsigned long long addr, elf_size, size;
-	unsigned int shndx;
-	enum sl_kind kind;
-};
+#include "diag/srcline_syms.h"
 
 /* One debug file, open or failed for good. */
 struct sl_file {
@@ -40,8 +27,7 @@ struct sl_file {
 	char *err;    /* why it cannot be used; NULL when open */
 	Dwfl *dwfl;
 	Dwfl_Module *mod;
-	struct sl_sym *funcs; /* sorted by name */
-	size_t nfuncs;
+	struct sl_syms syms;
 };
 
 struct sl_entry {
@@ -94,7 +80,7 @@ static void free_file(struct sl_file *f)
 {
 	if (f->dwfl)
 		dwfl_end(f->dwfl);
-	free(f->funcs);
+	sl_syms_free(&f->syms);
 	free(f->module);
 	free(f->err);
 	free(f);
@@ -135,129 +121,6 @@ void srcline_stats(const struct srcline *s, unsigned long long *lookups, unsigne
 	*hits = s->hits;
 }
 
-/* ---- symbols ----------------------------------------------------------- */
-
-/* Assemblers' local labels and mapping symbols, which faddr2line skips too. */
-static bool is_mapping_symbol(const char *name)
-{
-	return !*name || !strncmp(name, ".L", 2) || !strncmp(name, "L0", 2) || name[0] == '$';
-}
-
-static int by_place(const void *a, const void *b)
-{
-	const struct sl_sym *x = a, *y = b;
-
-	if (x->shndx != y->shndx)
-		return x->shndx < y->shndx ? -1 : 1;
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return 0;
-}
-
-static int by_name(const void *a, const void *b)
-{
-	const struct sl_sym *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	if (c)
-		return c;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-/* End of section shndx in the module's address space. */
-static unsigned long long section_end(Dwfl_Module *mod, unsigned int shndx)
-{
-	GElf_Addr bias;
-	GElf_Shdr sh;
-	Elf *elf = dwfl_module_getelf(mod, &bias);
-	Elf_Scn *scn = elf ? elf_getscn(elf, shndx) : NULL;
-
-	if (!scn || !gelf_getshdr(scn, &sh))
-		return 0;
-	return sh.sh_addr + bias + sh.sh_size;
-}
-
-/*
- * A function's size is the distance to the next symbol of its section
- * that lies past its ELF size (padding counts, as in kallsyms), or to the
- * section's end: sym[i..n) are sorted by place.
- */
-static void size_funcs(Dwfl_Module *mod, struct sl_sym *sym, size_t n)
-{
-	size_t i, j = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned long long end = sym[i].addr + (sym[i].elf_size ? sym[i].elf_size : 1);
-
-		if (sym[i].kind == SYM_OTHER)
-			continue;
-		if (j < i)
-			j = i;
-		while (j < n && sym[j].shndx == sym[i].shndx && sym[j].addr < end)
-			j++;
-		if (j < n && sym[j].shndx == sym[i].shndx)
-			sym[i].size = sym[j].addr - sym[i].addr;
-		else
-			sym[i].size = section_end(mod, sym[i].shndx) - sym[i].addr;
-	}
-}
-
-static enum sl_kind sym_kind(Dwfl_Module *mod, const GElf_Sym *sym, unsigned int shndx)
-{
-	GElf_Addr bias;
-	GElf_Shdr sh;
-	Elf *elf;
-	Elf_Scn *scn;
-
-	if (GELF_ST_TYPE(sym->st_info) == STT_FUNC)
-		return SYM_FUNC;
-	if (GELF_ST_TYPE(sym->st_info) != STT_NOTYPE)
-		return SYM_OTHER;
-	elf = dwfl_module_getelf(mod, &bias);
-	scn = elf ? elf_getscn(elf, shndx) : NULL;
-	if (scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR))
-		return SYM_CODE;
-	return SYM_OTHER;
-}
-
-/* Reads the symbol table into f->funcs (function symbols by name). */
-static int index_symbols(struct sl_file *f)
-{
-	int i, n = dwfl_module_getsymtab(f->mod);
-	struct sl_sym *all;
-	size_t nall = 0, k;
-
-	if (n <= 0)
-		return -1;
-	all = calloc((size_t)n, sizeof(*all));
-	if (!all)
-		return -1;
-	for (i = 1; i < n; i++) {
-		GElf_Sym sym;
-		GElf_Addr addr;
-		GElf_Word shndx;
-		const char *name =
-			dwfl_module_getsym_info(f->mod, i, &sym, &addr, &shndx, NULL, NULL);
-
-		if (!name || shndx == SHN_UNDEF || shndx >= SHN_LORESERVE ||
-		    is_mapping_symbol(name))
-			continue;
-		all[nall++] = (struct sl_sym){.name = name,
-					      .addr = addr,
-					      .elf_size = sym.st_size,
-					      .shndx = shndx,
-					      .kind = sym_kind(f->mod, &sym, shndx)};
-	}
-	qsort(all, nall, sizeof(*all), by_place);
-	size_funcs(f->mod, all, nall);
-	for (k = 0; k < nall; k++)
-		if (all[k].kind != SYM_OTHER)
-			all[f->nfuncs++] = all[k];
-	qsort(all, f->nfuncs, sizeof(*all), by_name);
-	f->funcs = all;
-	return 0;
-}
-
 /* ---- files --------------------------------------------------------------- */
 
 static void file_fail(struct sl_file *f, const char *fmt, const char *a, const char *b)
@@ -295,7 +158,7 @@ static void open_file(struct srcline *s, struct sl_file *f)
 		file_fail(f, "%s: %s", path, dwfl_errmsg(-1));
 	else if (!dwfl_module_getdwarf(f->mod, &bias))
 		file_fail(f, "%s: no DWARF in it (%s)", path, dwfl_errmsg(-1));
-	else if (index_symbols(f))
+	else if (sl_syms_read(&f->syms, f->mod))
 		file_fail(f, "%s: no symbol table in it%s", path, "");
 }
 
@@ -407,8 +270,26 @@ static void call_site(Dwarf_Die *cu, Dwarf_Die *inl, const char *comp_dir, struc
  * table's line, then for each inlined copy the function it was inlined
  * into with the call site, as binutils' addr2line -i prints them.
  */
-static int chain_at(struct srcline *s, Dwfl_Module *mod, Dwarf_Addr addr)
+/*
+ * The innermost function's name.  binutils names assembler code after the
+ * symbol table (memcpy, not the assembler's __memcpy): so do we, to print
+ * what faddr2line prints.
+ */
+static const char *func_name(const struct sl_file *f, Dwarf_Die *cu, Dwarf_Die *fn, Dwarf_Addr bias,
+			     Dwarf_Addr addr)
 {
+	Dwarf_Addr low;
+	const char *name;
+
+	if (dwarf_srclang(cu) == DW_LANG_Mips_Assembler && dwarf_tag(fn) == DW_TAG_subprogram &&
+	    !dwarf_lowpc(fn, &low) && (name = sl_syms_asm_name(&f->syms, addr, low + bias)))
+		return name;
+	return die_name(fn);
+}
+
+static int chain_at(struct srcline *s, const struct sl_file *f, Dwarf_Addr addr)
+{
+	Dwfl_Module *mod = f->mod;
 	Dwarf_Addr bias = 0;
 	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL, inner;
 	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
@@ -441,11 +322,14 @@ static int chain_at(struct srcline *s, Dwfl_Module *mod, Dwarf_Addr addr)
 	}
 	for (i = 0; i < n && !is_function(&scopes[i]); i++)
 		;
-	st.func = i < n ? die_name(&scopes[i]) : dwfl_module_addrname(mod, addr);
-	if (!st.func)
-		st.func = "??";
-	if (line || i < n)
+	/* Code without DWARF (static call trampolines) keeps its symbol's name. */
+	st.func =
+		i < n ? func_name(f, cu, &scopes[i], bias, addr) : dwfl_module_addrname(mod, addr);
+	if (line || st.func) {
+		if (!st.func)
+			st.func = "??";
 		rc = push_step(s, &st);
+	}
 	while (!rc && i < n && dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine) {
 		int j;
 
@@ -463,22 +347,6 @@ static int chain_at(struct srcline *s, Dwfl_Module *mod, Dwarf_Addr addr)
 
 /* ---- lookups ------------------------------------------------------------- */
 
-/* The first function named name (funcs are sorted by name), or n. */
-static size_t first_named(const struct sl_file *f, const char *name)
-{
-	size_t lo = 0, hi = f->nfuncs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(f->funcs[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 static int add_match(struct srcline *s, struct sl_file *f, struct sl_entry *e,
 		     const struct sl_sym *sym)
 {
@@ -487,7 +355,7 @@ static int add_match(struct srcline *s, struct sl_file *f, struct sl_entry *e,
 
 	if (e->q.return_addr && off)
 		off--;
-	if (chain_at(s, f->mod, sym->addr + off))
+	if (chain_at(s, f, sym->addr + off))
 		return -1;
 	m->sym_addr = sym->addr;
 	m->sym_size = sym->size;
@@ -525,7 +393,7 @@ static void resolve(struct srcline *s, struct sl_entry *e)
 {
 	struct sl_file *f = get_file(s, e->q.module);
 	const char *where = e->q.module ? e->q.module : "vmlinux";
-	size_t i, n = 0, past = 0, nfunc = 0;
+	size_t i, k, n, past = 0, nfunc = 0;
 	unsigned long long last_size = 0;
 
 	if (!f || !f->mod || f->err) {
@@ -533,9 +401,9 @@ static void resolve(struct srcline *s, struct sl_entry *e)
 		e->r.err = f && f->err ? f->err : "out of memory";
 		return;
 	}
-	i = first_named(f, e->q.sym);
-	while (i + n < f->nfuncs && !strcmp(f->funcs[i + n].name, e->q.sym))
-		nfunc += f->funcs[i + n++].kind == SYM_FUNC;
+	n = sl_syms_named(&f->syms, e->q.sym, &i);
+	for (k = 0; k < n; k++)
+		nfunc += f->syms.by_name[i + k].kind == SYM_FUNC;
 	if (!n) {
 		entry_fail(e, SRCLINE_NO_SYMBOL, "%s: no function %s in %s", e->q.sym, e->q.sym,
 			   where);
@@ -548,7 +416,7 @@ static void resolve(struct srcline *s, struct sl_entry *e)
 	}
 	e->r.match = e->matches;
 	for (; n; n--, i++) {
-		const struct sl_sym *sym = &f->funcs[i];
+		const struct sl_sym *sym = &f->syms.by_name[i];
 
 		/* An untyped code symbol only where no function has the name. */
 		if (nfunc && sym->kind != SYM_FUNC)
