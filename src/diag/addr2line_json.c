@@ -133,8 +133,8 @@ static void write_event(FILE *out, const char *line, size_t len, const char *add
 		fprintf(out, "%.*s\n", (int)len, line);
 		return;
 	}
-	fprintf(out, "%.*s%s%s%s\n", (int)(close - 1), line, line[close - 2] == '{' ? "" : ",", add,
-		line + close - 1);
+	fprintf(out, "%.*s%s%s%.*s\n", (int)(close - 1), line, line[close - 2] == '{' ? "" : ",",
+		add, (int)(len - close + 1), line + close - 1);
 }
 
 int addr2line_json(struct srcline *s, FILE *in, FILE *out)
@@ -169,9 +169,8 @@ int addr2line_json(struct srcline *s, FILE *in, FILE *out)
 	if (ferror(in))
 		rc = -1;
 	if (t.copied)
-		fprintf(stderr,
-			"skbtrace addr2line: %llu lines were not JSON objects; copied unchanged\n",
-			t.copied);
+		fprintf(stderr, "skbtrace addr2line: %llu %s not JSON objects; copied unchanged\n",
+			t.copied, t.copied == 1 ? "line was" : "lines were");
 	free(line);
 	json_tokener_free(tok);
 	return rc;

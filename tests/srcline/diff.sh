@@ -268,3 +268,153 @@ done
 ninl=$(grep -c ' | ' "$work/ours" || true)
 check "$ninl of $npairs pairs are in inlined code (at least $SKBT_SRCLINE_MIN_INLINE)" \
 	test "$ninl" -ge "$SKBT_SRCLINE_MIN_INLINE"
+
+# ---- sizes, as faddr2line computes them ------------------------------------------
+
+# fsizes FILE MODULE: "module name size" for the drawn names: the distance to
+# the next symbol of the section past the ELF size (faddr2line's loop over
+# readelf --symbols), or to the section's end.
+fsizes() {
+	local file=$1 module=$2
+	{
+		awk -v m="$module" '$1 == m { print "W", $2 }' "$work/pairs"
+		readelf -SW "$file" | sed 's/\[ */[/' | awk '$1 ~ /^\[[0-9]+\]$/ {
+			print "E", substr($1, 2, length($1) - 2), $4, $6 }'
+		readelf -sW "$file" | sed 's/\[.*\]//' |
+			awk '$7 ~ /^[0-9]+$/ && $8 != "" && $8 !~ /^(\.L|L0|\$)/ { print "S", $7, $2, $3, $4, $8 }' |
+			sort -k2,2n -k3,3
+	} | awk -v m="$module" '
+	function hex2num(h,   i, v) {
+		h = substr(h, length(h) - 11); v = 0
+		for (i = 1; i <= length(h); i++)
+			v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+		return v
+	}
+	$1 == "W" { want[$2] = 1; next }
+	$1 == "E" { end[$2] = hex2num($3) + hex2num($4); next }
+	{
+		sec = $2; a = hex2num($3)
+		# Close the functions still open in this section that end before a.
+		for (k in open)
+			if (osec[k] == sec && a > oaddr[k] && a - oaddr[k] >= osize[k]) {
+				print m, k, a - oaddr[k]; delete open[k]
+			}
+		if ($5 == "FUNC" && ($6 in want)) { open[$6] = 1; osec[$6] = sec; oaddr[$6] = a; osize[$6] = $4 }
+	}
+	END { for (k in open) print m, k, end[osec[k]] - oaddr[k] }'
+}
+
+{
+	fsizes "$DEBUG_VMLINUX" vmlinux
+	for m in $SKBT_SRCLINE_MODULES; do
+		fsizes "$DEBUG_DIR/modules/$m.ko" "$m"
+	done
+} | awk '{ printf "%s %s 0x%x\n", $1, $2, $3 }' | sort -u >"$work/fsizes"
+awk '/:$/ && !/ at / {
+	h = substr($0, 1, length($0) - 1); mod = "vmlinux"
+	if (match(h, / \[[^]]+\]$/)) { mod = substr(h, RSTART + 2, RLENGTH - 3); h = substr(h, 1, RSTART - 1) }
+	p = index(h, "+"); q = index(h, "/")
+	print mod, substr(h, 1, p - 1), substr(h, q + 1) }' "$work/ours.txt" | sort -u >"$work/osizes"
+if cmp -s "$work/fsizes" "$work/osizes"; then
+	ok "sizes: the /SIZE of all $(wc -l <"$work/osizes") functions is the distance faddr2line computes"
+else
+	not_ok "sizes differ from faddr2line's (module name size; < faddr2line, > skbtrace)"
+	diff "$work/fsizes" "$work/osizes" | head -n 10 | sed 's/^/#   /'
+fi
+
+# ---- every match of a name, /SIZE, return addresses ------------------------------
+
+A2L=("$SKBTRACE" addr2line --kernel-debuginfo "$DEBUG_DIR")
+# Names with several vmlinux functions: each is printed, /SIZE picks by size.
+readelf -sW "$DEBUG_VMLINUX" | awk '$4 == "FUNC" { n[$8]++ } END { for (k in n) if (n[k] > 1) print n[k], k }' |
+	sort -k1,1nr -k2 | head -n 30 >"$work/dups"
+mapfile -t dup_args < <(awk '{ print $2 "+0" }' "$work/dups")
+"${A2L[@]}" "${dup_args[@]}" >"$work/dup.txt" 2>&1
+want=$(awk '{ s += $1 } END { print s }' "$work/dups")
+got=$(grep -c '+0/0x[0-9a-f]*:$' "$work/dup.txt")
+check "duplicate names: ${#dup_args[@]} names with $want functions in all, each printed (got $got)" \
+	test "$got" -eq "$want"
+# The least common size of the name with the most sizes.
+read -r dup size want < <(sed -n 's/^\(.*\)+0\/\(0x[0-9a-f]*\):$/\1 \2/p' "$work/dup.txt" | sort | uniq -c |
+	awk '{ n[$2]++; if (!($2 in c) || $1 < c[$2]) { c[$2] = $1; z[$2] = $3 } }
+	END { for (k in n) if (n[k] > best) { best = n[k]; name = k } print name, z[name], c[name] }')
+"${A2L[@]}" "$dup+0/$size" >"$work/dup1.txt" 2>&1
+got=$(grep -c ':$' "$work/dup1.txt")
+check "/SIZE: $dup+0/$size prints only the $want of its $(grep -c "^$dup+0/" "$work/dup.txt") of that size (got $got)" \
+	test "$got" -eq "$want" -a "$(grep -c "^$dup+0/$size:$" "$work/dup1.txt")" -eq "$want"
+
+# --return-address looks sym+off up at off - 1: same chains as sym+(off-1).
+awk '$1 == "vmlinux" && $3 != "0x0" { print $2, $3 }' "$work/pairs" | head -n 50 >"$work/ra"
+mapfile -t ra_args < <(awk '{ print $1 "+" $2 }' "$work/ra")
+mapfile -t rm1_args < <(while read -r n o; do printf '%s+0x%x\n' "$n" $((o - 1)); done <"$work/ra")
+"${A2L[@]}" --return-address "${ra_args[@]}" | grep -v ':$' >"$work/ra1"
+"${A2L[@]}" "${rm1_args[@]}" | grep -v ':$' >"$work/ra2"
+check "--return-address: ${#ra_args[@]} sym+off give the chains of sym+(off-1)" \
+	cmp -s "$work/ra1" "$work/ra2"
+
+# ---- bad input: one clear line on stderr, nothing on stdout, exit 2 ---------------
+
+# bad NAME PATTERN ARGS...: addr2line ARGS fails as described.
+bad() {
+	local name=$1 pat=$2 rc
+	shift 2
+	"$SKBTRACE" addr2line "$@" >"$work/bad.out" 2>"$work/bad.err"
+	rc=$?
+	if [[ $rc -eq 2 && ! -s $work/bad.out && $(wc -l <"$work/bad.err") -eq 1 ]] &&
+		grep -q -- "$pat" "$work/bad.err"; then
+		ok "bad input: $name: exit 2, one line: $(cat "$work/bad.err")"
+	else
+		not_ok "bad input: $name: exit $rc"
+		sed 's/^/#   /' "$work/bad.err" "$work/bad.out" | head -n 5
+	fi
+}
+bad "a file without DWARF" "no DWARF" --kernel-debuginfo "$(type -P true)" start_kernel+0
+read -r _ _ vid < <(readelf -n "$DEBUG_VMLINUX" | grep -m1 'Build ID')
+bad "a wrong build id" "build id $vid is not 00" --kernel-debuginfo "$DEBUG_DIR" \
+	--build-id 00112233445566778899aabbccddeeff00112233 start_kernel+0
+bad "an unknown symbol" "no function no_such_function_here in vmlinux" \
+	--kernel-debuginfo "$DEBUG_DIR" no_such_function_here+0x10
+bad "an offset past the function's end" "offset past the end of start_kernel" \
+	--kernel-debuginfo "$DEBUG_DIR" start_kernel+0x100000
+bad "no offset" "not SYMBOL+OFFSET" --kernel-debuginfo "$DEBUG_DIR" start_kernel
+bad "an unknown module" "no debug file for module no_such_mod" \
+	--kernel-debuginfo "$DEBUG_DIR" "nft_do_chain+0x10 [no_such_mod]"
+"${A2L[@]}" --build-id "$vid" start_kernel+0 >/dev/null 2>&1
+check "the right build id is accepted" test $? -eq 0
+
+# ---- --json: a recorded trace gains source lines ---------------------------------
+
+if command -v jq >/dev/null; then
+	cat >"$work/trace.json" <<'JSON'
+{"time":1795316757984744709,"skb":"0xffff888116243200","func":"kfree_skb_reason","drop_reason":"SKB_DROP_REASON_NETFILTER_DROP","drop_location":"nf_hook_slow+0x8a","stack":["0xffffffffc002abb3","kfree_skb_reason+0x4e","nft_do_chain+0x3e8 [nf_tables]","nft_do_chain_inet+0x43 [nf_tables]","nf_hook_slow+0x43","ip_local_deliver+0xd5","__netif_receive_skb_one_core+0x8d","no_such_function_here+0x10"]}
+not json: copied as it is
+{"time":1795316757984744710,"func":"ip_rcv"}
+JSON
+	"${A2L[@]}" --json - <"$work/trace.json" >"$work/trace.out" 2>"$work/trace.err"
+	check "--json: every line out, the non-JSON one as it was, said once on stderr" \
+		test "$(wc -l <"$work/trace.out")" -eq 3 -a "$(sed -n 2p "$work/trace.out")" = "not json: copied as it is" \
+		-a "$(grep -c 'not JSON objects' "$work/trace.err")" -eq 1
+	check "--json: the recorded members are unchanged, byte for byte" \
+		test "$(head -n 1 "$work/trace.out" | cut -c1-$(($(head -n 1 "$work/trace.json" | wc -c) - 1)))" \
+		= "$(head -n 1 "$work/trace.json" | head -c -2),"
+	check "--json: nft_do_chain resolves into net/netfilter/nf_tables_core.c" \
+		test "$(head -n 1 "$work/trace.out" | jq -r '.stack_src[2].src[-1] | "\(.func) \(.file)"')" \
+		= "nft_do_chain net/netfilter/nf_tables_core.c"
+	check "--json: one stack_src entry per frame; none for the BPF frame; an error for the unknown one" \
+		test "$(head -n 1 "$work/trace.out" | jq -c '[(.stack_src | length), (.stack_src[0] | has("src")), (.stack_src[7].error != null)]')" = "[8,false,true]"
+	check "--json: drop_location resolves (net/netfilter/core.c)" \
+		test "$(head -n 1 "$work/trace.out" | jq -r '.drop_location_src.src[-1].file')" = net/netfilter/core.c
+	# The JSON chains are the text ones, looked up as return addresses.
+	head -n 1 "$work/trace.out" | jq -r '.stack_src[1:7][] | .src | map("\(.func) at \(.file):\(.line)") | join(" | ")' >"$work/js"
+	mapfile -t frames < <(head -n 1 "$work/trace.json" | jq -r '.stack[1:7][]')
+	"${A2L[@]}" --return-address "${frames[@]}" | awk '
+		/:$/ && !/ at / { if (c != "") print c; c = ""; next } /^$/ { next }
+		{ sub(/^ \(inlined by\) /, ""); sub(/ \(discriminator [0-9]+\)$/, ""); c = c == "" ? $0 : c " | " $0 }
+		END { print c }' >"$work/tx"
+	check "--json: its chains are addr2line --return-address's" cmp -s "$work/js" "$work/tx"
+else
+	ok "--json # SKIP jq not installed"
+fi
+
+echo "1..$tap_n"
+[[ $tap_failed -eq 0 ]]
