@@ -13,6 +13,7 @@
 #include "diag/addr2line_cmd.h"
 #include "diag/debuginfo.h"
 #include "diag/srcline.h"
+#include "diag/srcline_fmt.h"
 
 #define EXIT_FAIL  1
 #define EXIT_USAGE 2
@@ -108,26 +109,10 @@ static int parse_args(int argc, char **argv, struct a2l_args *a)
 
 void srcline_print_chain(FILE *out, const struct srcline_match *m, const char *indent)
 {
-	size_t i;
+	char buf[SRCLINE_TEXT_MAX];
 
-	if (!m->nsteps) {
-		fprintf(out, "%s?? ??:0\n", indent);
-		return;
-	}
-	for (i = 0; i < m->nsteps; i++) {
-		const struct srcline_step *st = &m->steps[i];
-
-		fprintf(out, "%s%s%s at %s:", indent, i ? " (inlined by) " : "", st->func,
-			st->file);
-		if (st->line)
-			fprintf(out, "%d", st->line);
-		else
-			fputc('?', out);
-		/* The address's discriminator, on every line as binutils prints it. */
-		if (m->steps[0].discriminator)
-			fprintf(out, " (discriminator %d)", m->steps[0].discriminator);
-		fputc('\n', out);
-	}
+	srcline_fmt_text(buf, sizeof(buf), m, indent);
+	fputs(buf, out);
 }
 
 /* "sym+off" as typed, the symbol's size, and the module when there is one. */

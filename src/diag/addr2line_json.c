@@ -5,6 +5,7 @@
  * its frames.  Each event is read with json-c; the new members are
  * appended to the line as it was, so every byte recorded stays as it was.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,39 @@
 
 #include "diag/addr2line_cmd.h"
 #include "diag/srcline.h"
+#include "diag/srcline_fmt.h"
 
 #define MAX_FILE_ERRS 64
+
+/* A growing text buffer; on allocation failure it keeps what it had and says so. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = 2 * (b->len + n + 1);
+		char *p = realloc(b->p, cap);
+
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sbuf_str(struct sbuf *b, const char *s)
+{
+	sbuf_add(b, s, strlen(s));
+}
 
 /* Per-file errors (no debug file for a module) are told once, not per frame. */
 struct told {
@@ -34,114 +66,77 @@ static void tell_once(struct told *t, const char *err)
 	fprintf(stderr, "skbtrace addr2line: %s\n", err);
 }
 
-/* [{"func","file","line"}...], innermost first. */
-static json_object *chain_json(const struct srcline_match *m)
+/* One frame's {"sym","src"} text (srcline_fmt_json), appended to out. */
+static void frame_json(struct srcline *s, struct told *t, const char *frame, struct sbuf *out)
 {
-	json_object *a = json_object_new_array();
-	size_t i;
-
-	for (i = 0; a && i < m->nsteps; i++) {
-		const struct srcline_step *st = &m->steps[i];
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "func", json_object_new_string(st->func));
-		json_object_object_add(o, "file", json_object_new_string(st->file));
-		json_object_object_add(o, "line", json_object_new_int(st->line));
-		if (st->discriminator)
-			json_object_object_add(o, "discriminator",
-					       json_object_new_int(st->discriminator));
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
-/*
- * {"sym": frame, "src": [...]} for one frame, a return address.  "matches"
- * says how many functions share the name when there are several (src is
- * the first's); "error" why there is no src.
- */
-static json_object *frame_json(struct srcline *s, struct told *t, const char *frame)
-{
-	json_object *o = json_object_new_object();
-	const struct srcline_result *r;
+	char buf[SRCLINE_TEXT_MAX + 512], qbuf[512];
+	const struct srcline_result *r = NULL;
 	struct srcline_query q;
-	char buf[512];
 
-	json_object_object_add(o, "sym", json_object_new_string(frame));
 	/* "0x..." frames have no symbol: BPF programs and unknown code. */
-	if (srcline_parse(frame, &q, buf, sizeof(buf)))
-		return o;
-	q.return_addr = true;
-	r = srcline_lookup(s, &q);
-	if (r->status != SRCLINE_OK) {
+	if (!srcline_parse(frame, &q, qbuf, sizeof(qbuf))) {
+		q.return_addr = true;
+		r = srcline_lookup(s, &q);
 		if (r->status == SRCLINE_NO_FILE)
 			tell_once(t, r->err);
-		json_object_object_add(o, "error", json_object_new_string(r->err));
-		return o;
 	}
-	json_object_object_add(o, "src", chain_json(&r->match[0]));
-	if (r->nmatch > 1)
-		json_object_object_add(o, "matches", json_object_new_int((int)r->nmatch));
-	return o;
+	sbuf_add(out, buf, srcline_fmt_json(buf, sizeof(buf), frame, r));
 }
 
-/* The members to add to one event, as ",\"k\":v..." text; NULL if none. */
-static char *additions(struct srcline *s, struct told *t, json_object *ev)
+/* The members to add to one event, as ",\"k\":v..." text in out. */
+static void additions(struct srcline *s, struct told *t, json_object *ev, struct sbuf *out)
 {
-	json_object *stack, *loc, *add = json_object_new_object(), *v;
-	const char *txt;
-	char *ret = NULL;
+	json_object *stack, *loc, *v;
 	size_t i, n;
 
 	if (json_object_object_get_ex(ev, "stack", &stack) &&
 	    json_object_is_type(stack, json_type_array) &&
 	    !json_object_object_get_ex(ev, "stack_src", NULL)) {
-		json_object *arr = json_object_new_array();
-
 		n = json_object_array_length(stack);
+		sbuf_str(out, ",\"stack_src\":[");
 		for (i = 0; i < n; i++) {
 			v = json_object_array_get_idx(stack, i);
-			txt = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-								       : "";
-			json_object_array_add(arr, frame_json(s, t, txt));
+			if (i)
+				sbuf_str(out, ",");
+			frame_json(s, t,
+				   json_object_is_type(v, json_type_string)
+					   ? json_object_get_string(v)
+					   : "",
+				   out);
 		}
-		json_object_object_add(add, "stack_src", arr);
+		sbuf_str(out, "]");
 	}
 	if (json_object_object_get_ex(ev, "drop_location", &loc) &&
 	    json_object_is_type(loc, json_type_string) &&
-	    !json_object_object_get_ex(ev, "drop_location_src", NULL))
-		json_object_object_add(add, "drop_location_src",
-				       frame_json(s, t, json_object_get_string(loc)));
-	if (json_object_object_length(add)) {
-		txt = json_object_to_json_string_ext(add, JSON_C_TO_STRING_PLAIN |
-								  JSON_C_TO_STRING_NOSLASHESCAPE);
-		/* "{...}" without its braces: members to splice in. */
-		ret = strndup(txt + 1, strlen(txt) - 2);
+	    !json_object_object_get_ex(ev, "drop_location_src", NULL)) {
+		sbuf_str(out, ",\"drop_location_src\":");
+		frame_json(s, t, json_object_get_string(loc), out);
 	}
-	json_object_put(add);
-	return ret;
 }
 
-/* Writes line (without its newline) with the additions spliced in before its last '}'. */
-static void write_event(FILE *out, const char *line, size_t len, const char *add)
+/* Writes line (without its newline) with add spliced in before its last '}'. */
+static void write_event(FILE *out, const char *line, size_t len, const struct sbuf *add)
 {
 	size_t close = len;
 
 	while (close && line[close - 1] != '}')
 		close--;
-	if (!add || !close) {
+	if (!add || !add->len || !close) {
 		fprintf(out, "%.*s\n", (int)len, line);
 		return;
 	}
-	fprintf(out, "%.*s%s%s%.*s\n", (int)(close - 1), line, line[close - 2] == '{' ? "" : ",",
-		add, (int)(len - close + 1), line + close - 1);
+	/* An object with no member yet takes the first without a comma. */
+	fprintf(out, "%.*s%s%.*s\n", (int)(close - 1), line,
+		add->p + (close >= 2 && line[close - 2] == '{'), (int)(len - close + 1),
+		line + close - 1);
 }
 
 int addr2line_json(struct srcline *s, FILE *in, FILE *out)
 {
 	struct told t = {.n = 0};
 	json_tokener *tok = json_tokener_new();
-	char *line = NULL, *add;
+	struct sbuf add = {NULL, 0, 0, false};
+	char *line = NULL;
 	size_t cap = 0, len;
 	ssize_t got;
 	json_object *ev;
@@ -155,22 +150,27 @@ int addr2line_json(struct srcline *s, FILE *in, FILE *out)
 			len--;
 		json_tokener_reset(tok);
 		ev = json_tokener_parse_ex(tok, line, (int)len);
-		if (!ev || !json_object_is_type(ev, json_type_object)) {
+		add.len = 0;
+		if (ev && json_object_is_type(ev, json_type_object))
+			additions(s, &t, ev, &add);
+		else
 			t.copied += len > 0;
-			write_event(out, line, len, NULL);
-			json_object_put(ev);
-			continue;
+		if (add.oom) {
+			fprintf(stderr, "skbtrace addr2line: out of memory\n");
+			rc = -1;
+			add.oom = false;
+			add.len = 0;
 		}
-		add = additions(s, &t, ev);
-		write_event(out, line, len, add);
-		free(add);
+		write_event(out, line, len, &add);
 		json_object_put(ev);
 	}
 	if (ferror(in))
 		rc = -1;
 	if (t.copied)
-		fprintf(stderr, "skbtrace addr2line: %llu %s not JSON objects; copied unchanged\n",
-			t.copied, t.copied == 1 ? "line was" : "lines were");
+		fprintf(stderr, "skbtrace addr2line: %llu %s; copied unchanged\n", t.copied,
+			t.copied == 1 ? "line was not a JSON object"
+				      : "lines were not JSON objects");
+	free(add.p);
 	free(line);
 	json_tokener_free(tok);
 	return rc;

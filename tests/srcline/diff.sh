@@ -393,7 +393,7 @@ JSON
 	"${A2L[@]}" --json - <"$work/trace.json" >"$work/trace.out" 2>"$work/trace.err"
 	check "--json: every line out, the non-JSON one as it was, said once on stderr" \
 		test "$(wc -l <"$work/trace.out")" -eq 3 -a "$(sed -n 2p "$work/trace.out")" = "not json: copied as it is" \
-		-a "$(grep -c 'not JSON objects' "$work/trace.err")" -eq 1
+		-a "$(grep -c "not a JSON object" "$work/trace.err")" -eq 1
 	check "--json: the recorded members are unchanged, byte for byte" \
 		test "$(head -n 1 "$work/trace.out" | cut -c1-$(($(head -n 1 "$work/trace.json" | wc -c) - 1)))" \
 		= "$(head -n 1 "$work/trace.json" | head -c -2),"
