@@ -14,8 +14,9 @@ source /etc/skbt.conf
 cd /skbt || exit 1
 
 # What this boot runs comes from the kernel command line (one initramfs
-# serves every boot): skbt.groups=smoke,kprobe,... ("smoke" is smoke.sh,
-# anything else a backend for the integration suite).
+# serves every boot): skbt.groups=smoke,kprobe.1,... ("smoke" is smoke.sh,
+# anything else a backend for the integration suite; BACKEND.I is part I
+# of SKBT_VM_PARTS of its tests).
 groups=""
 for arg in $(</proc/cmdline); do
 	case $arg in
@@ -94,17 +95,19 @@ for g in $groups; do
 		skipped "$g" "$suite not present"
 	elif [[ -z $skbtrace ]]; then
 		skipped "$g" "no skbtrace binary was given to tests/vm/run.sh"
-	elif [[ ${SKBT_VM_FORCE:-0} != 1 ]] && why=$(refused "$g"); then
+	elif [[ ${SKBT_VM_FORCE:-0} != 1 ]] && why=$(refused "${g%%.*}"); then
 		skipped "$g" "$why"
 	else
 		# Emulated, 1,400 kprobes take a minute to attach: most tests use
 		# the functions they check (SKBT_VM_FILTER_FUNC, from run.sh),
 		# test_all_functions attaches them all.
 		narrow=""
-		[[ $g == tracepoint ]] || narrow=${SKBT_VM_FILTER_FUNC:-}
+		[[ ${g%%.*} == tracepoint ]] || narrow=${SKBT_VM_FILTER_FUNC:-}
+		part=""
+		[[ $g == *.* ]] && part="${g#*.}/${SKBT_VM_PARTS:-1}"
 		group "$g" "$SKBT_VM_SUITE_TIMEOUT" \
-			env SKBT_BACKEND="$g" SKBT_IN_VM=1 SKBT_FILTER_FUNC="$narrow" \
-			bash "$suite" "$skbtrace" || status=1
+			env SKBT_BACKEND="${g%%.*}" SKBT_TEST_PART="$part" SKBT_IN_VM=1 \
+			SKBT_FILTER_FUNC="$narrow" bash "$suite" "$skbtrace" || status=1
 	fi
 done
 

@@ -184,9 +184,11 @@ kbuild_prepare() {
 	exec {lockfd}>"$SKBT_VM_CACHE/.kbuild.lock"
 	flock "$lockfd"
 	rm -rf "$SKBT_VM_CACHE"/.kbuild-install.*
+	KERNEL_FRESH=0
 	if [[ -f $dir/READY ]]; then
 		vm_log "kernel with fprobe: cached in $dir"
 	else
+		KERNEL_FRESH=1
 		# Another source version's trees are of no further use.
 		for old in "$SKBT_VM_CACHE"/kbuild/src-* "$SKBT_VM_CACHE"/kbuild/obj-*; do
 			[[ -e $old && $old != */src-$version && $old != */obj-$version ]] && rm -rf "$old"
@@ -204,13 +206,13 @@ kbuild_prepare() {
 	# shellcheck disable=SC1091
 	source "$dir/kernel.env"
 	KERNEL_IMAGE="$dir/boot/vmlinuz-$KERNEL_RELEASE"
-	export KERNEL_DIR KERNEL_PKG KERNEL_VERSION KERNEL_RELEASE KERNEL_IMAGE
+	export KERNEL_DIR KERNEL_PKG KERNEL_VERSION KERNEL_RELEASE KERNEL_IMAGE KERNEL_FRESH
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
 	set -euo pipefail
 	kbuild_prepare
-	printf 'KERNEL_DIR=%s\nKERNEL_PKG=%s\nKERNEL_VERSION=%s\nKERNEL_RELEASE=%s\nKERNEL_IMAGE=%s\nKERNEL_BUILD_SECONDS=%s\n' \
+	printf 'KERNEL_DIR=%s\nKERNEL_PKG=%s\nKERNEL_VERSION=%s\nKERNEL_RELEASE=%s\nKERNEL_IMAGE=%s\nKERNEL_BUILD_SECONDS=%s\nKERNEL_FRESH=%s\n' \
 		"$KERNEL_DIR" "$KERNEL_PKG" "$KERNEL_VERSION" "$KERNEL_RELEASE" "$KERNEL_IMAGE" \
-		"$KERNEL_BUILD_SECONDS"
+		"$KERNEL_BUILD_SECONDS" "$KERNEL_FRESH"
 fi

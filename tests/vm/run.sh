@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# VM test matrix: boots a current Debian kernel under qemu and runs, inside
-# it, tests/vm/smoke.sh and the integration suite once per backend.
+# VM test matrix: boots each test kernel under qemu (Debian's current 6.1,
+# and the same source built with CONFIG_FPROBE by tests/vm/kbuild.sh) and
+# runs, inside it, tests/vm/smoke.sh and the integration suite once per
+# backend.
 #
 # Usage: tests/vm/run.sh [SKBTRACE]
 #   SKBTRACE  the skbtrace binary to test (default: ./skbtrace when it
@@ -14,6 +16,10 @@
 # Never reads stdin, so it is safe in CI.
 #
 # Settings (environment):
+#   SKBT_VM_KERNELS       the kernels (debian fprobe): Debian's image, and
+#                         Debian's source built with fprobe (kprobe-multi);
+#                         a kernel that cannot be fetched or built is a
+#                         failed smoke test in its matrix row
 #   SKBT_VM_BACKENDS      backends to run the suite with
 #                         (kprobe kprobe-multi tracepoint fentry; auto is
 #                         checked inside every group by test_auto_backend)
@@ -26,8 +32,11 @@
 #   SKBT_VM_FORCE=1       run a backend even when tests/vm/probe finds the
 #                         kernel refuses its attach mechanism (default: SKIP)
 #   SKBT_VM_JOBS          VMs booted at once (number of host CPUs, at most 2);
-#                         the groups (smoke, then one per backend) are dealt
-#                         round-robin over that many boots
+#                         each kernel's groups (smoke, then one per backend
+#                         part) are dealt over that many boots
+#   SKBT_VM_PARTS         parts a function backend's suite is split into,
+#                         each a group of its own (2): every part stays well
+#                         inside SKBT_VM_SUITE_TIMEOUT
 #   SKBT_VM_SPLIT=1       one boot per group instead (still SKBT_VM_JOBS at once)
 #   SKBT_VM_SUITE_TIMEOUT limit of one group inside a boot, seconds (420; the
 #                         kprobe group took 235 s with 4 VMs on 2 cores, 304 s
@@ -61,7 +70,9 @@ source "$here/kernel.sh"
 # shellcheck source=tests/vm/initramfs.sh
 source "$here/initramfs.sh"
 
+: "${SKBT_VM_KERNELS=debian fprobe}"
 : "${SKBT_VM_BACKENDS=kprobe kprobe-multi tracepoint fentry}"
+: "${SKBT_VM_PARTS:=2}"
 : "${SKBT_VM_SPLIT:=0}"
 : "${SKBT_VM_JOBS:=$(($(nproc) >= 2 ? 2 : 1))}"
 : "${SKBT_VM_SUITE_TIMEOUT:=420}"
@@ -77,6 +88,9 @@ source "$here/initramfs.sh"
 
 workdir=""
 kvm_probe_pid=""
+# Per kernel id (debian, fprobe): what kernel.sh / kbuild.sh printed.
+declare -A K_DIR=() K_PKG=() K_VERSION=() K_RELEASE=() K_IMAGE=() K_BUILD_SECONDS=() K_FRESH=()
+ACCEL=""
 tap_n=0 n_pass=0 n_fail=0 n_skip=0
 failed_boots=0
 
@@ -176,19 +190,20 @@ finish_accel_probe() {
 
 # --- boots --------------------------------------------------------------------
 
-# boot_vm NAME GROUPS...: boots once, streams the console (prefixed), leaves
+# boot_vm NAME KID GROUPS...: boots kernel KID once, streams the console
+# (prefixed), leaves
 # the second serial port's output in $workdir/results-NAME.txt and
 # "RC INIT_S TOTAL_S" (qemu status, host seconds until /init spoke, seconds
 # in all) in $workdir/boot-NAME.meta.  Runs in the background.
 boot_vm() {
-	local name=$1 groups limit
-	shift
+	local name=$1 kid=$2 groups limit
+	shift 2
 	groups=$(
 		IFS=,
 		printf '%s' "$*"
 	)
 	limit=${SKBT_VM_TIMEOUT:-$((60 + $# * SKBT_VM_SUITE_TIMEOUT))}
-	local console="$SKBT_VM_LOGDIR/console-$KERNEL_RELEASE-$name.log"
+	local console="$SKBT_VM_LOGDIR/console-${K_RELEASE[$kid]}-$name.log"
 	local results="$workdir/results-$name.txt"
 	local t0 line rc init_at="" accel=$ACCEL qpid fifo="$workdir/console-$name.fifo"
 	[[ $ACCEL == tcg ]] && accel="tcg,thread=$SKBT_VM_TCG_THREAD"
@@ -196,12 +211,12 @@ boot_vm() {
 		qemu-system-x86_64 -accel "$accel" -cpu max -m "$SKBT_VM_MEM" -smp "$SKBT_VM_SMP"
 		-nodefaults -no-user-config -display none -monitor none -no-reboot
 		-serial stdio -serial "file:$results"
-		-kernel "$KERNEL_IMAGE" -initrd "$workdir/initramfs.gz"
+		-kernel "${K_IMAGE[$kid]}" -initrd "$workdir/initramfs-$kid.gz"
 		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 mitigations=off skbt.groups=$groups"
 	)
 	: >"$console"
 	: >"$results"
-	vm_log "boot $name: $groups ($ACCEL, $SKBT_VM_SMP cpus, $SKBT_VM_MEM, limit ${limit}s)"
+	vm_log "boot $name: ${K_RELEASE[$kid]}: $groups ($ACCEL, $SKBT_VM_SMP cpus, $SKBT_VM_MEM, limit ${limit}s)"
 	mkfifo "$fifo"
 	t0=$(now)
 	timeout -k 10 "$limit" "${qemu[@]}" </dev/null >"$fifo" 2>&1 &
@@ -226,12 +241,14 @@ boot_vm() {
 		"$(elapsed "$t0" "$(now)")" >"$workdir/boot-$name.meta"; } 2>/dev/null || true
 }
 
-# group_weight GROUP: rough cost under emulation, for dealing groups to boots.
+# group_weight KID GROUP: rough cost under emulation, for dealing groups to boots.
 group_weight() {
-	case $1 in
-	smoke | exec | kprobe-multi) echo 1 ;; # kprobe-multi: skipped on 6.1
-	tracepoint) echo 2 ;;
-	*) echo 3 ;; # function backends attach the full set once
+	case $2 in
+	smoke | exec) echo 1 ;;
+	kprobe-multi*) [[ $1 == fprobe ]] && echo 3 || echo 1 ;; # skipped without fprobe
+	tracepoint*) echo 2 ;;
+	*.*) echo 2 ;; # a part of a function backend's suite
+	*) echo 3 ;;   # function backends attach the full set once
 	esac
 }
 
@@ -282,49 +299,59 @@ emit() {
 	fi
 }
 
-# record_group GROUP TAPFILE RC: prints the group's TAP renumbered and writes
-# it with a header to $SKBT_RESULTS_DIR for tests/matrix.sh.
+# rc_problem RC: what went wrong with a group that ended with RC (nothing for 0).
+rc_problem() {
+	case $1 in
+	0) ;;
+	missing) echo "did not run: the VM ended before it (see the console log)" ;;
+	unfinished) echo "interrupted: the VM crashed or hit its time limit in it (SKBT_VM_TIMEOUT)" ;;
+	timeout) echo "killed at SKBT_VM_SUITE_TIMEOUT (${SKBT_VM_SUITE_TIMEOUT}s)" ;;
+	*) echo "exited with status $1" ;;
+	esac
+}
+
+# record_group KID GROUP TAPFILE RC: prints the group's TAP renumbered and
+# writes it with a header to $SKBT_RESULTS_DIR for tests/matrix.sh.
 record_group() {
-	local group=$1 tap=$2 rc=$3 line status rest had_fail=0 out
-	out="$SKBT_RESULTS_DIR/$KERNEL_RELEASE-$group.tap"
+	local kid=$1 group=$2 tap=$3 rc=$4 line status rest had_fail=0 out
+	out="$SKBT_RESULTS_DIR/${K_RELEASE[$kid]}-$group.tap"
 	[[ $group == exec ]] && out=/dev/null
-	[[ $group == exec && -n ${SKBT_VM_EXEC_OUT:-} ]] && cp "$tap" "$SKBT_VM_EXEC_OUT"
 	while IFS= read -r line; do
 		if [[ $line =~ ^(not ok|ok)([[:space:]]+[0-9]+)?([[:space:]]+-)?[[:space:]]*(.*)$ ]]; then
 			status=${BASH_REMATCH[1]}
 			rest=${BASH_REMATCH[4]}
 			[[ $status == "not ok" ]] && had_fail=1
-			emit "$status" "$group" "$rest"
+			emit "$status" "$kid/$group" "$rest"
 		fi
 	done <"$tap"
-	rest=""
-	case $rc in
-	0) ;;
-	missing) rest="did not run: the VM ended before it (see the console log)" ;;
-	unfinished) rest="interrupted: the VM crashed or hit its time limit in it (SKBT_VM_TIMEOUT)" ;;
-	timeout) rest="killed at SKBT_VM_SUITE_TIMEOUT (${SKBT_VM_SUITE_TIMEOUT}s)" ;;
-	*) [[ $had_fail -eq 0 ]] && rest="exited with status $rc but reported no failing test" ;;
-	esac
+	rest=$(rc_problem "$rc")
+	# A non-zero exit with a failing test is that test's failure.
+	[[ $rc =~ ^[0-9]+$ && $had_fail -eq 1 ]] && rest=""
+	[[ -n $rest && $rc =~ ^[0-9]+$ ]] && rest+=" but reported no failing test"
 	if [[ -n $rest ]]; then
-		emit "not ok" "$group" "$rest"
+		emit "not ok" "$kid/$group" "$rest"
 		printf 'not ok - %s\n' "$rest" >>"$tap"
 	fi
 	{
 		printf '# skbtrace test results; render with tests/matrix.sh\n'
-		printf '# kernel: %s\n' "$KERNEL_RELEASE"
-		printf '# kernel-version: %s\n' "$KERNEL_VERSION"
+		printf '# kernel: %s\n' "${K_RELEASE[$kid]}"
+		printf '# kernel-version: %s\n' "${K_VERSION[$kid]}"
 		printf '# backend: %s\n' "$group"
-		printf '# where: vm (qemu %s)\n' "$ACCEL"
+		if [[ -n $ACCEL ]]; then
+			printf '# where: vm (qemu %s)\n' "$ACCEL"
+		else
+			printf '# where: vm (not booted)\n'
+		fi
 		printf '# date: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		printf '# exit: %s\n' "$rc"
 		grep -E '^(not ok|ok|1\.\.[0-9]+|Bail out!)' "$tap" || true
 	} >"$out"
 }
 
-# split_results NAME: splits boot NAME's results channel into
-# $workdir/groups/GROUP.{tap,rc}; true when the boot reached "#@ done".
+# split_results NAME KID: splits boot NAME's results channel into
+# $workdir/groups-KID/GROUP.{tap,rc}; true when the boot reached "#@ done".
 split_results() {
-	local name=$1 dir="$workdir/groups"
+	local name=$1 dir="$workdir/groups-$2"
 	mkdir -p "$dir"
 	tr -d '\r' <"$workdir/results-$name.txt" | awk -v dir="$dir" -v boot="$name" '
 		/^#@ begin / { g = $3; f = dir "/" g ".tap"; printf "" > f; next }
@@ -339,24 +366,159 @@ split_results() {
 	[[ -f $dir/boot-$name.done ]]
 }
 
-# record GROUP: the group's outcome, from what split_results left.
-record() {
-	local group=$1 dir="$workdir/groups" rc
-	if [[ -f $dir/$group.rc ]]; then
-		rc=$(<"$dir/$group.rc")
-	elif [[ -f $dir/$group.tap ]]; then
-		rc=unfinished
+# group_rc KID GROUP: the group's outcome, from what split_results left.
+group_rc() {
+	local dir="$workdir/groups-$1"
+	if [[ -f $dir/$2.rc ]]; then
+		cat "$dir/$2.rc"
+	elif [[ -f $dir/$2.tap ]]; then
+		echo unfinished
 	else
-		rc=missing
-		: >"$dir/$group.tap"
+		echo missing
 	fi
-	record_group "$group" "$dir/$group.tap" "$rc"
+}
+
+# record KID BACKEND [PARTS]: the backend's groups (its parts, when split)
+# as one result, a part that did not finish counted as a failure of its own.
+record() {
+	local kid=$1 group=$2 parts=${3:-0} dir="$workdir/groups-$1" i rc problem
+	local tap="$dir/$group.all"
+	if [[ $parts -le 0 ]]; then
+		rc=$(group_rc "$kid" "$group")
+		[[ -f $dir/$group.tap ]] || : >"$dir/$group.tap"
+		record_group "$kid" "$group" "$dir/$group.tap" "$rc"
+		return
+	fi
+	: >"$tap"
+	for ((i = 1; i <= parts; i++)); do
+		rc=$(group_rc "$kid" "$group.$i")
+		[[ -f $dir/$group.$i.tap ]] && cat "$dir/$group.$i.tap" >>"$tap"
+		problem=$(rc_problem "$rc")
+		# A part whose tests failed says so itself; anything else is told here.
+		if [[ -n $problem ]] && ! { [[ $rc =~ ^[0-9]+$ ]] && grep -q '^not ok' "$dir/$group.$i.tap" 2>/dev/null; }; then
+			printf 'not ok - part %d of %d: %s\n' "$i" "$parts" "$problem" >>"$tap"
+		fi
+	done
+	# A backend skipped in every part is one skip, as unsplit.
+	if [[ $(grep -c '^ok .*# SKIP' "$tap") -eq $parts && $(grep -c '^\(not \)\?ok' "$tap") -eq $parts ]]; then
+		head -n 1 "$tap" >"$tap.one" && mv "$tap.one" "$tap"
+	fi
+	record_group "$kid" "$group" "$tap" 0
+}
+
+# --- kernels ---------------------------------------------------------------------
+
+# kernel_setup KID: kernel KID fetched (debian) or built (fprobe), its
+# paths in K_*; false when that failed, with the failure recorded.
+kernel_setup() {
+	local kid=$1 script env key val
+	case $kid in
+	debian) script=kernel.sh ;;
+	fprobe) script=kbuild.sh ;;
+	*) vm_die "SKBT_VM_KERNELS: unknown kernel '$kid' (debian or fprobe)" ;;
+	esac
+	if ! env=$(SKBT_VM_CACHE=$SKBT_VM_CACHE bash "$here/$script"); then
+		kernel_failed "$kid" "$script"
+		return 1
+	fi
+	while IFS='=' read -r key val; do
+		case $key in
+		KERNEL_DIR) K_DIR[$kid]=$val ;;
+		KERNEL_PKG) K_PKG[$kid]=$val ;;
+		KERNEL_VERSION) K_VERSION[$kid]=$val ;;
+		KERNEL_RELEASE) K_RELEASE[$kid]=$val ;;
+		KERNEL_IMAGE) K_IMAGE[$kid]=$val ;;
+		KERNEL_BUILD_SECONDS) K_BUILD_SECONDS[$kid]=$val ;;
+		KERNEL_FRESH) K_FRESH[$kid]=$val ;;
+		esac
+	done <<<"$env"
+	[[ -n ${K_RELEASE[$kid]} && -f ${K_IMAGE[$kid]} ]] || {
+		kernel_failed "$kid" "$script"
+		return 1
+	}
+}
+
+# kernel_failed KID SCRIPT: a kernel that cannot be had is a failed smoke
+# test in the matrix (the kernel's row says so), not a silent skip.
+kernel_failed() {
+	local kid=$1 f
+	K_RELEASE[$kid]="6.1-$kid"
+	K_VERSION[$kid]=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo unknown)
+	rm -f "$SKBT_RESULTS_DIR/${K_RELEASE[$kid]}"-*.tap
+	f="$workdir/groups-$kid"
+	mkdir -p "$f"
+	printf 'not ok 1 - kernel: tests/vm/%s failed: not booted, nothing tested (see its messages above)\n' \
+		"$2" >"$f/smoke.tap"
+	record_group "$kid" smoke "$f/smoke.tap" 1
+}
+
+# kernel_note KID: the smoke group's first line: where the kernel came from.
+kernel_note() {
+	local kid=$1 tap="$workdir/groups-$1/smoke.tap"
+	[[ -f $tap ]] || return 0
+	if [[ $kid == fprobe ]]; then
+		printf 'ok - kernel: built from linux-source-6.1 %s with CONFIG_FPROBE (%s, in %s s)\n' \
+			"${K_VERSION[$kid]}" "$([[ ${K_FRESH[$kid]:-0} == 1 ]] && echo "in this run" || echo "cached")" \
+			"${K_BUILD_SECONDS[$kid]:-?}"
+	else
+		printf 'ok - kernel: Debian package %s %s\n' "${K_PKG[$kid]}" "${K_VERSION[$kid]}"
+	fi | cat - "$tap" >"$tap.new" && mv "$tap.new" "$tap"
+}
+
+# deal KID GROUPS...: prints one boot spec a line ("NAME KID GROUP..."): the
+# groups dealt heaviest first, each to the boot with the least work so far;
+# within a boot they run in the listed order.
+deal() {
+	local kid=$1 nboots=$SKBT_VM_JOBS i g w best
+	shift
+	local -a groups=("$@") load=() specs=()
+	local -A boot_of=()
+	[[ $SKBT_VM_SPLIT == 1 ]] && nboots=${#groups[@]}
+	[[ $nboots -gt ${#groups[@]} ]] && nboots=${#groups[@]}
+	[[ $nboots -ge 1 ]] || nboots=1
+	for ((i = 0; i < nboots; i++)); do load[i]=0; done
+	for w in 3 2 1; do
+		for g in "${groups[@]}"; do
+			[[ $(group_weight "$kid" "$g") == "$w" ]] || continue
+			best=0
+			for ((i = 1; i < nboots; i++)); do
+				[[ ${load[i]} -lt ${load[best]} ]] && best=$i
+			done
+			boot_of[$g]=$best
+			load[best]=$((load[best] + w))
+		done
+	done
+	for ((i = 0; i < nboots; i++)); do specs[i]="$kid-$((i + 1)) $kid"; done
+	for g in "${groups[@]}"; do
+		specs[${boot_of[$g]}]+=" $g"
+	done
+	printf '%s\n' "${specs[@]}"
+}
+
+# groups_of: the groups of one kernel: smoke, then each backend (function
+# backends in SKBT_VM_PARTS parts), or the one exec group.
+groups_of() {
+	local b i
+	if [[ -n ${SKBT_VM_EXEC:-} ]]; then
+		echo exec
+		return
+	fi
+	echo smoke
+	for b in $SKBT_VM_BACKENDS; do
+		if [[ $b == tracepoint || $SKBT_VM_PARTS -le 1 ]]; then
+			echo "$b"
+		else
+			for ((i = 1; i <= SKBT_VM_PARTS; i++)); do echo "$b.$i"; done
+		fi
+	done
 }
 
 # --- main -----------------------------------------------------------------------
 
 main() {
-	local skbtrace="" probe_dir t_start t_kernel t_ir conf spec
+	local skbtrace="" probe_dir t_start t_kernel t_ir conf spec kid name rc init_s total_s
+	local timing="" b
+	local -a kernels=() specs=() groups=()
 
 	case ${1:-} in
 	-h | --help)
@@ -382,9 +544,21 @@ main() {
 	trap 'exit 130' INT TERM
 	mkdir -p "$SKBT_RESULTS_DIR" "$SKBT_VM_LOGDIR"
 
-	kernel_prepare
+	for kid in $SKBT_VM_KERNELS; do
+		if kernel_setup "$kid"; then
+			kernels+=("$kid")
+			vm_log "kernel $kid: ${K_PKG[$kid]} ${K_VERSION[$kid]}, release ${K_RELEASE[$kid]}"
+		else
+			failed_boots=$((failed_boots + 1))
+		fi
+	done
 	t_kernel=$(now)
-	vm_log "kernel: Debian $KERNEL_VERSION, release $KERNEL_RELEASE ($KERNEL_PKG)"
+	if [[ ${#kernels[@]} -eq 0 ]]; then
+		echo "1..$tap_n"
+		echo "vm summary: pass=$n_pass fail=$n_fail skip=$n_skip failed_boots=$failed_boots"
+		return 1
+	fi
+	KERNEL_IMAGE=${K_IMAGE[${kernels[0]}]} # for the KVM probe
 	start_accel_probe
 
 	probe_dir="$workdir/probe"
@@ -397,63 +571,55 @@ main() {
 	[[ $SKBT_VM_FILTER_FUNC != *"'"* ]] || vm_die "SKBT_VM_FILTER_FUNC cannot hold a single quote"
 	conf=$(printf "SKBT_VM_%s='%s'\n" SUITE_TIMEOUT "$SKBT_VM_SUITE_TIMEOUT" \
 		EXPECT "$SKBT_VM_EXPECT" FORCE "${SKBT_VM_FORCE:-0}" NOFILE "${SKBT_VM_NOFILE:-}" \
-		FILTER_FUNC "$SKBT_VM_FILTER_FUNC")
-	initramfs_build "$workdir/initramfs.gz" "$KERNEL_DIR" "$KERNEL_RELEASE" "$repo" \
-		"$skbtrace" "$probe_dir" "$conf"
+		FILTER_FUNC "$SKBT_VM_FILTER_FUNC" PARTS "$SKBT_VM_PARTS")
+	for kid in "${kernels[@]}"; do
+		initramfs_build "$workdir/initramfs-$kid.gz" "${K_DIR[$kid]}" "${K_RELEASE[$kid]}" \
+			"$repo" "$skbtrace" "$probe_dir" "$conf"
+		# Results of an earlier run on this kernel would mix with this one's.
+		[[ -n ${SKBT_VM_EXEC:-} ]] || rm -f "$SKBT_RESULTS_DIR/${K_RELEASE[$kid]}"-*.tap
+		rm -f "$SKBT_VM_LOGDIR/console-${K_RELEASE[$kid]}"-*.log
+	done
 	t_ir=$(now)
 	finish_accel_probe
 
-	# Results of an earlier run on this kernel would mix with this one's.
-	[[ -n ${SKBT_VM_EXEC:-} ]] || rm -f "$SKBT_RESULTS_DIR/$KERNEL_RELEASE"-*.tap
-	rm -f "$SKBT_VM_LOGDIR/console-$KERNEL_RELEASE"-*.log
-
-	# Deal the groups over the boots: heaviest first, each to the boot with
-	# the least work so far; within a boot they run in the listed order.
-	# shellcheck disable=SC2206 # word splitting wanted
-	local -a groups=(smoke $SKBT_VM_BACKENDS) specs=() load=()
-	[[ -n ${SKBT_VM_EXEC:-} ]] && groups=(exec)
-	local nboots=$SKBT_VM_JOBS i g name rc init_s total_s timing="" best w
-	[[ $SKBT_VM_SPLIT == 1 ]] && nboots=${#groups[@]}
-	[[ $nboots -gt ${#groups[@]} ]] && nboots=${#groups[@]}
-	[[ $nboots -ge 1 ]] || nboots=1
-	local -A boot_of=()
-	for ((i = 0; i < nboots; i++)); do load[i]=0; done
-	for w in 3 2 1; do
-		for g in "${groups[@]}"; do
-			[[ $(group_weight "$g") == "$w" ]] || continue
-			best=0
-			for ((i = 1; i < nboots; i++)); do
-				[[ ${load[i]} -lt ${load[best]} ]] && best=$i
-			done
-			boot_of[$g]=$best
-			load[best]=$((load[best] + w))
-		done
-	done
-	for ((i = 0; i < nboots; i++)); do specs[i]="$((i + 1))"; done
-	for g in "${groups[@]}"; do
-		i=${boot_of[$g]}
-		specs[i]+=" $g"
+	mapfile -t groups < <(groups_of)
+	for kid in "${kernels[@]}"; do
+		mapfile -t -O "${#specs[@]}" specs < <(deal "$kid" "${groups[@]}")
 	done
 	run_boots "${specs[@]}"
 
 	for spec in "${specs[@]}"; do
-		read -r name _ <<<"$spec"
+		read -r name kid _ <<<"$spec"
 		read -r rc init_s total_s <"$workdir/boot-$name.meta" || rc=unknown
 		timing+=" boot $name ${init_s:-?}s to /init, ${total_s:-?}s in all;"
-		if ! split_results "$name"; then
+		if ! split_results "$name" "$kid"; then
 			failed_boots=$((failed_boots + 1))
 			vm_log "boot $name ended without its end marker (qemu status $rc); last 60 console lines:"
-			tail -n 60 "$SKBT_VM_LOGDIR/console-$KERNEL_RELEASE-$name.log" | sed "s/^/vm$name! /"
+			tail -n 60 "$SKBT_VM_LOGDIR/console-${K_RELEASE[$kid]}-$name.log" | sed "s/^/vm$name! /"
 		fi
 	done
-	for g in "${groups[@]}"; do
-		record "$g"
+	for kid in "${kernels[@]}"; do
+		[[ -n ${SKBT_VM_EXEC:-} ]] || kernel_note "$kid"
+		if [[ -n ${SKBT_VM_EXEC:-} ]]; then
+			record "$kid" exec
+			continue
+		fi
+		record "$kid" smoke
+		for b in $SKBT_VM_BACKENDS; do
+			if [[ $b == tracepoint || $SKBT_VM_PARTS -le 1 ]]; then
+				record "$kid" "$b"
+			else
+				record "$kid" "$b" "$SKBT_VM_PARTS"
+			fi
+		done
 	done
 
 	echo "1..$tap_n"
-	vm_log "kernel $KERNEL_RELEASE (Debian $KERNEL_VERSION), accel $ACCEL"
-	vm_log "times: kernel fetch $(elapsed "$t_start" "$t_kernel")s, initramfs $(elapsed "$t_kernel" "$t_ir")s;$timing total $(elapsed "$t_start" "$(now)")s"
-	vm_log "results in $SKBT_RESULTS_DIR/$KERNEL_RELEASE-*.tap; render: tests/matrix.sh"
+	for kid in "${kernels[@]}"; do
+		vm_log "kernel $kid: ${K_RELEASE[$kid]} (${K_VERSION[$kid]}), accel $ACCEL"
+	done
+	vm_log "times: kernels $(elapsed "$t_start" "$t_kernel")s, initramfs $(elapsed "$t_kernel" "$t_ir")s;$timing total $(elapsed "$t_start" "$(now)")s"
+	vm_log "results in $SKBT_RESULTS_DIR/<kernel>-*.tap; render: tests/matrix.sh"
 	echo "vm summary: pass=$n_pass fail=$n_fail skip=$n_skip failed_boots=$failed_boots"
 	[[ $n_fail -eq 0 && $failed_boots -eq 0 ]]
 }
