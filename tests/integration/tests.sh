@@ -504,6 +504,10 @@ test_auto_backend() {
 	stop_trace
 	chosen=$(sed -nE 's/.*backend (kprobe-multi|kprobe|fentry|tracepoint): tracing.*/\1/p' "$out.err")
 	check "auto: one line names the backend it chose" test -n "$chosen"
+	# A kernel built with fprobe (the VM's second kernel) must get kprobe-multi.
+	if grep -qx 'CONFIG_FPROBE=y' "/boot/config-$(uname -r)" 2>/dev/null; then
+		check "auto: picks kprobe-multi on a kernel with CONFIG_FPROBE" test "$chosen" = kprobe-multi
+	fi
 	if [ "$chosen" = kprobe-multi ]; then
 		tap_ok "auto: picked the fastest backend, nothing to explain"
 	else

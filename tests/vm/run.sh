@@ -517,7 +517,7 @@ groups_of() {
 
 main() {
 	local skbtrace="" probe_dir t_start t_kernel t_ir conf spec kid name rc init_s total_s
-	local timing="" b
+	local timing="" b expect
 	local -a kernels=() specs=() groups=()
 
 	case ${1:-} in
@@ -569,10 +569,13 @@ main() {
 		vm_log "no skbtrace binary (pass one, or build ./skbtrace): the suite is skipped, smoke only"
 	fi
 	[[ $SKBT_VM_FILTER_FUNC != *"'"* ]] || vm_die "SKBT_VM_FILTER_FUNC cannot hold a single quote"
-	conf=$(printf "SKBT_VM_%s='%s'\n" SUITE_TIMEOUT "$SKBT_VM_SUITE_TIMEOUT" \
-		EXPECT "$SKBT_VM_EXPECT" FORCE "${SKBT_VM_FORCE:-0}" NOFILE "${SKBT_VM_NOFILE:-}" \
-		FILTER_FUNC "$SKBT_VM_FILTER_FUNC" PARTS "$SKBT_VM_PARTS")
 	for kid in "${kernels[@]}"; do
+		# The fprobe kernel exists to prove kprobe-multi: there it must work.
+		expect=$SKBT_VM_EXPECT
+		[[ $kid == fprobe ]] && expect+=" kprobe-multi"
+		conf=$(printf "SKBT_VM_%s='%s'\n" SUITE_TIMEOUT "$SKBT_VM_SUITE_TIMEOUT" \
+			EXPECT "$expect" FORCE "${SKBT_VM_FORCE:-0}" NOFILE "${SKBT_VM_NOFILE:-}" \
+			FILTER_FUNC "$SKBT_VM_FILTER_FUNC" PARTS "$SKBT_VM_PARTS")
 		initramfs_build "$workdir/initramfs-$kid.gz" "${K_DIR[$kid]}" "${K_RELEASE[$kid]}" \
 			"$repo" "$skbtrace" "$probe_dir" "$conf"
 		# Results of an earlier run on this kernel would mix with this one's.
