@@ -19,7 +19,8 @@
 #   SKBT_VM_KERNELS       the kernels (debian fprobe): Debian's image, and
 #                         Debian's source built with fprobe (kprobe-multi);
 #                         a kernel that cannot be fetched or built is a
-#                         failed smoke test in its matrix row
+#                         failed smoke test in its matrix row; with
+#                         SKBT_VM_EXEC the default is debian alone
 #   SKBT_VM_BACKENDS      backends to run the suite with
 #                         (kprobe kprobe-multi tracepoint fentry; auto is
 #                         checked inside every group by test_auto_backend)
@@ -70,7 +71,12 @@ source "$here/kernel.sh"
 # shellcheck source=tests/vm/initramfs.sh
 source "$here/initramfs.sh"
 
-: "${SKBT_VM_KERNELS=debian fprobe}"
+# A command (SKBT_VM_EXEC) runs on Debian's kernel unless told otherwise.
+if [[ -n ${SKBT_VM_EXEC:-} ]]; then
+	: "${SKBT_VM_KERNELS=debian}"
+else
+	: "${SKBT_VM_KERNELS=debian fprobe}"
+fi
 : "${SKBT_VM_BACKENDS=kprobe kprobe-multi tracepoint fentry}"
 : "${SKBT_VM_PARTS:=2}"
 : "${SKBT_VM_SPLIT:=0}"
@@ -316,6 +322,7 @@ record_group() {
 	local kid=$1 group=$2 tap=$3 rc=$4 line status rest had_fail=0 out
 	out="$SKBT_RESULTS_DIR/${K_RELEASE[$kid]}-$group.tap"
 	[[ $group == exec ]] && out=/dev/null
+	[[ $group == exec && -n ${SKBT_VM_EXEC_OUT:-} ]] && cp "$tap" "$SKBT_VM_EXEC_OUT"
 	while IFS= read -r line; do
 		if [[ $line =~ ^(not ok|ok)([[:space:]]+[0-9]+)?([[:space:]]+-)?[[:space:]]*(.*)$ ]]; then
 			status=${BASH_REMATCH[1]}
