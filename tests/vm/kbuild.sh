@@ -196,8 +196,8 @@ kbuild_prepare() {
 		log="$SKBT_VM_CACHE/kbuild/build-$key.log"
 		: >"$log"
 		kb_build "$version" "$dir" "$log"
-		for old in "$SKBT_VM_CACHE"/linux-fprobe_*; do
-			[[ $old != "$dir" ]] && rm -rf "$old"
+		for old in "$SKBT_VM_CACHE"/linux-fprobe_* "$SKBT_VM_CACHE"/kbuild/build-*.log; do
+			[[ $old != "$dir" && $old != "$log" ]] && rm -rf "$old"
 		done
 	fi
 	exec {lockfd}>&-
