@@ -138,7 +138,7 @@ attach_case() { # attach_case MECHANISM PROGRAM SECTION
 }
 if [[ -x $attach && -f $attach_obj ]]; then
 	attach_case kprobe kprobe_ip_rcv kprobe/ip_rcv
-	attach_case kprobe-multi kprobe_multi_ip_rcv 'kprobe.multi/ip_rcv*'
+	attach_case kprobe-multi kprobe_multi_ip_rcv kprobe.multi/ip_rcv
 	attach_case fentry fentry_ip_rcv fentry/ip_rcv
 	attach_case tp_btf tp_btf_kfree_skb tp_btf/kfree_skb
 	attach_case raw_tp raw_tp_kfree_skb raw_tp/kfree_skb
