@@ -37,7 +37,7 @@ run() { # LABEL BACKEND
 	out=$("$B" -n 1 -w 0 -t 900 -H 1000 -L "$1" -f /tmp/kpm.ready -e "$err" -- \
 		env SKBT_DEBUG=1 skbtrace --backend "$2" --output-file /dev/null --ready-file /tmp/kpm.ready)
 	ready=$(sed -n 's/.*(ready in \([0-9]*\) ms).*/\1/p' "$err" | head -n 1)
-	read -r load attach < <(sed -n 's/^skbtrace: load \([0-9.]*\) ms, attach \([0-9.]*\) ms$/\1 \2/p' "$err")
+	read -r load attach < <(sed -n 's/^skbtrace: load \([0-9.]*\) ms, attach \([0-9.]*\) ms.*/\1 \2/p' "$err")
 	detach=$(sed -n 's/^skbtrace: detach \([0-9.]*\) ms$/\1/p' "$err")
 	tracing=$(sed -n 's/.*backend [a-z-]*: tracing \([0-9]*\) sk_buff.*/\1/p' "$err" | head -n 1)
 	echo "RESULT label=$1 attached=${tracing:-?} ready_ms=${ready:-?} load_ms=${load:-?}" \
