@@ -120,17 +120,19 @@ size_t sock_str(char *buf, size_t len, const struct skbt_sock *sk)
 	char state[16], local[SOCK_ADDR_PORT_MAX], peer[SOCK_ADDR_PORT_MAX], num[16];
 	const char *proto = l4_name(sk->proto), *fam = family_name(sk->family);
 	int l3 = family_l3(sk->family);
+	const char *st = sock_state_name(sk, state, sizeof(state));
 
-	if (!proto) {
+	if (!proto && !sk->proto && fam) {
+		proto = fam;
+	} else if (!proto) {
 		snprintf(num, sizeof(num), "%s/%u", fam ? fam : "family", sk->proto);
 		proto = num;
 	}
-	sock_state_name(sk, state, sizeof(state));
 	if (!l3)
-		return snprintf(buf, len, "%s %s", proto, state);
+		return snprintf(buf, len, "%s %s", proto, st);
 	addr_port_str(local, sizeof(local), sk->saddr, l3, sk->sport);
 	if (!sk->dport)
-		return snprintf(buf, len, "%s %s %s", proto, state, local);
+		return snprintf(buf, len, "%s %s %s", proto, st, local);
 	addr_port_str(peer, sizeof(peer), sk->daddr, l3, sk->dport);
-	return snprintf(buf, len, "%s %s %s peer %s", proto, state, local, peer);
+	return snprintf(buf, len, "%s %s %s peer %s", proto, st, local, peer);
 }
