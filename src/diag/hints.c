@@ -161,15 +161,9 @@ static const char *ipt_list(const struct drop_ctx *c, char *tmp, size_t n)
 
 static const char *tcp_flags_of(const struct drop_ctx *c, char *tmp, size_t n)
 {
-	static const char names[8][4] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
-	size_t k = 0;
-
 	if (!c->tuple || c->tuple->l4 != IPPROTO_TCP || !c->tuple->tcp_flags)
 		return NULL;
-	tmp[0] = 0;
-	for (int i = 0; i < 8; i++)
-		if (c->tuple->tcp_flags & (1 << i))
-			k += snprintf(tmp + k, k < n ? n - k : 0, "%s%s", k ? "|" : "", names[i]);
+	tcp_flags_str(tmp, n, c->tuple->tcp_flags);
 	return tmp;
 }
 

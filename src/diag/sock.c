@@ -136,3 +136,40 @@ size_t sock_str(char *buf, size_t len, const struct skbt_sock *sk)
 	addr_port_str(peer, sizeof(peer), sk->daddr, l3, sk->dport);
 	return snprintf(buf, len, "%s %s %s peer %s", proto, st, local, peer);
 }
+
+size_t tcp_flags_str(char *buf, size_t len, unsigned int flags)
+{
+	static const char names[8][4] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+	size_t k = 0;
+
+	if (len)
+		buf[0] = 0;
+	for (int i = 0; i < 8; i++)
+		if (flags & (1u << i))
+			k += snprintf(buf + k, k < len ? len - k : 0, "%s%s", k ? "|" : "",
+				      names[i]);
+	return k;
+}
+
+size_t tuple_str(char *buf, size_t len, const struct skbt_tuple *t, bool ports)
+{
+	char s[SOCK_ADDR_PORT_MAX], d[SOCK_ADDR_PORT_MAX], proto[16], flags[40] = "";
+	const char *p = l4_name(t->l4);
+
+	if (ports) {
+		addr_port_str(s, sizeof(s), t->saddr, t->l3, t->sport);
+		addr_port_str(d, sizeof(d), t->daddr, t->l3, t->dport);
+	} else {
+		addr_str(s, sizeof(s), t->saddr, t->l3);
+		addr_str(d, sizeof(d), t->daddr, t->l3);
+	}
+	if (!p) {
+		snprintf(proto, sizeof(proto), "%u", t->l4);
+		p = proto;
+	}
+	if (t->l4 == IPPROTO_TCP && t->tcp_flags) {
+		flags[0] = ':';
+		tcp_flags_str(flags + 1, sizeof(flags) - 1, t->tcp_flags);
+	}
+	return snprintf(buf, len, "%s->%s(%s%s)", s, d, p, flags);
+}

@@ -3,6 +3,7 @@
 #ifndef SKBT_SOCK_H
 #define SKBT_SOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "bpf/drop.h"
 
@@ -30,5 +31,16 @@ size_t addr_port_str(char *buf, size_t len, const unsigned char *a, int l3, unsi
  * "tcp ESTABLISHED 198.18.0.2:22 peer 198.18.0.1:40112".
  */
 size_t sock_str(char *buf, size_t len, const struct skbt_sock *sk);
+
+/* "SYN|ACK": the names of the TCP flag bits set (FIN = 0x01 ... CWR = 0x80). */
+size_t tcp_flags_str(char *buf, size_t len, unsigned int flags);
+/*
+ * A packet's addresses as the event lines print them:
+ * "10.0.0.1:53->10.0.0.2:9999(udp)", "[fd00::1]:80->[fd00::2]:1234(tcp:SYN|ACK)".
+ */
+size_t tuple_str(char *buf, size_t len, const struct skbt_tuple *t, bool ports);
+
+/* Longest tuple_str(). */
+#define SOCK_TUPLE_MAX (2 * SOCK_ADDR_PORT_MAX + 48)
 
 #endif

@@ -107,13 +107,44 @@ static void test_sock_lines(void **state)
 	assert_string_equal(buf, "inet/200 ESTABLISHED 0.0.0.0:22");
 }
 
+static void test_tuples(void **state)
+{
+	struct skbt_tuple t = {.sport = 40000, .dport = 80, .l3 = 4, .l4 = IPPROTO_TCP};
+	char buf[SOCK_TUPLE_MAX];
+
+	(void)state;
+	inet_pton(AF_INET, "198.18.0.1", t.saddr);
+	inet_pton(AF_INET, "198.18.0.2", t.daddr);
+	tuple_str(buf, sizeof(buf), &t, true);
+	assert_string_equal(buf, "198.18.0.1:40000->198.18.0.2:80(tcp)");
+	t.tcp_flags = 0x12;
+	tuple_str(buf, sizeof(buf), &t, true);
+	assert_string_equal(buf, "198.18.0.1:40000->198.18.0.2:80(tcp:SYN|ACK)");
+	t.l3 = 6;
+	t.l4 = 58;
+	inet_pton(AF_INET6, "fd00::1", t.saddr);
+	inet_pton(AF_INET6, "fd00::2", t.daddr);
+	tuple_str(buf, sizeof(buf), &t, false);
+	assert_string_equal(buf, "fd00::1->fd00::2(icmpv6)");
+	t.l4 = 253;
+	tuple_str(buf, sizeof(buf), &t, false);
+	assert_string_equal(buf, "fd00::1->fd00::2(253)");
+	tcp_flags_str(buf, sizeof(buf), 0xff);
+	assert_string_equal(buf, "FIN|SYN|RST|PSH|ACK|URG|ECE|CWR");
+	/* the longest tuple fits */
+	memset(t.saddr, 0xff, 16);
+	memset(t.daddr, 0xff, 16);
+	t.l4 = IPPROTO_TCP;
+	t.tcp_flags = 0xff;
+	assert_true(tuple_str(buf, sizeof(buf), &t, true) < sizeof(buf));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_states),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_addresses),
-		cmocka_unit_test(test_sock_lines),
+		cmocka_unit_test(test_states),	  cmocka_unit_test(test_names),
+		cmocka_unit_test(test_addresses), cmocka_unit_test(test_sock_lines),
+		cmocka_unit_test(test_tuples),
 	};
 
 	return cmocka_run_group_tests_name("sock", tests, NULL, NULL);
