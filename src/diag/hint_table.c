@@ -256,8 +256,9 @@ static const struct hint_rule rules[] = {
 	 "; raise listen()'s backlog and net.core.somaxconn; `{nsexec}ss -ltn" SS_PORT
 	 "` (Recv-Q vs Send-Q), `{nsexec}nstat -az TcpExtListenOverflows`"},
 	{"TCP_RESET", NULL,
-	 "a RST[ from {from}] that reset [{sock}|the connection]: the peer aborted it (closed with "
-	 "unread data, or knew no such connection)"},
+	 "a RST[ from {from}] that " SOCK_OR
+	 " did not take: a listener ignores RSTs, an established connection only takes one at "
+	 "exactly the expected sequence number (RFC 5961: a challenge ACK was sent)"},
 	{"TCP_INVALID_SEQUENCE", NULL,
 	 "a TCP segment[ from {from}] outside the receive window of " SOCK_OR
 	 " (NAT or conntrack rewriting, a middlebox, or a stale peer)"},
