@@ -4,7 +4,8 @@
  * what to run next.  Data only; hints.c picks a row and fills it.
  *
  * Rows are tried in order: a row with a location pattern comes before
- * its reason's general row.  Placeholders (hints.c): {reason} {location}
+ * its reason's general row.  Location patterns only name sites seen on a
+ * kernel (the drop tests print them), not guesses.  Placeholders (hints.c): {reason} {location}
  * {func} {netns} {nsexec} {dev} {proto} {src} {dst} {sport} {dport}
  * {from} {to} {hook} {ipt} {ipt_list} {ipcmd} {ipv} {udpmib} {tcpflags}
  * {sock} {state} {lport}.  Only {reason}, {nsexec} and {udpmib} are
@@ -27,21 +28,7 @@ static const struct hint_rule rules[] = {
 	{"NETFILTER_DROP", "nft_do_chain*",
 	 "an nftables rule dropped it[ in the {hook} hook]" IN_NS ": `{nsexec}nft list ruleset`"
 	 "[ (iptables-nft rules are listed there too, or: `{ipt_list}`)]"},
-	{"NETFILTER_DROP", "ipt_do_table*",
-	 "an iptables (legacy) rule dropped it[ in the {hook} hook]" IN_NS
-	 ": [`{ipt_list}`|`{nsexec}iptables-save -c`]"},
-	{"NETFILTER_DROP", "ip6t_do_table*",
-	 "an ip6tables (legacy) rule dropped it[ in the {hook} hook]" IN_NS
-	 ": [`{ipt_list}`|`{nsexec}ip6tables-save -c`]"},
-	{"NETFILTER_DROP", "ebt_do_table*",
-	 "an ebtables rule dropped it[ in the bridge {hook} hook]" IN_NS
-	 ": [`{ipt_list}`|`{nsexec}ebtables -L --Lc`]"},
-	{"NETFILTER_DROP", "arpt_do_table*",
-	 "an arptables rule dropped it[ in the {hook} hook]" IN_NS ": `{nsexec}arptables -nvL`"},
-	{"NETFILTER_DROP", "*conntrack*",
-	 "connection tracking dropped it (invalid state, a full table, or a helper)[ in the {hook} "
-	 "hook]" IN_NS ": `{nsexec}conntrack -S` (insert_failed, drop, invalid), sysctl "
-	 "net.netfilter.nf_conntrack_max"},
+	/* legacy iptables, ebtables, conntrack: the drop site is nf_hook_slow() */
 	{"NETFILTER_DROP", NULL,
 	 "a netfilter hook dropped it[ in the {hook} hook]" IN_NS ": `{nsexec}nft list ruleset`"
 	 "[ and `{ipt_list}`| and `{nsexec}iptables-save -c`]"},

@@ -198,15 +198,21 @@ static void test_netfilter(void **state)
 	/* PREROUTING is not in the filter table: the -save form lists every table */
 	c.nf_hook = "PREROUTING";
 	c.nf_family = "ip6";
-	c.location = "ip6t_do_table+0x2a0";
-	expect(&c, "an ip6tables (legacy) rule dropped it in the PREROUTING hook: "
+	c.location = "nf_hook_slow+0x2a0";
+	expect(&c, "a netfilter hook dropped it in the PREROUTING hook: `nft list ruleset` and "
 		   "`ip6tables-save -c`");
+	/* legacy iptables drops in nf_hook_slow(): both tools are named */
 	c.nf_hook = "FORWARD";
 	c.nf_family = "ip";
-	c.location = "ipt_do_table+0x2a0";
 	c.ns = &ns_pid;
-	expect(&c, "an iptables (legacy) rule dropped it in the FORWARD hook in netns "
-		   "pid:42:nginx: `nsenter -t 42 -n iptables -nvL FORWARD`");
+	expect(&c, "a netfilter hook dropped it in the FORWARD hook in netns pid:42:nginx: "
+		   "`nsenter -t 42 -n nft list ruleset` and `nsenter -t 42 -n iptables -nvL "
+		   "FORWARD`");
+	c.nf_family = "bridge";
+	c.nf_hook = "INPUT";
+	expect(&c, "a netfilter hook dropped it in the INPUT hook in netns pid:42:nginx: "
+		   "`nsenter -t 42 -n nft list ruleset` and `nsenter -t 42 -n ebtables -L INPUT "
+		   "--Lc`");
 	/* hook not found: the hint still names both tools */
 	c.nf_hook = c.nf_family = NULL;
 	c.location = "nf_hook_slow+0x90";
