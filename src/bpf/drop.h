@@ -1,26 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Drop diagnosis records shared by the BPF side and user space: the
- * socket a drop happened on, and the drop-summary map's key and value.
+ * The --drop-summary map's key and value, shared by the BPF side and
+ * user space.
  * Includes nothing but skbtrace.h, so both sides use it as is.
  */
 #ifndef SKBT_DROP_H
 #define SKBT_DROP_H
 
 #include "bpf/skbtrace.h"
-
-/* What a socket said when a packet was dropped on it. */
-struct skbt_sock {
-	unsigned char saddr[16]; /* local (rcv_saddr); IPv4 in the first 4 bytes */
-	unsigned char daddr[16]; /* remote */
-	unsigned short sport;	 /* local port, host order */
-	unsigned short dport;	 /* remote port, host order */
-	unsigned short family;	 /* AF_INET, AF_INET6, AF_UNIX ... */
-	unsigned char proto;	 /* IPPROTO_*; 0 when the socket did not say */
-	unsigned char state;	 /* TCP_ESTABLISHED ... (the kernel's numbering) */
-	unsigned short type;	 /* SOCK_STREAM, SOCK_DGRAM ... */
-	unsigned short pad;
-};
 
 /*
  * Key of the drop-summary map: one row per distinct drop site.  origin

@@ -23,6 +23,8 @@ enum skbt_event_flags {
 	SKBT_F_CLONE = 1 << 8,	      /* skb is a clone or copy of a tracked skb */
 	SKBT_F_FREED = 1 << 9,	      /* skb is being freed: last event of this skb */
 	SKBT_F_FENTRY = 1 << 10,      /* from a BPF trampoline: its frames top the stack */
+	SKBT_F_DROP = 1 << 11,	      /* a drop (a reason but SKB_CONSUMED): drop_* fields valid */
+	SKBT_F_HAS_SOCK = 1 << 12,    /* sock holds the drop's socket */
 };
 
 /* Value of the tracked_skbs map (--filter-track-skb), key: the skb address. */
@@ -47,6 +49,19 @@ struct skbt_tuple {
 	unsigned char pad;
 };
 
+/* What a socket said when a packet was dropped on it. */
+struct skbt_sock {
+	unsigned char saddr[16]; /* local (rcv_saddr); IPv4 in the first 4 bytes */
+	unsigned char daddr[16]; /* remote */
+	unsigned short sport;	 /* local port, host order */
+	unsigned short dport;	 /* remote port, host order */
+	unsigned short family;	 /* AF_INET, AF_INET6, AF_UNIX ... */
+	unsigned char proto;	 /* IPPROTO_*; 0 when the socket did not say */
+	unsigned char state;	 /* TCP_ESTABLISHED ... (the kernel's numbering) */
+	unsigned short type;	 /* SOCK_STREAM, SOCK_DGRAM ... */
+	unsigned short pad;
+};
+
 struct skbt_event {
 	unsigned long long ts;	 /* bpf_ktime_get_ns() */
 	unsigned long long skb;	 /* struct sk_buff address */
@@ -69,6 +84,11 @@ struct skbt_event {
 	unsigned short skb_data_len; /* bytes of struct sk_buff that follow */
 	unsigned short pad;
 	struct skbt_tuple tuple;
+	/* SKBT_F_DROP: the kernel's drop site, and for netfilter drops the
+	 * return address into the function that ran the hook (else 0) */
+	unsigned long long drop_location;
+	unsigned long long drop_origin;
+	struct skbt_sock sock; /* SKBT_F_HAS_SOCK */
 	unsigned char skb_data[]; /* only with --output-skb */
 };
 
@@ -79,6 +99,7 @@ enum skbt_counter {
 	SKBT_CNT_MATCHED,    /* events that passed every filter */
 	SKBT_CNT_TRACK_FULL, /* tracked_skbs map full: packet not tracked */
 	SKBT_CNT_CLONE_LOST, /* clone not tracked: per-task parent slot busy or lost */
+	SKBT_CNT_DROP_UNCOUNTED, /* --drop-summary map full: drop not counted */
 	SKBT_CNT_MAX,
 };
 
