@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# Drop diagnosis tests (issue 10); sourced by run.sh after tests.sh.
+# The kernel is the oracle: counts equal its own counters in the
+# namespace (nstat, nft/iptables rule counters, tc qdisc drops) or the
+# number of packets sent, exactly.
+
+# kcount NS NAME: a kernel counter of that namespace (nstat, absolute, history untouched).
+kcount() {
+	ip netns exec "$1" nstat -saz "$2" | awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }'
+}
+
+# summed FILE REASON [JQ_ROW_FILTER]: the drop summary's count for a reason, over every interval.
+summed() {
+	jq -s --arg r "SKB_DROP_REASON_$2" "[.[] | select(.drop_summary) | .drop_summary.drops[]
+		| select(.reason == \$r) | select(${3:-true}) | .count] | add // 0" "$1"
+}
+
+# nft_counter NS FAMILY TABLE CHAIN: packets counted by the chain's rule.
+nft_counter() {
+	ip netns exec "$1" nft list chain "$2" "$3" "$4" | sed -nE 's/.*counter packets ([0-9]+).*/\1/p' | head -n 1
+}
+
+# expect_eq NAME WANT GOT [CONTEXT FILE]
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		tap_ok "$1 ($3)"
+	else
+		tap_not_ok "$1" "want $2, got $3" "$(head -c 800 "${4:-/dev/null}")"
+	fi
+}
+
+drops_trace() { # OUT ARGS...: start skbtrace for a drop test, or report why not
+	local out=$1
+	shift
+	start_trace "$out" "${BACKEND_ARGS[@]}" "$@" || { tap_not_ok "drops: skbtrace starts ($*)" "$(cat "$out.err")"; return 1; }
+}
+
+test_drops_nft_input() {
+	local out=$TMP/d_nft_in.json sent
+	ip netns exec "$NS_B" nft -f - <<-NFT
+		table inet skbt_drops {
+			chain input {
+				type filter hook input priority 0; policy accept;
+				udp dport 9996 counter drop
+			}
+		}
+	NFT
+	drops_trace "$out" --drops-only --drop-summary --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	sent=$(send_udp "$NS_A" $IP_B 9996 5 64 40050)
+	stop_trace
+	jq_check "nft INPUT: every drop event names nft_do_chain+0x.. and the INPUT hook" "$out" \
+		'[.[] | select(.func) | select(.tuple.dport == 9996)] as $e | ($e | length) == 5
+		 and ($e | all(.drop_reason == "SKB_DROP_REASON_NETFILTER_DROP"
+		   and (.drop_location | test("^nft_do_chain\\+0x[0-9a-f]+$")) and .drop_hook == "INPUT"))'
+	jq_check "nft INPUT: the hint names the hook and the command in that netns" "$out" \
+		'[.[] | select(.func) | select(.tuple.dport == 9996) | .hint] | all(contains("INPUT")
+		 and contains("ip netns exec " + $ns + " nft list ruleset"))' --arg ns "$NS_B"
+	expect_eq "nft INPUT: summary count == the rule's counter == sent" \
+		"$sent $sent" "$(summed "$out" NETFILTER_DROP '.example.dport == 9996') $(nft_counter "$NS_B" inet skbt_drops input)" "$out"
+	ip netns exec "$NS_B" nft delete table inet skbt_drops
+}
+
+test_drops_nft_output() {
+	local out=$TMP/d_nft_out.json
+	ip netns exec "$NS_A" nft -f - <<-NFT
+		table inet skbt_drops_out {
+			chain output {
+				type filter hook output priority 0; policy accept;
+				udp dport 9997 counter drop
+			}
+		}
+	NFT
+	drops_trace "$out" --drops-only --drop-summary --output-json --filter-netns "$(ns_path "$NS_A")" || return
+	send_udp "$NS_A" $IP_B 9997 4 64 40051 >/dev/null
+	stop_trace
+	jq_check "nft OUTPUT: drops name the OUTPUT hook and the sending socket" "$out" \
+		'[.[] | select(.func) | select(.tuple.dport == 9997)] as $e | ($e | length) == 4
+		 and ($e | all(.drop_hook == "OUTPUT" and (.hint | contains("OUTPUT"))
+		   and .sock.proto == "udp" and .sock.sport == 40051 and .sock.state == "UNCONN"))'
+	expect_eq "nft OUTPUT: summary count == the rule's counter" \
+		"$(nft_counter "$NS_A" inet skbt_drops_out output)" "$(summed "$out" NETFILTER_DROP '.example.dport == 9997')" "$out"
+	ip netns exec "$NS_A" nft delete table inet skbt_drops_out
+}
+
+test_drops_iptables() {
+	local out=$TMP/d_ipt.json ipt=iptables want
+	# legacy iptables when the kernel has it: its drops sit in nf_hook_slow()
+	ip netns exec "$NS_B" iptables-legacy -nL INPUT >/dev/null 2>&1 && ipt=iptables-legacy
+	ip netns exec "$NS_B" $ipt -A INPUT -p udp --dport 9995 -j DROP
+	drops_trace "$out" --drops-only --drop-summary --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	send_udp "$NS_A" $IP_B 9995 3 64 40052 >/dev/null
+	stop_trace
+	want=$(ip netns exec "$NS_B" $ipt -nvxL INPUT | awk '$3 == "DROP" { print $1 }')
+	jq_check "$ipt: drops name INPUT and the iptables command" "$out" \
+		'[.[] | select(.func) | select(.tuple.dport == 9995)] as $e | ($e | length) == 3
+		 and ($e | all(.drop_hook == "INPUT" and (.hint | contains("iptables -nvL INPUT"))))'
+	expect_eq "$ipt: summary count == the rule's counter" "$want" "$(summed "$out" NETFILTER_DROP '.example.dport == 9995')" "$out"
+	ip netns exec "$NS_B" $ipt -F INPUT
+}
+
+test_drops_udp_no_socket() {
+	local out=$TMP/d_noport.json v4 v6 b4 b6
+	b4=$(kcount "$NS_B" UdpNoPorts)
+	b6=$(kcount "$NS_B" Udp6NoPorts)
+	drops_trace "$out" --drops-only --drop-summary --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	send_udp "$NS_A" $IP_B 9994 7 64 40053 >/dev/null
+	send_udp "$NS_A" $IP6_B 9994 3 64 40054 >/dev/null
+	stop_trace
+	v4=$(($(kcount "$NS_B" UdpNoPorts) - b4))
+	v6=$(($(kcount "$NS_B" Udp6NoPorts) - b6))
+	expect_eq "udp no socket: IPv4 summary count == UdpNoPorts" "$v4" "$(summed "$out" NO_SOCKET '.example.daddr == "10.231.0.2"')" "$out"
+	expect_eq "udp no socket: IPv6 summary count == Udp6NoPorts" "$v6" "$(summed "$out" NO_SOCKET '.example.daddr == "fd00:5ca1::2"')" "$out"
+	expect_eq "udp no socket: the kernel counted what was sent" "7 3" "$v4 $v6"
+	jq_check "udp no socket: hints say nothing listens, with the address" "$out" \
+		'[.[] | select(.func) | select(.tuple.dport == 9994) | .hint] as $h | ($h | length) == 10
+		 and ($h | any(startswith("nothing listens on udp 10.231.0.2:9994 in netns " + $ns)))
+		 and ($h | any(startswith("nothing listens on udp [fd00:5ca1::2]:9994 in netns " + $ns)))' \
+		--arg ns "$NS_B"
+}
+
+test_drops_tcp_no_socket() {
+	local out=$TMP/d_tcpno.json before refused rsts
+	before=$(kcount "$NS_B" TcpOutRsts)
+	drops_trace "$out" --drops-only --drop-summary --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	refused=$(ip netns exec "$NS_A" "$TOOLS/tcp_peer" refused "$(ns_path "$NS_B")" "$(ns_path "$NS_A")" $IP_B 9993 4)
+	stop_trace
+	rsts=$(($(kcount "$NS_B" TcpOutRsts) - before))
+	expect_eq "tcp no socket: 4 connects refused, 4 RSTs sent by the kernel" "4 4" "$refused $rsts"
+	expect_eq "tcp no socket: summary count == TcpOutRsts" "$rsts" \
+		"$(summed "$out" NO_SOCKET '.example.l4 == "tcp" and (.location | startswith("tcp_v4_rcv"))')" "$out"
+	jq_check "tcp no socket: SYNs with the tcp hint" "$out" \
+		'[.[] | select(.func) | select(.tuple.dport == 9993)] | length == 4 and
+		 all(.tuple.tcp_flags == "SYN" and (.hint | startswith("no TCP socket for 10.231.0.2:9993")))'
+}
+
+test_drops_rcvbuf() {
+	local out=$TMP/d_rcvbuf.json before errs rpid
+	ip netns exec "$NS_B" "$TOOLS/udp_recv" 9992 0 6000 2>"$TMP/hold.err" &
+	rpid=$!
+	for _ in $(seq 1 100); do grep -q ready "$TMP/hold.err" && break; sleep 0.1; done
+	before=$(kcount "$NS_B" UdpRcvbufErrors)
+	drops_trace "$out" --drops-only --drop-summary --output-json --filter-netns "$(ns_path "$NS_B")" || { kill $rpid; return; }
+	send_udp "$NS_A" $IP_B 9992 3000 1000 40055 >/dev/null
+	stop_trace
+	errs=$(($(kcount "$NS_B" UdpRcvbufErrors) - before))
+	kill $rpid 2>/dev/null
+	wait $rpid 2>/dev/null
+	check "rcvbuf: the kernel dropped some for a full buffer" test "$errs" -gt 0
+	expect_eq "rcvbuf: summary count == UdpRcvbufErrors" "$errs" "$(summed "$out" SOCKET_RCVBUFF)" "$out"
+	jq_check "rcvbuf: drops carry the receiving socket and the SO_RCVBUF hint" "$out" \
+		'[.[] | select(.drop_reason == "SKB_DROP_REASON_SOCKET_RCVBUFF")] as $e | ($e | length) == $n
+		 and ($e | all(.sock.proto == "udp" and .sock.sport == 9992 and .sock.state == "UNCONN"
+		   and (.hint | contains("SO_RCVBUF"))))' --argjson n "$errs"
+}
+
+test_drops_tc_ingress() {
+	local out=$TMP/d_tc.json dropped
+	cat >"$TMP/shot.c" <<-'C'
+		#include <linux/bpf.h>
+		#include <linux/pkt_cls.h>
+		__attribute__((section("tc"), used)) int shot(struct __sk_buff *skb) { return TC_ACT_SHOT; }
+		char _license[] __attribute__((section("license"), used)) = "GPL";
+	C
+	if ! clang -O2 -target bpf -I/usr/include/"$(gcc -dumpmachine)" -c "$TMP/shot.c" -o "$TMP/shot.o" 2>"$TMP/clang.err"; then
+		tap_not_ok "tc: a cls_bpf program compiles" "$(cat "$TMP/clang.err")"
+		return
+	fi
+	drops_trace "$out" --drops-only --drop-summary --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	ip netns exec "$NS_B" tc qdisc add dev veth-b clsact
+	ip netns exec "$NS_B" tc filter add dev veth-b ingress bpf da obj "$TMP/shot.o" sec tc
+	send_udp "$NS_A" $IP_B 9991 6 64 40056 >/dev/null
+	dropped=$(ip netns exec "$NS_B" tc -s qdisc show dev veth-b ingress | sed -nE 's/.*dropped ([0-9]+).*/\1/p')
+	ip netns exec "$NS_B" tc qdisc del dev veth-b clsact
+	stop_trace
+	expect_eq "tc: summary count == clsact's dropped == sent" "6 6" \
+		"$(summed "$out" TC_INGRESS '.iface == "veth-b" and .example.dport == 9991') $dropped" "$out"
+	jq_check "tc: drops name the device and the tc command" "$out" \
+		'[.[] | select(.func) | select(.tuple.dport == 9991)] | length == 6 and all(.iface == "veth-b"
+		 and (.hint | contains("tc filter show dev veth-b ingress")))'
+}
+
+test_drops_socket_filter() {
+	local out=$TMP/d_sfilter.json sent
+	drops_trace "$out" --drops-only --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	sent=$(ip netns exec "$NS_B" "$TOOLS/tcp_peer" filter "$(ns_path "$NS_B")" "$(ns_path "$NS_A")" $IP_B 9990 3)
+	stop_trace
+	jq_check "socket filter: data segments dropped on the ESTABLISHED socket" "$out" \
+		'[.[] | select(.drop_reason == "SKB_DROP_REASON_SOCKET_FILTER" and .sock.state == "ESTABLISHED"
+		  and .sock.proto == "tcp" and .sock.sport == 9990 and .sock.dport == .tuple.sport
+		  and .sock.saddr == "10.231.0.2" and .sock.daddr == "10.231.0.1")] | length >= $n' \
+		--argjson n "${sent:-3}"
+}
+
+test_drops_tcp_reset() {
+	local out=$TMP/d_rst.json sent
+	drops_trace "$out" --drops-only --drop-summary --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	sent=$(ip netns exec "$NS_B" "$TOOLS/tcp_peer" rst "$(ns_path "$NS_B")" "$(ns_path "$NS_A")" $IP_B 9989 5)
+	stop_trace
+	expect_eq "tcp reset: summary count == RSTs sent" "$sent" "$(summed "$out" TCP_RESET)" "$out"
+	jq_check "tcp reset: RSTs dropped on the LISTEN socket" "$out" \
+		'[.[] | select(.drop_reason == "SKB_DROP_REASON_TCP_RESET")] | length == 5 and
+		 all(.sock.state == "LISTEN" and .sock.sport == 9989 and .tuple.tcp_flags == "RST"
+		 and (.hint | contains("did not take")))'
+}
+
+test_drops_ipv6_nft() {
+	local out=$TMP/d_v6.json sent
+	drops_trace "$out" --drops-only --drop-summary --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	sent=$(send_udp "$NS_A" $IP6_B $DROP_PORT 4 64 40057)
+	stop_trace
+	expect_eq "ipv6 nft: summary count == sent" "$sent" "$(summed "$out" NETFILTER_DROP '.example.daddr == "fd00:5ca1::2"')" "$out"
+	jq_check "ipv6 nft: drops name ip6's INPUT hook" "$out" \
+		'[.[] | select(.func) | select(.tuple.daddr == "fd00:5ca1::2")] | length == 4
+		 and all(.drop_hook == "INPUT" and (.hint | contains("ip6tables -nvL INPUT")))'
+}
+
+test_drop_summary_intervals() {
+	local out=$TMP/d_int.json before got
+	before=$(kcount "$NS_B" UdpNoPorts)
+	drops_trace "$out" --drop-summary=1 --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	send_udp "$NS_A" $IP_B 9994 5 64 40058 >/dev/null
+	sleep 2.3
+	send_udp "$NS_A" $IP_B 9994 3 64 40058 >/dev/null
+	stop_trace
+	got=$(($(kcount "$NS_B" UdpNoPorts) - before))
+	expect_eq "intervals: the tables add up to UdpNoPorts" "$got" "$(summed "$out" NO_SOCKET)" "$out"
+	jq_check "intervals: one table a second, back to back, at least two with drops" "$out" \
+		'[.[] | .drop_summary] as $t | ($t | length) >= 3
+		 and ([$t[] | select(.total > 0)] | length) >= 2
+		 and ([range(1; $t | length) | $t[.].start == $t[. - 1].end] | all)
+		 and all($t[]; .uncounted == 0 and .total == ([.drops[].count] | add // 0))'
+	jq_check "intervals: no events without --drops-only" "$out" 'all(.[]; has("drop_summary"))'
+}
+
+test_drop_summary_text() {
+	local out=$TMP/d_text.out
+	drops_trace "$out" --drop-summary --filter-netns "$(ns_path "$NS_B")" || return
+	send_udp "$NS_A" $IP_B 9994 2 64 40059 >/dev/null
+	stop_trace
+	check "summary text: a heading with the total" grep -Eq '^drop summary .*: 2 drops, 0 uncounted$' "$out"
+	check "summary text: the column header" grep -Eq '^COUNT +REASON +LOCATION +NETNS +IFACE +EXAMPLE$' "$out"
+	check "summary text: the row, then its hint" grep -A1 -E "^ +2 +NO_SOCKET +__udp4_lib_rcv\+0x[0-9a-f]+ +$NS_B +veth-b +10\.231\.0\.1:40059->10\.231\.0\.2:9994\(udp\)$" "$out"
+	check "summary text: the hint line" grep -Eq "^ +hint: nothing listens on udp 10\.231\.0\.2:9994 in netns $NS_B" "$out"
+}
+
+test_drop_summary_full() {
+	local out=$TMP/d_full.json counted unc
+	drops_trace "$out" --drop-summary --drop-summary-max 1 --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	send_udp "$NS_A" $IP_B 9994 5 64 40060 >/dev/null
+	send_udp "$NS_A" $IP_B $DROP_PORT 4 64 40060 >/dev/null
+	stop_trace
+	counted=$(jq -s '[.[].drop_summary.total] | add' "$out")
+	unc=$(jq -s '[.[].drop_summary.uncounted] | add' "$out")
+	expect_eq "full map: counted + uncounted == sent, and some uncounted" "9 yes" "$((counted + unc)) $([ "$unc" -gt 0 ] && echo yes)" "$out"
+	check "full map: said on stderr too" grep -Eq 'drops? not counted' "$out.err"
+}
+
+test_drop_summary_filters() {
+	local out=$TMP/d_filt.json
+	drops_trace "$out" --drop-summary --output-json --filter-netns "$(ns_path "$NS_B")" udp dst port 9994 || return
+	send_udp "$NS_A" $IP_B 9994 3 64 40061 >/dev/null
+	send_udp "$NS_A" $IP_B $DROP_PORT 3 64 40061 >/dev/null
+	stop_trace
+	jq_check "filters: the pcap filter applies to what is counted" "$out" \
+		'[.[].drop_summary.drops[]] as $d | ($d | length) == 1 and $d[0].count == 3
+		 and $d[0].reason == "SKB_DROP_REASON_NO_SOCKET"'
+}
+
+test_drops_only_text() {
+	local out=$TMP/d_only.out
+	drops_trace "$out" --drops-only --filter-netns "$(ns_path "$NS_B")" || return
+	send_udp "$NS_A" $IP_B $DROP_PORT 2 64 40062 >/dev/null
+	stop_trace
+	check "drops-only text: one line per drop, tcpdrop-like" test "$(grep -cE \
+		"^[0-9:.]+ +$NS_B +veth-b +10\.231\.0\.1:40062 > 10\.231\.0\.2:9999 +- \(udp\) +NETFILTER_DROP +nft_do_chain\+0x[0-9a-f]+$" "$out")" -eq 2
+	check "drops-only text: each followed by its hint" test "$(grep -cE '^ +hint: an nftables rule dropped it in the INPUT hook' "$out")" -eq 2
+	check "drops-only text: nothing but drops and hints" test "$(grep -cvE '(NETFILTER_DROP|hint: |^TIME )' "$out")" -eq 0
+}
+
+# Where a packet ends: a UDP packet delivered in B is freed with neither
+# device nor socket left on it; its last events still carry B's netns.
+test_packet_end_netns() {
+	local out=$TMP/d_end.json rpid
+	drops_trace "$out" --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	ip netns exec "$NS_B" "$TOOLS/udp_recv" $PASS_PORT 2 5000 >"$TMP/end.out" 2>"$TMP/end.err" &
+	rpid=$!
+	for _ in $(seq 1 100); do grep -q ready "$TMP/end.err" && break; sleep 0.1; done
+	send_udp "$NS_A" $IP_B $PASS_PORT 2 64 40063 >/dev/null
+	wait $rpid
+	stop_trace
+	jq_check "packet end: each delivered packet's free (consume_skb) is in B" "$out" \
+		'[.[] | select(.func == "skb:consume_skb" and .netns == $ino)] | length >= 2' \
+		--argjson ino "$(ns_inode "$NS_B")"
+}
