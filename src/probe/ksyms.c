@@ -612,6 +612,25 @@ const struct ksym *ksyms_lookup(const struct ksyms *ks, unsigned long long addr)
 	return &best->sym;
 }
 
+unsigned long long ksyms_end(const struct ksyms *ks, const struct ksym *k)
+{
+	size_t lo = 0, hi;
+
+	if (!ks || !k || !ks->n)
+		return 0;
+	/* First entry with an address above k's: invariant addr(hi) > k->addr. */
+	hi = ks->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (by_addr(ks, mid)->sym.addr <= k->addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ks->n ? by_addr(ks, lo)->sym.addr : k->addr + KSYM_MAX_SPAN;
+}
+
 const struct ksym *ksyms_by_name(const struct ksyms *ks, const char *name)
 {
 	size_t slot;
@@ -630,4 +649,54 @@ bool ksyms_hidden(const struct ksyms *ks)
 size_t ksyms_count(const struct ksyms *ks)
 {
 	return ks ? ks->n : 0;
+}
+
+struct ksyms_async {
+	pthread_t thread;
+	char *path;
+	struct ksyms *ks;
+	int err;
+};
+
+static void *load_thread(void *arg)
+{
+	struct ksyms_async *a = arg;
+
+	a->ks = ksyms_load(a->path);
+	a->err = a->ks ? 0 : errno;
+	return NULL;
+}
+
+struct ksyms_async *ksyms_load_async(const char *path)
+{
+	struct ksyms_async *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	if ((path && !(a->path = strdup(path))) ||
+	    pthread_create(&a->thread, NULL, load_thread, a)) {
+		free(a->path);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+struct ksyms *ksyms_join(struct ksyms_async *a)
+{
+	struct ksyms *ks;
+	int err;
+
+	if (!a) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pthread_join(a->thread, NULL);
+	ks = a->ks;
+	err = a->err;
+	free(a->path);
+	free(a);
+	if (!ks)
+		errno = err;
+	return ks;
 }
