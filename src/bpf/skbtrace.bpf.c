@@ -51,8 +51,6 @@ const volatile __u8 cfg_direct = 0;
 const volatile __u32 cfg_consumed = ~0U;
 /* SKB_DROP_REASON_NETFILTER_DROP's value: its drops look for their hook; 0: never. */
 const volatile __u32 cfg_nf_drop = 0;
-/* [start, end) of nf_hook_slow() and nf_hook_slow_list(): the hook's caller follows. */
-const volatile __u64 cfg_nf_slow[4] = {};
 /* --drop-summary: count drops in drop_summary. */
 const volatile __u8 cfg_drop_summary = 0;
 /* Report drops as events (off for --drop-summary alone). */
@@ -115,12 +113,22 @@ struct {
 	__type(value, struct skbt_drop_val);
 } drop_summary SEC(".maps");
 
-/* The namespace each skb was last seen in: skb_netns()'s fallback. */
+/*
+ * The namespace each skb was last seen in: skb_netns()'s fallback.  The
+ * struct's address outlives the packet (the slab hands it out again), so
+ * the data buffer's address must match too.
+ */
+struct netns_memo_val {
+	__u64 head;
+	__u32 netns;
+	__u32 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1); /* resized when cfg_netns_memo is on */
 	__type(key, __u64);
-	__type(value, __u32);
+	__type(value, struct netns_memo_val);
 } netns_memo SEC(".maps");
 
 #define DROP_FRAMES 16
@@ -132,6 +140,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64[DROP_FRAMES]);
 } drop_frames SEC(".maps");
+
+/*
+ * [start, end) of nf_hook_slow() and nf_hook_slow_list(): the hook's
+ * caller follows them on the stack.  Written by user space once it has
+ * read kallsyms, which may finish after the programs are loaded: until
+ * then netfilter drops have no hook.
+ */
+__u64 nf_slow[4] = {};
 
 /* The last packet id handed out; ids start at 1, 0 is "not tracked". */
 __u64 track_last_id = 0;
@@ -262,18 +278,39 @@ static __always_inline __u32 skb_netns_now(struct sk_buff *skb)
  */
 static __always_inline __u32 skb_netns(struct sk_buff *skb)
 {
-	__u32 inum = skb_netns_now(skb), *m;
+	__u32 inum = skb_netns_now(skb);
+	struct netns_memo_val *m, v = {};
 	__u64 key = (__u64)skb;
 
 	if (!cfg_netns_memo)
 		return inum;
+	v.head = cfg_direct ? (__u64)IN_PLACE(skb)->head : (__u64)BPF_CORE_READ(skb, head);
 	m = bpf_map_lookup_elem(&netns_memo, &key);
 	if (!inum)
-		return m ? *m : 0;
-	if (!m)
-		bpf_map_update_elem(&netns_memo, &key, &inum, BPF_ANY);
-	else if (*m != inum)
-		*m = inum;
+		return m && m->head == v.head ? m->netns : 0;
+	if (m) {
+		if (m->netns != inum || m->head != v.head) {
+			m->netns = inum;
+			m->head = v.head;
+		}
+	} else if (!cfg_netns || inum == cfg_netns) {
+		/* a packet only ever seen elsewhere needs no memo to be told apart */
+		v.netns = inum;
+		bpf_map_update_elem(&netns_memo, &key, &v, BPF_ANY);
+	}
+	return inum;
+}
+
+/*
+ * A drop's namespace: the skb's, else the socket it was dropped on (a
+ * listener's drops come with neither device nor socket on the skb).
+ */
+static __always_inline __u32 netns_of(struct sk_buff *skb, struct sock *sk)
+{
+	__u32 inum = skb_netns(skb);
+
+	if (!inum && sk)
+		inum = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	return inum;
 }
 
@@ -683,10 +720,10 @@ static __always_inline void fill_dev(struct skbt_event *e, struct sk_buff *skb)
 	bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), &dev->name);
 }
 
-static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns)
+static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns, struct sock *sk)
 {
 	if (cfg_netns) {
-		*netns = skb_netns(skb);
+		*netns = netns_of(skb, sk);
 		if (*netns != cfg_netns)
 			return 0;
 	}
@@ -712,8 +749,7 @@ struct drop_out {
 
 static __always_inline int in_nf_slow(__u64 a)
 {
-	return (a >= cfg_nf_slow[0] && a < cfg_nf_slow[1]) ||
-	       (a >= cfg_nf_slow[2] && a < cfg_nf_slow[3]);
+	return (a >= nf_slow[0] && a < nf_slow[1]) || (a >= nf_slow[2] && a < nf_slow[3]);
 }
 
 /*
@@ -757,12 +793,13 @@ static __always_inline void fill_sock(struct skbt_event *e, struct sock *sk)
 	s->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	s->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	s->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* the addresses by size: BPF_CORE_READ_INTO would read sizeof(char) */
 	if (fam == AF_INET) {
-		BPF_CORE_READ_INTO(s->saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(s->daddr, sk, __sk_common.skc_daddr);
+		bpf_core_read(s->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(s->daddr, 4, &sk->__sk_common.skc_daddr);
 	} else if (fam == AF_INET6) {
-		BPF_CORE_READ_INTO(s->saddr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(s->daddr, sk, __sk_common.skc_v6_daddr);
+		bpf_core_read(s->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(s->daddr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 	/* request and time-wait socks end after sock_common: TCP by definition */
 	if (s->state == TCP_TIME_WAIT || s->state == TCP_NEW_SYN_RECV) {
@@ -810,7 +847,7 @@ static __always_inline void count_drop(struct sk_buff *skb, const struct pkt *p,
 		.location = d->location,
 		.origin = d->origin,
 		.reason = reason,
-		.netns = netns ? netns : skb_netns(skb),
+		.netns = netns ? netns : netns_of(skb, d->sk),
 		.ifindex = skb_ifindex(skb),
 	};
 	struct skbt_drop_val *v = bpf_map_lookup_elem(&drop_summary, &k);
@@ -861,7 +898,7 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* A tracked skb skipped the filters: nobody read its netns yet. */
-	e->netns = netns ? netns : skb_netns(skb);
+	e->netns = netns ? netns : netns_of(skb, d ? d->sk : NULL);
 	e->mark = skb_mark(skb);
 	e->len = p->len;
 	e->proto = p->proto;
@@ -953,9 +990,10 @@ static __always_inline int pass_pcap_direct(struct sk_buff *skb)
 	return pass_pcap(&p);
 }
 
-static __always_inline int matches(struct sk_buff *skb, struct pkt *p, __u32 *netns)
+static __always_inline int matches(struct sk_buff *skb, struct pkt *p, __u32 *netns,
+				   struct sock *sk)
 {
-	if (!pass_filters(skb, netns))
+	if (!pass_filters(skb, netns, sk))
 		return 0;
 	if (cfg_direct && cfg_pcap && !pass_pcap_direct(skb))
 		return 0;
@@ -1031,7 +1069,7 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 	if (cfg_track && track_lookup(skb, &tr)) {
 		pkt_read(skb, &p);
 	} else {
-		if (how == HOW_FORGET || !matches(skb, &p, &netns))
+		if (how == HOW_FORGET || !matches(skb, &p, &netns, in ? in->sk : NULL))
 			return 0;
 		if (cfg_track)
 			track_start(skb, &tr, how);
