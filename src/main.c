@@ -32,6 +32,8 @@
 #include "out/report.h"
 #include "probe/list.h"
 #include "probe/select.h"
+#include "diag/drop_desc.h"
+#include "diag/drop_session.h"
 
 #define EXIT_ENV   1
 #define EXIT_USAGE 2
@@ -49,7 +51,11 @@ struct app {
 	const char *tracefs;
 	struct kernel_features kf;
 	struct ksyms *ks;
+	struct ksyms_async *ks_async; /* kallsyms read meanwhile, for drop locations */
 	struct drop_reasons *dr;
+	struct netns_names *nn;
+	struct drop_namer nm;	   /* names drops: dr, ks, nn */
+	struct drop_session dsess; /* --drop-summary */
 	struct output out;
 	struct tracer tr;
 	struct pcap_hook *pcap;
@@ -86,6 +92,15 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CLOCK_MONOTONIC in ns: bpf_ktime_get_ns()'s clock. */
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static int fail(struct app *a, int code, const char *fmt, ...)
@@ -145,8 +160,15 @@ static bool need_ksyms(const struct app *a)
 
 static int load_ksyms(struct app *a)
 {
-	if (!need_ksyms(a))
+	/*
+	 * Only drops need names then (their location and netfilter hook):
+	 * read while the programs load and attach, joined before ready.
+	 */
+	if (!need_ksyms(a)) {
+		if (!a->o.list_funcs)
+			a->ks_async = ksyms_load_async(NULL);
 		return 0;
+	}
 	a->ks = ksyms_load(NULL);
 	if (!a->ks)
 		return fail(a, EXIT_ENV, "cannot read /proc/kallsyms: %s", strerror(errno));
@@ -231,6 +253,12 @@ static int setup_output(struct app *a)
 	o->stack_map_fd = -1;
 	o->consumed_reason = drop_reason_consumed(a->dr);
 	o->mono_to_real_ns = mono_to_real();
+	o->cfg.drops_only = a->o.drops_only;
+	a->nn = netns_names_new(NULL, NULL);
+	if (!a->nn)
+		return fail(a, EXIT_ENV, "out of memory");
+	a->nm = (struct drop_namer){.dr = a->dr, .ks = a->ks, .nn = a->nn};
+	o->nm = &a->nm;
 	if (o->cfg.skb) {
 		id = btf__find_by_name_kind(a->btf, "sk_buff", BTF_KIND_STRUCT);
 		if (id < 0)
@@ -281,7 +309,73 @@ static void configure_tracer(struct app *a)
 	c->skb_span = discover_skb_span_fits(a->btf, SKBT_SKB_SPAN);
 	c->direct_id = getenv("SKBT_NO_DIRECT") ? 0 : a->kf.rdonly_cast_id;
 	c->show_progress = isatty(STDERR_FILENO) && !a->o.quiet;
+	c->consumed = drop_reason_consumed(a->dr);
+	c->nf_drop = drop_reason_value(a->dr, "SKB_DROP_REASON_NETFILTER_DROP");
+	c->drops_only = a->sel.drops_only;
+	c->drop_events = !a->o.drop_summary || a->o.drops_only;
+	c->drop_summary_max = a->o.drop_summary ? a->o.drop_summary_max : 0;
+	/* only a trace sees an skb's earlier events, which the memo keeps */
+	c->netns_memo = !a->sel.drops_only && !getenv("SKBT_NO_NETNS_MEMO");
+	/* --drop-summary alone sends no event: a ring of one page is plenty */
+	if (!c->drop_events)
+		c->ringbuf_size = 4096;
 	pcap_hook_apply(a->pcap, t);
+}
+
+/*
+ * Drops are named from kallsyms, read meanwhile when the backend did not
+ * need it first; with it, netfilter drops can look for their hook.
+ */
+static void finish_drop_names(struct app *a)
+{
+	unsigned long long range[4];
+
+	if (a->ks_async) {
+		a->ks = ksyms_join(a->ks_async);
+		a->ks_async = NULL;
+		if (!a->ks && !a->o.quiet)
+			fprintf(stderr,
+				"skbtrace: cannot read /proc/kallsyms (%s): drop locations print "
+				"as addresses, netfilter hooks are not named\n",
+				strerror(errno));
+		a->out.ks = a->nm.ks = a->ks;
+	}
+	if (a->ks && drop_nf_ranges(a->ks, range))
+		tracer_set_nf_slow(&a->tr, range);
+}
+
+static int start_drop_summary(struct app *a)
+{
+	struct ds_print pr = {.f = a->out_file,
+			      .json = a->o.out.json,
+			      .nm = &a->nm,
+			      .mono_to_real_ns = a->out.mono_to_real_ns,
+			      .json_realtime = a->o.out.ts == OPTS_TS_CURRENT,
+			      .map_max = a->o.drop_summary_max};
+
+	if (!a->o.drop_summary)
+		return 0;
+	if (drop_session_init(&a->dsess, tracer_drop_summary_fd(&a->tr), a->o.drop_summary_secs,
+			      &pr, now_ns()))
+		return fail(a, EXIT_ENV, "out of memory");
+	return 0;
+}
+
+/* A --drop-summary table when one is due (or the last one), after the events before it. */
+static void drop_summary_tick(struct app *a, bool final)
+{
+	unsigned long long now = now_ns();
+	int rc;
+
+	if (!a->dsess.sum ||
+	    (!final && (!a->dsess.every_ns || now < a->dsess.start_ns + a->dsess.every_ns)))
+		return;
+	output_flush(&a->out);
+	rc = drop_session_tick(&a->dsess, now, tracer_counter(&a->tr, SKBT_CNT_DROP_UNCOUNTED),
+			       final);
+	if (rc < 0)
+		fprintf(stderr, "skbtrace: --drop-summary: reading the counts failed: %s\n",
+			strerror(-rc));
 }
 
 static int start_tracer(struct app *a)
@@ -297,6 +391,9 @@ static int start_tracer(struct app *a)
 		return fail(a, EXIT_ENV, "no probe could be attached (%zu failed%s%s)", t->failed,
 			    t->failed ? ", first error: " : "",
 			    t->failed ? strerror(-a->probes.v[0].attach_err) : "");
+	finish_drop_names(a);
+	if (start_drop_summary(a))
+		return EXIT_ENV;
 	if (a->o.out.stack)
 		a->out.stack_map_fd = tracer_stacks_fd(t);
 	if (output_init(&a->out))
@@ -354,7 +451,9 @@ static int event_loop(struct app *a)
 	a->rb = ring_buffer__new(tracer_events_fd(&a->tr), on_event, a, NULL);
 	if (!a->rb)
 		return fail(a, EXIT_ENV, "cannot open the event ring buffer: %s", strerror(errno));
-	output_header(&a->out);
+	/* --drop-summary alone prints tables, not events */
+	if (!a->o.drop_summary || a->o.drops_only)
+		output_header(&a->out);
 	while (!stop_flag) {
 		/*
 		 * Below the wakeup mark the kernel does not wake us, and a poll
@@ -371,6 +470,7 @@ static int event_loop(struct app *a)
 			output_flush(&a->out);
 			last_report = now_s();
 		}
+		drop_summary_tick(a, false);
 	}
 	return 0;
 }
@@ -400,6 +500,9 @@ static void finish(struct app *a, int status)
 	sum.missed = tracer_missed(&a->tr);
 	group_flush_all(a->group);
 	output_flush(&a->out);
+	drop_summary_tick(a, true);
+	if (a->dsess.uncounted)
+		report_drop_summary_full(a->dsess.uncounted, a->o.drop_summary_max);
 	if (a->o.track)
 		report_tracking(tracer_counter(&a->tr, SKBT_CNT_TRACK_FULL),
 				tracer_counter(&a->tr, SKBT_CNT_CLONE_LOST) +
@@ -418,7 +521,11 @@ static void cleanup(struct app *a)
 	output_free(&a->out);
 	if (a->out_file && a->out_file != stdout)
 		fclose(a->out_file);
+	drop_session_free(&a->dsess);
+	netns_names_free(a->nn);
 	drop_reasons_free(a->dr);
+	if (a->ks_async)
+		ksyms_free(ksyms_join(a->ks_async));
 	ksyms_free(a->ks);
 	probe_list_free(&a->probes);
 	probe_list_free(&a->found);
@@ -485,6 +592,7 @@ static int choose_probes(struct app *a)
 	int rc;
 
 	sel->filter_func = a->o.filter_func;
+	sel->drops_only = a->o.drops_only || a->o.drop_summary;
 	sel->found = &a->found;
 	sel->probes = &a->probes;
 	if (backend_choose(&sel->backend, &a->kf, a->tracefs, a->btf, a->err, sizeof(a->err)))

@@ -48,6 +48,11 @@ struct opts {
 	bool group;		 /* --output-group */
 	const char *tun_l2_expr; /* --filter-tunnel-pcap-l2, or NULL */
 	const char *tun_l3_expr; /* --filter-tunnel-pcap-l3, or NULL */
+	bool drops_only;	 /* --drops-only: drop events only, tcpdrop-like lines */
+	bool drop_summary;	 /* --drop-summary: drops counted in BPF, printed as tables */
+	unsigned int drop_summary_secs; /* a table every N seconds; 0: once, at exit */
+	unsigned int drop_summary_max;	/* rows of the BPF map */
+	bool drop_summary_max_set;
 	bool quiet;
 };
 

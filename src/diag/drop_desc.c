@@ -8,6 +8,7 @@
 
 #include "diag/drop_desc.h"
 #include "diag/drop_reason.h"
+#include "probe/kernel_syms.h"
 #include "probe/ksyms.h"
 
 size_t kaddr_str(const struct ksyms *ks, unsigned long long addr, char *buf, size_t len)
@@ -27,6 +28,23 @@ static const struct nf_hook_site *hook_of(const struct ksyms *ks, unsigned long 
 	const struct ksym *k = ks && origin ? ksyms_lookup(ks, origin) : NULL;
 
 	return k ? nf_hook_by_func(k->name) : NULL;
+}
+
+int drop_nf_ranges(const struct ksyms *ks, unsigned long long range[4])
+{
+	int found = 0;
+
+	memset(range, 0, 4 * sizeof(range[0]));
+	for (int i = 0; i < 2 && ksym_nf_hook_runners[i]; i++) {
+		const struct ksym *k = ksyms_by_name(ks, ksym_nf_hook_runners[i]);
+
+		if (!k || !k->addr)
+			continue;
+		range[2 * i] = k->addr;
+		range[2 * i + 1] = ksyms_end(ks, k);
+		found++;
+	}
+	return found;
 }
 
 void drop_describe(const struct drop_namer *nm, const struct drop_facts *f, struct drop_desc *d)

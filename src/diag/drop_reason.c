@@ -492,3 +492,13 @@ const char *drop_reason_short(const char *name)
 
 	return strncmp(name, REASON_PREFIX, plen) ? name : name + plen;
 }
+
+long long drop_reason_value(const struct drop_reasons *dr, const char *name)
+{
+	const struct reason_table *core = dr && dr->ntab ? &dr->tab[0] : NULL;
+
+	for (unsigned int i = 0; core && i < core->n; i++)
+		if (core->names[i] && !strcmp(core->names[i], name))
+			return i;
+	return -1;
+}

@@ -34,6 +34,8 @@ const char *drop_reason_subsys(const struct drop_reasons *dr, unsigned int reaso
 const char *drop_reason_short(const char *name);
 /* The value of SKB_CONSUMED (a free that is not a drop), or -1 when absent. */
 long long drop_reason_consumed(const struct drop_reasons *dr);
+/* The value of a core reason by its full name, or -1 when the kernel has none. */
+long long drop_reason_value(const struct drop_reasons *dr, const char *name);
 /* 1 when the kernel has enum skb_drop_reason at all. */
 int drop_reasons_known(const struct drop_reasons *dr);
 

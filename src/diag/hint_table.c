@@ -244,8 +244,8 @@ static const struct hint_rule rules[] = {
 	 "` (Recv-Q vs Send-Q), `{nsexec}nstat -az TcpExtListenOverflows`"},
 	{"TCP_RESET", NULL,
 	 "a RST[ from {from}] that " SOCK_OR
-	 " did not take: a listener ignores RSTs, an established connection only takes one at "
-	 "exactly the expected sequence number (RFC 5961: a challenge ACK was sent)"},
+	 " did not take: a listener ignores RSTs, a connection only takes one at exactly the "
+	 "expected sequence number (else it answers with a challenge ACK, RFC 5961)"},
 	{"TCP_INVALID_SEQUENCE", NULL,
 	 "a TCP segment[ from {from}] outside the receive window of " SOCK_OR
 	 " (NAT or conntrack rewriting, a middlebox, or a stale peer)"},

@@ -76,5 +76,17 @@ const char *dump_skb(struct output *o, const struct skbt_event *e, size_t size, 
 /* text.c and json.c: one event, without the JSON line's newline */
 void text_event(struct output *o, const struct skbt_event *e, size_t size);
 void json_event(struct output *o, const struct skbt_event *e, size_t size);
+/* text.c: kernel bytes made printable; HH:MM:SS.nnnnnnnnn of an event's time */
+void ap_text_bytes(struct obuf *b, const char *s, size_t max);
+void ap_wall(struct output *o, unsigned long long ts);
+/* json.c: a quoted, escaped JSON string of at most max bytes of s */
+void ap_json_str(struct obuf *b, const char *s, size_t max);
+
+/* drop_fmt.c: what a drop event says besides its reason (issue 10) */
+void json_drop(struct output *o, const struct skbt_event *e);
+void text_drop_detail(struct output *o, const struct skbt_event *e);
+/* --drops-only: one tcpdrop-like line and a hint line per drop, under its header */
+void drop_line(struct output *o, const struct skbt_event *e);
+void drop_line_header(struct output *o);
 
 #endif

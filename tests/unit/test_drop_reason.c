@@ -62,6 +62,9 @@ static void test_netfilter_drop(void **state)
 		assert_string_equal(drop_reason_name(dr, 12, buf, sizeof(buf)),
 				    "SKB_DROP_REASON_NETFILTER_DROP");
 	assert_string_equal(drop_reason_name(dr, 0, buf, sizeof(buf)), "SKB_NOT_DROPPED_YET");
+	assert_int_equal(drop_reason_value(dr, "SKB_DROP_REASON_NETFILTER_DROP"), v);
+	assert_int_equal(drop_reason_value(dr, "SKB_DROP_REASON_NO_SUCH_THING"), -1);
+	assert_int_equal(drop_reason_value(NULL, "SKB_DROP_REASON_NETFILTER_DROP"), -1);
 	drop_reasons_free(dr);
 }
 

@@ -117,6 +117,37 @@ static void test_usage_errors(void **state)
 	assert_int_equal(PARSE(&o, "--backend"), OPTS_USAGE);
 }
 
+static void test_drop_modes(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-q"), OPTS_OK);
+	assert_false(o.drops_only);
+	assert_false(o.drop_summary);
+	assert_int_equal(o.drop_summary_max, 4096);
+	assert_int_equal(PARSE(&o, "--drops-only", "--filter-netns", "inode:5", "udp"), OPTS_OK);
+	assert_true(o.drops_only);
+	assert_string_equal(o.pcap_expr, "udp");
+	opts_free(&o);
+	/* once at exit, or every N seconds */
+	assert_int_equal(PARSE(&o, "--drop-summary"), OPTS_OK);
+	assert_true(o.drop_summary);
+	assert_int_equal(o.drop_summary_secs, 0);
+	assert_int_equal(PARSE(&o, "--drop-summary=5", "--drop-summary-max", "100"), OPTS_OK);
+	assert_int_equal(o.drop_summary_secs, 5);
+	assert_int_equal(o.drop_summary_max, 100);
+	assert_int_equal(PARSE(&o, "--drop-summary=0"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--drop-summary=x"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--drop-summary", "--drop-summary-max", "0"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--drop-summary-max", "10"), OPTS_USAGE);
+	/* the drop hook alone: nothing that needs other probes */
+	assert_int_equal(PARSE(&o, "--drops-only", "--filter-func", "ip_rcv"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--drop-summary", "--filter-track-skb"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--drops-only", "--output-group"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--drops-only", "--output-skb"), OPTS_USAGE);
+}
+
 static void test_tracking(void **state)
 {
 	struct opts o;
@@ -178,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_tunnel_filters_apart_from_positional),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_tracking),
+		cmocka_unit_test(test_drop_modes),
 		cmocka_unit_test(test_help_and_version_exit_ok),
 	};
 
