@@ -25,6 +25,11 @@ TMP=$(mktemp -d /tmp/skbt-drops.XXXXXX)
 PIDS=()
 STATS_OLD=
 
+# shellcheck source=tests/lib/netns.sh
+. "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/proc.sh
+. "$ROOT/tests/lib/proc.sh"
+
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
@@ -33,8 +38,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	[ -n "$STATS_OLD" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
+	netns_del "$NS_A" "$NS_B"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -45,15 +49,9 @@ die() {
 	exit 1
 }
 
+# The shared pair (static neighbours, no IPv6), and a counting drop rule.
 topo_up() {
-	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
-	ip link add veth-a netns "$NS_A" type veth peer name veth-b netns "$NS_B" || return 1
-	ip -n "$NS_A" addr add $IP_A/24 dev veth-a
-	ip -n "$NS_B" addr add $IP_B/24 dev veth-b
-	ip -n "$NS_A" link set veth-a up
-	ip -n "$NS_B" link set veth-b up
-	ip -n "$NS_A" neigh replace $IP_B lladdr "$(ip -n "$NS_B" -o link show veth-b |
-		grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)" dev veth-a nud permanent
+	netns_pair "$NS_A" "$NS_B" $IP_A $IP_B || return 1
 	ip netns exec "$NS_B" nft -f - <<-NFT
 		table inet skbt_drops {
 			chain input {
@@ -97,15 +95,6 @@ stop_pid() {
 	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
 	wait "$pid" 2>/dev/null
 	forget_pid "$pid"
-}
-
-# prog_stats PID: "run_cnt run_time_ns" summed over the programs PID holds.
-prog_stats() {
-	local ids
-	ids=$(cat /proc/"$1"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -un | jq -s -c .)
-	bpftool prog show -j | jq -r --argjson ids "$ids" \
-		'[.[] | select(.id as $i | $ids | index($i))]
-		 | "\(map(.run_cnt // 0) | add // 0) \(map(.run_time_ns // 0) | add // 0)"'
 }
 
 start_skbtrace() { # OUT ARGS...: sets SK_PID once ready
@@ -154,8 +143,8 @@ run() {
 	start_skbtrace "$TMP/$label.out" --filter-netns "/run/netns/$NS_B" "$@"
 	send "$PKTS"
 	sleep 0.5
-	read -r skc skns < <(prog_stats "$SK_PID")
-	read -r btc btns < <(prog_stats "$BT_PID")
+	read -r skc skns _ < <(prog_stats "$(prog_ids "$SK_PID")")
+	read -r btc btns _ < <(prog_stats "$(prog_ids "$BT_PID")")
 	stop_pid "$SK_PID"
 	stop_pid "$BT_PID"
 	KERNEL=$(($(nft_count) - c0))

@@ -9,15 +9,9 @@
 
 #include "bpf/skbtrace.h"
 
-/*
- * Key of the drop-summary map: one row per distinct drop site.  origin
- * tells apart drops the location alone does not: for netfilter drops it
- * is the return address into the function that ran the hook
- * (ip_local_deliver -> INPUT), else 0.
- */
+/* Key of the drop-summary map: one row per drop site, namespace and interface. */
 struct skbt_drop_key {
 	unsigned long long location; /* kernel address of the drop site */
-	unsigned long long origin;
 	unsigned int reason;
 	unsigned int netns;
 	unsigned int ifindex;
@@ -27,11 +21,13 @@ struct skbt_drop_key {
 /* Per-CPU value of the drop-summary map. */
 struct skbt_drop_val {
 	unsigned long long count;
+	/* the example: the last dropped packet, refreshed at most once a millisecond */
 	unsigned long long last_ts; /* bpf_ktime_get_ns() of the example */
+	/* netfilter drops: the example's return address into the function that ran the hook */
+	unsigned long long origin;
 	char ifname[16];
 	unsigned short flags; /* SKBT_F_HAS_TUPLE / SKBT_F_HAS_PORTS of the example */
 	unsigned short pad[3];
-	/* the last dropped packet's tuple (refreshed at most once a millisecond) */
 	struct skbt_tuple example;
 };
 

@@ -63,8 +63,14 @@ struct trace_event_raw_kfree_skb {
 	void *rx_sk;
 } SKBT_CORE;
 
+/* Only the function pointer's value is compared: a hook-telling fact. */
+struct dst_entry {
+	void *input;
+} SKBT_CORE;
+
 struct sk_buff {
 	struct net_device *dev;
+	unsigned long _skb_refdst; /* struct dst_entry *, low bit: not refcounted */
 	struct sock *sk;
 	unsigned int len;
 	__u32 mark;

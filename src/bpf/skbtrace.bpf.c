@@ -131,7 +131,12 @@ struct {
 	__type(value, struct netns_memo_val);
 } netns_memo SEC(".maps");
 
-#define DROP_FRAMES 16
+/*
+ * Frames walked for a netfilter drop's hook: ours, the tracing glue, the
+ * drop function, nft_do_chain(), nft_do_chain_<family>(), nf_hook_slow()
+ * and the hook's caller take 8; the walk costs ~150 ns a frame here.
+ */
+#define DROP_FRAMES 10
 
 /* Room for the stack a drop's hook is looked for in: too big for the BPF stack. */
 struct {
@@ -140,6 +145,34 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64[DROP_FRAMES]);
 } drop_frames SEC(".maps");
+
+/*
+ * The hook search's results.  A walk costs ~2 us; what tells the hooks
+ * apart on the skb is in the key: no route yet (PREROUTING), the route's
+ * input function (ip_local_deliver: INPUT, ip_forward: FORWARD), the
+ * device (none before OUTPUT's routing picks one; the output device in
+ * POSTROUTING).  Entries are walked again once a second.
+ */
+struct nf_origin_key {
+	__u64 location;
+	__u64 dst_input;
+	__u32 netns;
+	__u32 ifindex;
+};
+
+struct nf_origin_val {
+	__u64 origin;
+	__u64 ts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct nf_origin_key);
+	__type(value, struct nf_origin_val);
+} nf_origins SEC(".maps");
+
+#define NF_ORIGIN_TTL_NS 1000000000ULL
 
 /*
  * [start, end) of nf_hook_slow() and nf_hook_slow_list(): the hook's
@@ -740,11 +773,13 @@ struct drop_in {
 	struct sock *sk; /* the socket it was dropped on; NULL: skb->sk */
 };
 
-/* ... and what the event gets: the above and the netfilter hook's caller. */
+/* ... and what the event and the summary get: the above, the hook's caller, where. */
 struct drop_out {
 	__u64 location;
 	__u64 origin;
 	struct sock *sk;
+	__u32 netns;
+	__u32 ifindex;
 };
 
 static __always_inline int in_nf_slow(__u64 a)
@@ -776,6 +811,28 @@ static __always_inline __u64 nf_origin(void *ctx)
 			return f[i + 1];
 	}
 	return 0;
+}
+
+/* nf_origin(), through the nf_origins cache. */
+static __always_inline __u64 nf_origin_cached(void *ctx, struct sk_buff *skb, __u64 location,
+					      __u32 netns, __u32 ifindex)
+{
+	unsigned long refdst = BPF_CORE_READ(skb, _skb_refdst);
+	struct nf_origin_key k = {.location = location, .netns = netns, .ifindex = ifindex};
+	struct nf_origin_val *v, nv;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (refdst)
+		k.dst_input = (__u64)BPF_CORE_READ((struct dst_entry *)(refdst & ~1UL), input);
+	v = bpf_map_lookup_elem(&nf_origins, &k);
+	if (v && now - v->ts < NF_ORIGIN_TTL_NS)
+		return v->origin;
+	nv.origin = nf_origin(ctx);
+	nv.ts = now;
+	/* an empty walk (no kallsyms yet) is not remembered */
+	if (nv.origin)
+		bpf_map_update_elem(&nf_origins, &k, &nv, BPF_ANY);
+	return nv.origin;
 }
 
 /* The socket a packet was dropped on: family, protocol, state, addresses. */
@@ -824,14 +881,16 @@ static __always_inline void fill_drop(struct skbt_event *e, struct sk_buff *skb,
 #define EXAMPLE_EVERY_NS 1000000
 
 static __always_inline void drop_example(struct skbt_drop_val *v, struct sk_buff *skb,
-					 const struct pkt *p, __u32 ifindex, __u64 now)
+					 const struct pkt *p, const struct skbt_drop_key *k,
+					 const struct drop_out *d, __u64 now)
 {
 	v->last_ts = now;
 	v->flags = 0;
 	__builtin_memset(&v->example, 0, sizeof(v->example));
 	parse_tuple(&v->example, &v->flags, p);
+	v->origin = d->origin;
 	v->ifname[0] = 0;
-	if (ifindex)
+	if (k->ifindex)
 		bpf_probe_read_kernel_str(v->ifname, sizeof(v->ifname),
 					  BPF_CORE_READ(skb, dev)->name);
 }
@@ -839,16 +898,16 @@ static __always_inline void drop_example(struct skbt_drop_val *v, struct sk_buff
 /*
  * --drop-summary: one more drop at this site.  Per-CPU values need no
  * atomics; a full map leaves the drop uncounted, and counted as such.
+ * Only a row's first drop and one a millisecond pay for the example.
  */
-static __always_inline void count_drop(struct sk_buff *skb, const struct pkt *p, __u32 netns,
-				       __u32 reason, const struct drop_out *d)
+static __always_inline void count_drop(struct sk_buff *skb, const struct pkt *p, __u32 reason,
+				       const struct drop_out *d)
 {
 	struct skbt_drop_key k = {
 		.location = d->location,
-		.origin = d->origin,
 		.reason = reason,
-		.netns = netns ? netns : netns_of(skb, d->sk),
-		.ifindex = skb_ifindex(skb),
+		.netns = d->netns,
+		.ifindex = d->ifindex,
 	};
 	struct skbt_drop_val *v = bpf_map_lookup_elem(&drop_summary, &k);
 	__u64 now = bpf_ktime_get_ns();
@@ -856,7 +915,7 @@ static __always_inline void count_drop(struct sk_buff *skb, const struct pkt *p,
 	if (!v) {
 		struct skbt_drop_val nv = {.count = 1};
 
-		drop_example(&nv, skb, p, k.ifindex, now);
+		drop_example(&nv, skb, p, &k, d, now);
 		if (!bpf_map_update_elem(&drop_summary, &k, &nv, BPF_NOEXIST))
 			return;
 		/* another CPU added the key first, with a zero count for this one */
@@ -868,7 +927,7 @@ static __always_inline void count_drop(struct sk_buff *skb, const struct pkt *p,
 	}
 	v->count++;
 	if (now - v->last_ts >= EXAMPLE_EVERY_NS)
-		drop_example(v, skb, p, k.ifindex, now);
+		drop_example(v, skb, p, &k, d, now);
 }
 
 /* Fills and submits one event; the caller has checked the filters. */
@@ -1035,8 +1094,8 @@ static __always_inline int is_drop(__u16 flags, __u32 reason)
 }
 
 /*
- * Drops are counted (--drop-summary) and reported with their site and
- * socket; the netfilter hook is looked for once, for both.
+ * Drops are counted (--drop-summary) and reported with their site,
+ * socket and netfilter hook, found once for both.
  */
 static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
 				       __u16 flags, __u32 reason, __u64 caller,
@@ -1044,14 +1103,16 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, struct pk
 {
 	struct drop_out d = {.location = in ? in->location : 0, .sk = in ? in->sk : NULL};
 
+	d.netns = netns ? netns : netns_of(skb, d.sk);
+	d.ifindex = skb_ifindex(skb);
 	if (cfg_nf_drop && reason == cfg_nf_drop)
-		d.origin = nf_origin(ctx);
+		d.origin = nf_origin_cached(ctx, skb, d.location, d.netns, d.ifindex);
 	if (cfg_drop_summary)
-		count_drop(skb, p, netns, reason, &d);
+		count_drop(skb, p, reason, &d);
 	if (!cfg_drop_events)
 		return 0;
-	return emit(ctx, skb, p, netns, event_func(ctx, flags), flags | SKBT_F_DROP, reason, caller,
-		    tr, &d);
+	return emit(ctx, skb, p, d.netns, event_func(ctx, flags), flags | SKBT_F_DROP, reason,
+		    caller, tr, &d);
 }
 
 static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flags, __u32 reason,

@@ -51,7 +51,6 @@ static size_t key_hash(const struct skbt_drop_key *k)
 {
 	unsigned long long h = k->location * 0x9e3779b97f4a7c15ULL;
 
-	h ^= k->origin * 0xc2b2ae3d27d4eb4fULL;
 	h ^= ((unsigned long long)k->reason << 32 | k->netns) * 0x165667b19e3779f9ULL;
 	h ^= (unsigned long long)k->ifindex * 0x27d4eb2f165667c5ULL;
 	return h ^ h >> 29;
@@ -59,8 +58,8 @@ static size_t key_hash(const struct skbt_drop_key *k)
 
 static bool key_eq(const struct skbt_drop_key *a, const struct skbt_drop_key *b)
 {
-	return a->location == b->location && a->origin == b->origin && a->reason == b->reason &&
-	       a->netns == b->netns && a->ifindex == b->ifindex;
+	return a->location == b->location && a->reason == b->reason && a->netns == b->netns &&
+	       a->ifindex == b->ifindex;
 }
 
 static unsigned int *find_slot(const struct drop_summary *s, const struct skbt_drop_key *k)
@@ -130,6 +129,7 @@ int drop_summary_add(struct drop_summary *s, const struct skbt_drop_key *k,
 	e->cur = sum;
 	if (best && best->last_ts >= e->ex.last_ts) {
 		e->ex.last_ts = best->last_ts;
+		e->ex.origin = best->origin;
 		memcpy(e->ex.ifname, best->ifname, sizeof(e->ex.ifname));
 		e->ex.flags = best->flags;
 		e->ex.example = best->example;

@@ -18,6 +18,7 @@ struct ds_row {
 	struct skbt_drop_key key;
 	unsigned long long count;   /* drops in this interval */
 	unsigned long long last_ts; /* when the example was taken */
+	unsigned long long origin;  /* the example's netfilter hook caller, or 0 */
 	char ifname[16];
 	unsigned short flags; /* SKBT_F_HAS_TUPLE / SKBT_F_HAS_PORTS of the example */
 	struct skbt_tuple example;

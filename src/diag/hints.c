@@ -329,6 +329,19 @@ size_t hint_render(const char *tmpl, const struct drop_ctx *c, char *buf, size_t
 
 /* ---- the rule for a drop ---------------------------------------------------- */
 
+/*
+ * Whether name can match pattern at all, from the literal text before its
+ * first wildcard: most rows are told apart by their first letters, and
+ * fnmatch() costs ~15 ns a row, ~2 us for a row at the table's end.
+ */
+static bool prefix_ok(const char *pattern, const char *name)
+{
+	for (; *pattern && !strchr("*?[\\", *pattern); pattern++, name++)
+		if (*pattern != *name)
+			return false;
+	return true;
+}
+
 const struct hint_rule *drop_hint_rule(const struct drop_ctx *c)
 {
 	char rtmp[16], ftmp[PH_MAX];
@@ -338,9 +351,9 @@ const struct hint_rule *drop_hint_rule(const struct drop_ctx *c)
 	const struct hint_rule *r = drop_hint_rules(&n);
 
 	for (size_t i = 0; i < n; i++) {
-		if (fnmatch(r[i].reason, reason, 0))
+		if (!prefix_ok(r[i].reason, reason) || fnmatch(r[i].reason, reason, 0))
 			continue;
-		if (r[i].func && (!func || fnmatch(r[i].func, func, 0)))
+		if (r[i].func && (!func || !prefix_ok(r[i].func, func) || fnmatch(r[i].func, func, 0)))
 			continue;
 		return &r[i];
 	}

@@ -6,6 +6,7 @@
  * tcpdrop-like line.  Only drops come here, so plain snprintf-built
  * names are affordable: a drop storm is counted by --drop-summary.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 
@@ -24,7 +25,61 @@
 #define W_DSTATE  22
 #define W_DREASON 24
 
-static void describe(const struct output *o, const struct skbt_event *e, struct drop_desc *d)
+/* What makes two drops read the same: their names, location, netns, hint. */
+struct drop_key {
+	unsigned long long location, origin;
+	unsigned int reason, netns;
+	unsigned short flags; /* of the event: tuple, ports, socket */
+	char ifname[SKBT_IFNAMSIZ];
+	struct skbt_tuple tuple;
+	struct skbt_sock sock;
+};
+
+/*
+ * A storm drops the same packet over and over: its description and hint
+ * (~3 us to build: symbol lookups, the hint table, the template) are
+ * kept per key in a small direct-mapped cache.
+ */
+#define DROP_CACHE 64
+
+struct drop_entry {
+	bool used;
+	struct drop_key k;
+	struct drop_desc d; /* d.ctx is not used once the hint is rendered */
+	char hint[HINT_MAX];
+};
+
+struct drop_cache {
+	struct drop_entry e[DROP_CACHE];
+};
+
+static void key_of(const struct skbt_event *e, struct drop_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->location = e->drop_location;
+	k->origin = e->drop_origin;
+	k->reason = e->reason;
+	k->netns = e->netns;
+	k->flags = e->flags & (SKBT_F_HAS_TUPLE | SKBT_F_HAS_PORTS | SKBT_F_HAS_SOCK);
+	if (e->ifindex)
+		memcpy(k->ifname, e->ifname, sizeof(k->ifname));
+	if (e->flags & SKBT_F_HAS_TUPLE)
+		k->tuple = e->tuple;
+	if (e->flags & SKBT_F_HAS_SOCK)
+		k->sock = e->sock;
+}
+
+static size_t key_hash(const struct drop_key *k)
+{
+	const unsigned char *p = (const unsigned char *)k;
+	unsigned long long h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h % DROP_CACHE;
+}
+
+static void describe_into(const struct output *o, const struct skbt_event *e, struct drop_entry *x)
 {
 	struct drop_namer fallback = {.dr = o->dr, .ks = o->ks};
 	struct drop_facts f = {
@@ -38,7 +93,33 @@ static void describe(const struct output *o, const struct skbt_event *e, struct 
 		.sk = e->flags & SKBT_F_HAS_SOCK ? &e->sock : NULL,
 	};
 
-	drop_describe(o->nm ? o->nm : &fallback, &f, d);
+	drop_describe(o->nm ? o->nm : &fallback, &f, &x->d);
+	drop_hint(&x->d.ctx, x->hint, sizeof(x->hint));
+}
+
+/* The drop's description and hint, from the cache when the same drop was described. */
+static const struct drop_entry *describe(struct output *o, const struct skbt_event *e)
+{
+	struct out_priv *pv = o->priv;
+	struct drop_entry *x;
+	struct drop_key k;
+
+	if (!pv->drops && !(pv->drops = calloc(1, sizeof(*pv->drops))))
+		return NULL;
+	key_of(e, &k);
+	x = &pv->drops->e[key_hash(&k)];
+	if (x->used && !memcmp(&x->k, &k, sizeof(k)))
+		return x;
+	x->k = k;
+	x->used = true;
+	describe_into(o, e, x);
+	return x;
+}
+
+void drop_fmt_free(struct out_priv *pv)
+{
+	free(pv->drops);
+	pv->drops = NULL;
 }
 
 static bool has_detail(const struct skbt_event *e)
@@ -86,31 +167,28 @@ static void json_sock(struct obuf *b, const struct skbt_sock *sk)
 void json_drop(struct output *o, const struct skbt_event *e)
 {
 	struct obuf *b = out_buf(o);
-	char hint[HINT_MAX];
-	struct drop_desc d;
+	const struct drop_entry *x;
 
-	if (!has_detail(e))
+	if (!has_detail(e) || !(x = describe(o, e)))
 		return;
-	describe(o, e, &d);
-	drop_hint(&d.ctx, hint, sizeof(hint));
 	ob_reserve(b, 2 * HINT_MAX + DROP_LOCATION_MAX + 512);
-	if (d.subsys) {
+	if (x->d.subsys) {
 		ap_lit(b, ",\"drop_subsys\":");
-		ap_json_str(b, d.subsys, 64);
+		ap_json_str(b, x->d.subsys, 64);
 	}
-	if (d.location[0]) {
+	if (x->d.location[0]) {
 		ap_lit(b, ",\"drop_location\":");
-		ap_json_str(b, d.location, sizeof(d.location));
+		ap_json_str(b, x->d.location, sizeof(x->d.location));
 	}
-	if (d.hook) {
+	if (x->d.hook) {
 		ap_lit(b, ",\"drop_hook\":\"");
-		ap_str(b, d.hook->hook);
+		ap_str(b, x->d.hook->hook);
 		ap_c(b, '"');
 	}
 	if (e->flags & SKBT_F_HAS_SOCK)
 		json_sock(b, &e->sock);
 	ap_lit(b, ",\"hint\":");
-	ap_json_str(b, hint, sizeof(hint));
+	ap_json_str(b, x->hint, sizeof(x->hint));
 }
 
 /* ---- text under an event line -------------------------------------------------- */
@@ -119,19 +197,17 @@ void json_drop(struct output *o, const struct skbt_event *e)
 void text_drop_detail(struct output *o, const struct skbt_event *e)
 {
 	struct obuf *b = out_buf(o);
-	char hint[HINT_MAX], sk[160];
-	struct drop_desc d;
+	const struct drop_entry *x;
+	char sk[160];
 
-	if (!has_detail(e))
+	if (!has_detail(e) || !(x = describe(o, e)))
 		return;
-	describe(o, e, &d);
-	drop_hint(&d.ctx, hint, sizeof(hint));
 	ob_reserve(b, 2 * HINT_MAX + DROP_LOCATION_MAX + 512);
 	ap_lit(b, "    at ");
-	ap_str(b, d.location[0] ? d.location : "an unknown site");
-	if (d.hook) {
+	ap_str(b, x->d.location[0] ? x->d.location : "an unknown site");
+	if (x->d.hook) {
 		ap_lit(b, " (");
-		ap_str(b, d.hook->hook);
+		ap_str(b, x->d.hook->hook);
 		ap_lit(b, " hook)");
 	}
 	if (e->flags & SKBT_F_HAS_SOCK) {
@@ -140,7 +216,7 @@ void text_drop_detail(struct output *o, const struct skbt_event *e)
 		ap_str(b, sk);
 	}
 	ap_lit(b, "\n    hint: ");
-	ap_str(b, hint);
+	ap_str(b, x->hint);
 	ap_c(b, '\n');
 }
 
@@ -190,18 +266,18 @@ static void ap_state_flags(struct obuf *b, const struct skbt_event *e)
 void drop_line(struct output *o, const struct skbt_event *e)
 {
 	struct obuf *b = out_buf(o);
-	char hint[HINT_MAX], *col;
-	struct drop_desc d;
+	const struct drop_entry *x = describe(o, e);
+	char *col;
 
-	describe(o, e, &d);
-	drop_hint(&d.ctx, hint, sizeof(hint));
+	if (!x)
+		return;
 	ob_reserve(b, 2 * HINT_MAX + DROP_LOCATION_MAX + 512);
 	col = b->p;
 	ap_wall(o, e->ts);
 	b->p -= 3; /* microseconds, as tcpdrop */
 	ap_pad(b, col, W_DTIME - 3);
 	col = b->p;
-	ap_name(b, d.ns.name, strlen(d.ns.name));
+	ap_name(b, x->d.ns.name, strlen(x->d.ns.name));
 	ap_pad(b, col, W_DNETNS);
 	col = b->p;
 	if (e->ifindex && e->ifname[0])
@@ -216,11 +292,11 @@ void drop_line(struct output *o, const struct skbt_event *e)
 	ap_state_flags(b, e);
 	ap_pad(b, col, W_DSTATE);
 	col = b->p;
-	ap_str(b, d.reason_short);
+	ap_str(b, x->d.reason_short);
 	ap_pad(b, col, W_DREASON);
-	ap_str(b, d.location[0] ? d.location : "-");
+	ap_str(b, x->d.location[0] ? x->d.location : "-");
 	ap_lit(b, "\n    hint: ");
-	ap_str(b, hint);
+	ap_str(b, x->hint);
 	ap_c(b, '\n');
 }
 

@@ -93,6 +93,7 @@ void output_free(struct output *o)
 	for (size_t i = 0; i < pv->ntp; i++)
 		free(pv->tp_names[i]);
 	free(pv->tp_names);
+	drop_fmt_free(pv);
 	btf_dump__free(pv->dump);
 	free(pv->dump_buf);
 	free(pv->stack);

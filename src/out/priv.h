@@ -43,6 +43,7 @@ struct out_priv {
 	size_t dump_len, dump_cap;
 	bool dump_oom;
 	long long delta_ns; /* --output-group: since the packet's previous event */
+	struct drop_cache *drops; /* drop_fmt.c: described drops, built on first use */
 };
 
 static inline struct obuf *out_buf(const struct output *o)
@@ -88,5 +89,6 @@ void text_drop_detail(struct output *o, const struct skbt_event *e);
 /* --drops-only: one tcpdrop-like line and a hint line per drop, under its header */
 void drop_line(struct output *o, const struct skbt_event *e);
 void drop_line_header(struct output *o);
+void drop_fmt_free(struct out_priv *pv);
 
 #endif
