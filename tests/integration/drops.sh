@@ -60,6 +60,36 @@ test_drops_nft_input() {
 	ip netns exec "$NS_B" nft delete table inet skbt_drops
 }
 
+# Same location (nft_do_chain), netns and interface: PREROUTING and INPUT
+# drops interleaved must each name their own hook (the hook cache's key).
+test_drops_nft_hooks_apart() {
+	local out=$TMP/d_nft_pre.json
+	ip netns exec "$NS_B" nft -f - <<-NFT
+		table inet skbt_hooks {
+			chain pre {
+				type filter hook prerouting priority 0; policy accept;
+				udp dport 9983 drop
+			}
+			chain input {
+				type filter hook input priority 0; policy accept;
+				udp dport 9984 drop
+			}
+		}
+	NFT
+	drops_trace "$out" --drops-only --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	for _ in 1 2 3; do
+		send_udp "$NS_A" $IP_B 9983 1 64 40070 >/dev/null
+		send_udp "$NS_A" $IP_B 9984 1 64 40071 >/dev/null
+	done
+	stop_trace
+	jq_check "nft hooks: PREROUTING and INPUT drops interleaved keep their own hook" "$out" \
+		'[.[] | select(.drop_reason == "SKB_DROP_REASON_NETFILTER_DROP")] as $e
+		 | ([$e[] | select(.tuple.dport == 9983 and .drop_hook == "PREROUTING")] | length) == 3
+		 and ([$e[] | select(.tuple.dport == 9984 and .drop_hook == "INPUT")] | length) == 3
+		 and ([$e[] | select(.tuple.dport == 9983) | .hint | contains("iptables-save -c")] | all)'
+	ip netns exec "$NS_B" nft delete table inet skbt_hooks
+}
+
 test_drops_nft_output() {
 	local out=$TMP/d_nft_out.json
 	ip netns exec "$NS_A" nft -f - <<-NFT
@@ -137,7 +167,7 @@ test_drops_rcvbuf() {
 	local out=$TMP/d_rcvbuf.json before errs rpid
 	ip netns exec "$NS_B" "$TOOLS/udp_recv" 9992 0 6000 2>"$TMP/hold.err" &
 	rpid=$!
-	for _ in $(seq 1 100); do grep -q ready "$TMP/hold.err" && break; sleep 0.1; done
+	for _ in $(seq 1 100); do grep -qs ready "$TMP/hold.err" && break; sleep 0.1; done
 	before=$(kcount "$NS_B" UdpRcvbufErrors)
 	drops_trace "$out" --drops-only --drop-summary --output-json --filter-netns "$(ns_path "$NS_B")" || { kill $rpid; return; }
 	send_udp "$NS_A" $IP_B 9992 3000 1000 40055 >/dev/null
@@ -245,7 +275,8 @@ test_drop_summary_text() {
 
 test_drop_summary_full() {
 	local out=$TMP/d_full.json counted unc
-	drops_trace "$out" --drop-summary --drop-summary-max 1 --output-json --filter-netns "$(ns_path "$NS_B")" || return
+	# udp only: the namespace's own IPv6 housekeeping must not take the row
+	drops_trace "$out" --drop-summary --drop-summary-max 1 --output-json --filter-netns "$(ns_path "$NS_B")" udp || return
 	send_udp "$NS_A" $IP_B 9994 5 64 40060 >/dev/null
 	send_udp "$NS_A" $IP_B $DROP_PORT 4 64 40060 >/dev/null
 	stop_trace
@@ -290,7 +321,7 @@ test_packet_end_netns() {
 	fi
 	ip netns exec "$NS_B" taskset -c 1 "$TOOLS/udp_recv" $PASS_PORT 5 5000 >"$TMP/end.out" 2>"$TMP/end.err" &
 	rpid=$!
-	for _ in $(seq 1 100); do grep -q ready "$TMP/end.err" && break; sleep 0.1; done
+	for _ in $(seq 1 100); do grep -qs ready "$TMP/end.err" && break; sleep 0.1; done
 	drops_trace "$out" --output-json --filter-netns "$(ns_path "$NS_B")" || { kill $rpid; return; }
 	ip netns exec "$NS_A" taskset -c 0 "$TOOLS/udp_send" $IP_B $PASS_PORT 5 64 40063 >/dev/null
 	wait $rpid
