@@ -160,15 +160,9 @@ static bool need_ksyms(const struct app *a)
 
 static int load_ksyms(struct app *a)
 {
-	/*
-	 * Only drops need names then (their location and netfilter hook):
-	 * read while the programs load and attach, joined before ready.
-	 */
-	if (!need_ksyms(a)) {
-		if (!a->o.list_funcs)
-			a->ks_async = ksyms_load_async(NULL);
+	/* only drops need names then: read after start-up (start_ksyms()) */
+	if (!need_ksyms(a))
 		return 0;
-	}
 	a->ks = ksyms_load(NULL);
 	if (!a->ks)
 		return fail(a, EXIT_ENV, "cannot read /proc/kallsyms: %s", strerror(errno));
@@ -323,25 +317,29 @@ static void configure_tracer(struct app *a)
 }
 
 /*
- * Drops are named from kallsyms, read meanwhile when the backend did not
- * need it first; with it, netfilter drops can look for their hook.
+ * On the tracepoint backend kallsyms only names drops (their site, the
+ * functions above it): read on a thread once tracing has started, so
+ * that start-up does not wait for it, and waited for when the first
+ * event or table is printed.
  */
-static void finish_drop_names(struct app *a)
+static void start_ksyms(struct app *a)
 {
-	unsigned long long range[4];
+	if (!a->ks)
+		a->ks_async = ksyms_load_async(NULL);
+}
 
-	if (a->ks_async) {
-		a->ks = ksyms_join(a->ks_async);
-		a->ks_async = NULL;
-		if (!a->ks && !a->o.quiet)
-			fprintf(stderr,
-				"skbtrace: cannot read /proc/kallsyms (%s): drop locations print "
-				"as addresses, netfilter hooks are not named\n",
-				strerror(errno));
-		a->out.ks = a->nm.ks = a->ks;
-	}
-	if (a->ks && drop_nf_ranges(a->ks, range))
-		tracer_set_nf_slow(&a->tr, range);
+static void join_ksyms(struct app *a)
+{
+	if (!a->ks_async)
+		return;
+	a->ks = ksyms_join(a->ks_async);
+	a->ks_async = NULL;
+	if (!a->ks && !a->o.quiet)
+		fprintf(stderr,
+			"skbtrace: cannot read /proc/kallsyms (%s): drop locations print as "
+			"addresses, netfilter hooks are not named\n",
+			strerror(errno));
+	a->out.ks = a->nm.ks = a->ks;
 }
 
 static int start_drop_summary(struct app *a)
@@ -371,6 +369,7 @@ static void drop_summary_tick(struct app *a, bool final)
 	    (!final && (!a->dsess.every_ns || now < a->dsess.start_ns + a->dsess.every_ns)))
 		return;
 	output_flush(&a->out);
+	join_ksyms(a);
 	rc = drop_session_tick(&a->dsess, now, tracer_counter(&a->tr, SKBT_CNT_DROP_UNCOUNTED),
 			       final);
 	if (rc < 0)
@@ -391,7 +390,6 @@ static int start_tracer(struct app *a)
 		return fail(a, EXIT_ENV, "no probe could be attached (%zu failed%s%s)", t->failed,
 			    t->failed ? ", first error: " : "",
 			    t->failed ? strerror(-a->probes.v[0].attach_err) : "");
-	finish_drop_names(a);
 	if (start_drop_summary(a))
 		return EXIT_ENV;
 	if (a->o.out.stack)
@@ -426,6 +424,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct skbt_event))
 		return 0;
+	join_ksyms(a);
 	/* libbpf stops consuming only on a negative return. */
 	if (a->o.limit_lines && a->events >= a->o.limit_lines)
 		return -ECANCELED;
@@ -650,6 +649,7 @@ static int run(struct app *a)
 		rc = write_ready_file(a);
 	if (rc)
 		return rc;
+	start_ksyms(a);
 	if (!a->o.quiet)
 		report_started(&a->sel, &a->kf, &a->tr, (now_s() - a->t_start) * 1e3);
 	return event_loop(a);

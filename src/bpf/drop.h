@@ -23,8 +23,8 @@ struct skbt_drop_val {
 	unsigned long long count;
 	/* the example: the last dropped packet, refreshed at most once a millisecond */
 	unsigned long long last_ts; /* bpf_ktime_get_ns() of the example */
-	/* netfilter drops: the example's return address into the function that ran the hook */
-	unsigned long long origin;
+	/* netfilter drops: the example's return addresses above the site (skbt_event.drop_above) */
+	unsigned long long above[SKBT_DROP_ABOVE];
 	char ifname[16];
 	unsigned short flags; /* SKBT_F_HAS_TUPLE / SKBT_F_HAS_PORTS of the example */
 	unsigned short pad[3];

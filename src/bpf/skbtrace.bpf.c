@@ -134,7 +134,7 @@ struct {
 /*
  * Frames walked for a netfilter drop's hook: ours, the tracing glue, the
  * drop function, nft_do_chain(), nft_do_chain_<family>(), nf_hook_slow()
- * and the hook's caller take 8; the walk costs ~150 ns a frame here.
+ * and the hook's caller take 8.
  */
 #define DROP_FRAMES 10
 
@@ -153,34 +153,26 @@ struct {
  * device (none before OUTPUT's routing picks one; the output device in
  * POSTROUTING).  Entries are walked again once a second.
  */
-struct nf_origin_key {
+struct nf_above_key {
 	__u64 location;
 	__u64 dst_input;
 	__u32 netns;
 	__u32 ifindex;
 };
 
-struct nf_origin_val {
-	__u64 origin;
+struct nf_above_val {
+	__u64 above[SKBT_DROP_ABOVE];
 	__u64 ts;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
-	__type(key, struct nf_origin_key);
-	__type(value, struct nf_origin_val);
-} nf_origins SEC(".maps");
+	__type(key, struct nf_above_key);
+	__type(value, struct nf_above_val);
+} nf_above_cache SEC(".maps");
 
-#define NF_ORIGIN_TTL_NS 1000000000ULL
-
-/*
- * [start, end) of nf_hook_slow() and nf_hook_slow_list(): the hook's
- * caller follows them on the stack.  Written by user space once it has
- * read kallsyms, which may finish after the programs are loaded: until
- * then netfilter drops have no hook.
- */
-__u64 nf_slow[4] = {};
+#define NF_ABOVE_TTL_NS 1000000000ULL
 
 /* The last packet id handed out; ids start at 1, 0 is "not tracked". */
 __u64 track_last_id = 0;
@@ -776,63 +768,61 @@ struct drop_in {
 /* ... and what the event and the summary get: the above, the hook's caller, where. */
 struct drop_out {
 	__u64 location;
-	__u64 origin;
+	__u64 above[SKBT_DROP_ABOVE];
 	struct sock *sk;
 	__u32 netns;
 	__u32 ifindex;
 };
 
-static __always_inline int in_nf_slow(__u64 a)
-{
-	return (a >= nf_slow[0] && a < nf_slow[1]) || (a >= nf_slow[2] && a < nf_slow[3]);
-}
-
 /*
- * Which netfilter hook dropped the packet: the hook ran from the function
- * that called nf_hook_slow() (ip_local_deliver: INPUT ...); its return
- * address follows nf_hook_slow()'s frame on the stack.  Only netfilter
- * drops pay for this stack walk.
+ * Which netfilter hook dropped the packet: it ran from the function that
+ * called nf_hook_slow() (ip_local_deliver: INPUT ...), a few frames above
+ * the drop site on the stack.  The site is itself a return address, so
+ * it is found among the frames without knowing any symbol; the frames
+ * above it go to user space, which names them.
  */
-static __always_inline __u64 nf_origin(void *ctx)
+static __always_inline void nf_above(void *ctx, __u64 location, __u64 *above)
 {
 	__u32 zero = 0;
 	__u64 *f = bpf_map_lookup_elem(&drop_frames, &zero);
 	long n;
 
-	if (!f)
-		return 0;
+	if (!f || !location)
+		return;
 	n = bpf_get_stack(ctx, f, DROP_FRAMES * sizeof(__u64), 0);
 #pragma unroll
-	for (int i = 0; i < DROP_FRAMES - 1; i++) {
-		if ((i + 2) * (long)sizeof(__u64) > n)
+	for (int i = 0; i < DROP_FRAMES - SKBT_DROP_ABOVE; i++) {
+		if ((i + 1) * (long)sizeof(__u64) > n)
 			break;
-		/* nf_hook_slow_list() calls nf_hook_slow(): its caller counts */
-		if (in_nf_slow(f[i]) && !in_nf_slow(f[i + 1]))
-			return f[i + 1];
+		if (f[i] != location)
+			continue;
+#pragma unroll
+		for (int j = 0; j < SKBT_DROP_ABOVE; j++)
+			if ((i + 2 + j) * (long)sizeof(__u64) <= n)
+				above[j] = f[i + 1 + j];
+		return;
 	}
-	return 0;
 }
 
-/* nf_origin(), through the nf_origins cache. */
-static __always_inline __u64 nf_origin_cached(void *ctx, struct sk_buff *skb, __u64 location,
-					      __u32 netns, __u32 ifindex)
+/* nf_above(), through the nf_above_cache cache. */
+static __always_inline void nf_above_cached(void *ctx, struct sk_buff *skb, struct drop_out *d)
 {
 	unsigned long refdst = BPF_CORE_READ(skb, _skb_refdst);
-	struct nf_origin_key k = {.location = location, .netns = netns, .ifindex = ifindex};
-	struct nf_origin_val *v, nv;
+	struct nf_above_key k = {.location = d->location, .netns = d->netns, .ifindex = d->ifindex};
+	struct nf_above_val *v, nv = {};
 	__u64 now = bpf_ktime_get_ns();
 
 	if (refdst)
 		k.dst_input = (__u64)BPF_CORE_READ((struct dst_entry *)(refdst & ~1UL), input);
-	v = bpf_map_lookup_elem(&nf_origins, &k);
-	if (v && now - v->ts < NF_ORIGIN_TTL_NS)
-		return v->origin;
-	nv.origin = nf_origin(ctx);
+	v = bpf_map_lookup_elem(&nf_above_cache, &k);
+	if (v && now - v->ts < NF_ABOVE_TTL_NS) {
+		__builtin_memcpy(d->above, v->above, sizeof(d->above));
+		return;
+	}
+	nf_above(ctx, d->location, nv.above);
 	nv.ts = now;
-	/* an empty walk (no kallsyms yet) is not remembered */
-	if (nv.origin)
-		bpf_map_update_elem(&nf_origins, &k, &nv, BPF_ANY);
-	return nv.origin;
+	bpf_map_update_elem(&nf_above_cache, &k, &nv, BPF_ANY);
+	__builtin_memcpy(d->above, nv.above, sizeof(d->above));
 }
 
 /* The socket a packet was dropped on: family, protocol, state, addresses. */
@@ -873,7 +863,7 @@ static __always_inline void fill_drop(struct skbt_event *e, struct sk_buff *skb,
 				      const struct drop_out *d)
 {
 	e->drop_location = d->location;
-	e->drop_origin = d->origin;
+	__builtin_memcpy(e->drop_above, d->above, sizeof(e->drop_above));
 	fill_sock(e, d->sk ? d->sk : BPF_CORE_READ(skb, sk));
 }
 
@@ -888,7 +878,7 @@ static __always_inline void drop_example(struct skbt_drop_val *v, struct sk_buff
 	v->flags = 0;
 	__builtin_memset(&v->example, 0, sizeof(v->example));
 	parse_tuple(&v->example, &v->flags, p);
-	v->origin = d->origin;
+	__builtin_memcpy(v->above, d->above, sizeof(v->above));
 	v->ifname[0] = 0;
 	if (k->ifindex)
 		bpf_probe_read_kernel_str(v->ifname, sizeof(v->ifname),
@@ -1106,7 +1096,7 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, struct pk
 	d.netns = netns ? netns : netns_of(skb, d.sk);
 	d.ifindex = skb_ifindex(skb);
 	if (cfg_nf_drop && reason == cfg_nf_drop)
-		d.origin = nf_origin_cached(ctx, skb, d.location, d.netns, d.ifindex);
+		nf_above_cached(ctx, skb, &d);
 	if (cfg_drop_summary)
 		count_drop(skb, p, reason, &d);
 	if (!cfg_drop_events)

@@ -9,6 +9,8 @@
 #define SKBT_IFNAMSIZ	   16
 #define SKBT_COMMLEN	   16
 #define SKBT_CALLER_FRAMES 4
+/* Return addresses kept above a netfilter drop's site: up to the hook's caller. */
+#define SKBT_DROP_ABOVE 3
 
 /* Bits of skbt_event.flags. */
 enum skbt_event_flags {
@@ -84,21 +86,25 @@ struct skbt_event {
 	unsigned short skb_data_len; /* bytes of struct sk_buff that follow */
 	unsigned short pad;
 	struct skbt_tuple tuple;
-	/* SKBT_F_DROP: the kernel's drop site, and for netfilter drops the
-	 * return address into the function that ran the hook (else 0) */
+	/*
+	 * SKBT_F_DROP: the kernel's drop site; for netfilter drops the return
+	 * addresses above it, among which the one into the function that ran
+	 * the hook (nft_do_chain <- nft_do_chain_inet <- nf_hook_slow <-
+	 * ip_local_deliver: INPUT); zeros otherwise.
+	 */
 	unsigned long long drop_location;
-	unsigned long long drop_origin;
-	struct skbt_sock sock; /* SKBT_F_HAS_SOCK */
+	unsigned long long drop_above[SKBT_DROP_ABOVE];
+	struct skbt_sock sock;	  /* SKBT_F_HAS_SOCK */
 	unsigned char skb_data[]; /* only with --output-skb */
 };
 
 /* Indexes of the per-CPU counters in the "counters" map. */
 enum skbt_counter {
-	SKBT_CNT_LOST = 0,   /* ring buffer full: event dropped */
-	SKBT_CNT_STACK_LOST, /* stack map full: event sent without stack */
-	SKBT_CNT_MATCHED,    /* events that passed every filter */
-	SKBT_CNT_TRACK_FULL, /* tracked_skbs map full: packet not tracked */
-	SKBT_CNT_CLONE_LOST, /* clone not tracked: per-task parent slot busy or lost */
+	SKBT_CNT_LOST = 0,	 /* ring buffer full: event dropped */
+	SKBT_CNT_STACK_LOST,	 /* stack map full: event sent without stack */
+	SKBT_CNT_MATCHED,	 /* events that passed every filter */
+	SKBT_CNT_TRACK_FULL,	 /* tracked_skbs map full: packet not tracked */
+	SKBT_CNT_CLONE_LOST,	 /* clone not tracked: per-task parent slot busy or lost */
 	SKBT_CNT_DROP_UNCOUNTED, /* --drop-summary map full: drop not counted */
 	SKBT_CNT_MAX,
 };

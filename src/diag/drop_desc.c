@@ -8,7 +8,6 @@
 
 #include "diag/drop_desc.h"
 #include "diag/drop_reason.h"
-#include "probe/kernel_syms.h"
 #include "probe/ksyms.h"
 
 size_t kaddr_str(const struct ksyms *ks, unsigned long long addr, char *buf, size_t len)
@@ -22,29 +21,21 @@ size_t kaddr_str(const struct ksyms *ks, unsigned long long addr, char *buf, siz
 	return snprintf(buf, len, "%s+0x%llx", k->name, addr - k->addr);
 }
 
-/* The hook whose caller the origin address returns into. */
-static const struct nf_hook_site *hook_of(const struct ksyms *ks, unsigned long long origin)
+/*
+ * The hook: the first frame above the drop site that returns into a
+ * function known to run one (the ones between are nft's own and
+ * nf_hook_slow()).
+ */
+static const struct nf_hook_site *hook_of(const struct ksyms *ks, const unsigned long long *above)
 {
-	const struct ksym *k = ks && origin ? ksyms_lookup(ks, origin) : NULL;
+	for (int i = 0; ks && above && i < SKBT_DROP_ABOVE; i++) {
+		const struct ksym *k = above[i] ? ksyms_lookup(ks, above[i]) : NULL;
+		const struct nf_hook_site *h = k ? nf_hook_by_func(k->name) : NULL;
 
-	return k ? nf_hook_by_func(k->name) : NULL;
-}
-
-int drop_nf_ranges(const struct ksyms *ks, unsigned long long range[4])
-{
-	int found = 0;
-
-	memset(range, 0, 4 * sizeof(range[0]));
-	for (int i = 0; i < 2 && ksym_nf_hook_runners[i]; i++) {
-		const struct ksym *k = ksyms_by_name(ks, ksym_nf_hook_runners[i]);
-
-		if (!k || !k->addr)
-			continue;
-		range[2 * i] = k->addr;
-		range[2 * i + 1] = ksyms_end(ks, k);
-		found++;
+		if (h)
+			return h;
 	}
-	return found;
+	return NULL;
 }
 
 void drop_describe(const struct drop_namer *nm, const struct drop_facts *f, struct drop_desc *d)
@@ -54,7 +45,7 @@ void drop_describe(const struct drop_namer *nm, const struct drop_facts *f, stru
 	d->reason_short = drop_reason_short(d->reason);
 	d->subsys = drop_reason_subsys(nm->dr, f->reason, d->subsys_buf, sizeof(d->subsys_buf));
 	kaddr_str(nm->ks, f->location, d->location, sizeof(d->location));
-	d->hook = hook_of(nm->ks, f->origin);
+	d->hook = hook_of(nm->ks, f->above);
 	if (nm->nn) {
 		netns_name(nm->nn, f->netns, &d->ns);
 	} else {

@@ -25,8 +25,8 @@ struct drop_namer {
 /* What the kernel side reported about a drop. */
 struct drop_facts {
 	unsigned int reason;
-	unsigned long long location; /* kernel address, 0: unknown */
-	unsigned long long origin;   /* netfilter drops: return address into the hook's caller */
+	unsigned long long location;	 /* kernel address, 0: unknown */
+	const unsigned long long *above; /* SKBT_DROP_ABOVE frames above the site, or NULL */
 	unsigned int netns;
 	const char *ifname;		/* NULL or "" when no device */
 	const struct skbt_tuple *tuple; /* NULL: no header parsed */
@@ -49,12 +49,6 @@ struct drop_desc {
 
 /* "sym+0xoff" for a kernel address (hex without a symbol); "" for 0. */
 size_t kaddr_str(const struct ksyms *ks, unsigned long long addr, char *buf, size_t len);
-/*
- * [start, end) of the functions that run netfilter hooks (nf_hook_slow,
- * nf_hook_slow_list), for the BPF side's hook search; zeros for one the
- * kernel lacks.  Returns how many were found.
- */
-int drop_nf_ranges(const struct ksyms *ks, unsigned long long range[4]);
 /* Fills d; d->ctx is ready for drop_hint(). */
 void drop_describe(const struct drop_namer *nm, const struct drop_facts *f, struct drop_desc *d);
 

@@ -129,7 +129,7 @@ int drop_summary_add(struct drop_summary *s, const struct skbt_drop_key *k,
 	e->cur = sum;
 	if (best && best->last_ts >= e->ex.last_ts) {
 		e->ex.last_ts = best->last_ts;
-		e->ex.origin = best->origin;
+		memcpy(e->ex.above, best->above, sizeof(e->ex.above));
 		memcpy(e->ex.ifname, best->ifname, sizeof(e->ex.ifname));
 		e->ex.flags = best->flags;
 		e->ex.example = best->example;

@@ -16,9 +16,9 @@ struct drop_namer;
 /* One row of an interval's table. */
 struct ds_row {
 	struct skbt_drop_key key;
-	unsigned long long count;   /* drops in this interval */
-	unsigned long long last_ts; /* when the example was taken */
-	unsigned long long origin;  /* the example's netfilter hook caller, or 0 */
+	unsigned long long count;		   /* drops in this interval */
+	unsigned long long last_ts;		   /* when the example was taken */
+	unsigned long long above[SKBT_DROP_ABOVE]; /* the example's frames above the site */
 	char ifname[16];
 	unsigned short flags; /* SKBT_F_HAS_TUPLE / SKBT_F_HAS_PORTS of the example */
 	struct skbt_tuple example;

@@ -21,7 +21,7 @@ static void row_facts(const struct ds_row *r, struct drop_facts *f)
 	*f = (struct drop_facts){
 		.reason = r->key.reason,
 		.location = r->key.location,
-		.origin = r->origin,
+		.above = r->above,
 		.netns = r->key.netns,
 		.ifname = r->key.ifindex ? r->ifname : NULL,
 		.tuple = r->flags & SKBT_F_HAS_TUPLE ? &r->example : NULL,

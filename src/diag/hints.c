@@ -353,7 +353,8 @@ const struct hint_rule *drop_hint_rule(const struct drop_ctx *c)
 	for (size_t i = 0; i < n; i++) {
 		if (!prefix_ok(r[i].reason, reason) || fnmatch(r[i].reason, reason, 0))
 			continue;
-		if (r[i].func && (!func || !prefix_ok(r[i].func, func) || fnmatch(r[i].func, func, 0)))
+		if (r[i].func &&
+		    (!func || !prefix_ok(r[i].func, func) || fnmatch(r[i].func, func, 0)))
 			continue;
 		return &r[i];
 	}

@@ -249,16 +249,6 @@ int tracer_drop_summary_fd(const struct tracer *t)
 	return t->skel && t->cfg.drop_summary_max ? bpf_map__fd(t->skel->maps.drop_summary) : -1;
 }
 
-int tracer_set_nf_slow(struct tracer *t, const unsigned long long range[4])
-{
-	if (!t->skel || !t->skel->bss)
-		return -EINVAL;
-	/* the programs read it from the mapped .bss: no syscall, no reload */
-	for (int i = 0; i < 4; i++)
-		t->skel->bss->nf_slow[i] = range[i];
-	return 0;
-}
-
 unsigned long long tracer_clone_slots_left(const struct tracer *t)
 {
 	int fd = t->skel ? bpf_map__fd(t->skel->maps.clone_parents) : -1;

@@ -101,13 +101,6 @@ int tracer_events_fd(const struct tracer *t);
 int tracer_stacks_fd(const struct tracer *t);
 /* The --drop-summary map (per-CPU hash, drop.h), as an fd; -1 without a summary. */
 int tracer_drop_summary_fd(const struct tracer *t);
-/*
- * Where nf_hook_slow() and nf_hook_slow_list() lie ([start, end) pairs,
- * 0 for one the kernel lacks): netfilter drops find their hook's caller
- * after them on the stack.  Set once the symbols are known, even after
- * attaching.  Returns 0 or -errno.
- */
-int tracer_set_nf_slow(struct tracer *t, const unsigned long long range[4]);
 /* Cloning calls whose return was never seen (a missed kretprobe) left their slot behind. */
 unsigned long long tracer_clone_slots_left(const struct tracer *t);
 
@@ -119,7 +112,7 @@ unsigned long long tracer_clone_slots_left(const struct tracer *t);
 /* A BPF program cannot be verified against a function with more (MAX_BPF_FUNC_ARGS). */
 #define SKBT_FENTRY_MAX_ARGS 12
 /* skbs whose last namespace is remembered (an LRU: the oldest are forgotten). */
-#define SKBT_NETNS_MEMO 65536
+#define SKBT_NETNS_MEMO 8192
 /* Cloning calls in flight at once whose source is tracked. */
 #define SKBT_CLONE_SLOTS 1024
 

@@ -27,7 +27,7 @@
 
 /* What makes two drops read the same: their names, location, netns, hint. */
 struct drop_key {
-	unsigned long long location, origin;
+	unsigned long long location, above[SKBT_DROP_ABOVE];
 	unsigned int reason, netns;
 	unsigned short flags; /* of the event: tuple, ports, socket */
 	char ifname[SKBT_IFNAMSIZ];
@@ -57,7 +57,7 @@ static void key_of(const struct skbt_event *e, struct drop_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->location = e->drop_location;
-	k->origin = e->drop_origin;
+	memcpy(k->above, e->drop_above, sizeof(k->above));
 	k->reason = e->reason;
 	k->netns = e->netns;
 	k->flags = e->flags & (SKBT_F_HAS_TUPLE | SKBT_F_HAS_PORTS | SKBT_F_HAS_SOCK);
@@ -85,7 +85,7 @@ static void describe_into(const struct output *o, const struct skbt_event *e, st
 	struct drop_facts f = {
 		.reason = e->reason,
 		.location = e->drop_location,
-		.origin = e->drop_origin,
+		.above = e->drop_above,
 		.netns = e->netns,
 		.ifname = e->ifindex ? e->ifname : NULL,
 		.tuple = e->flags & SKBT_F_HAS_TUPLE ? &e->tuple : NULL,

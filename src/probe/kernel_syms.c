@@ -26,8 +26,6 @@ static const struct kernel_sym {
 	{"skb_copy_expand", PROBE_FUNC, KSYM_CLONE, 1, 0, KSYM_DROP_NONE},
 };
 
-const char *const ksym_nf_hook_runners[] = {"nf_hook_slow", "nf_hook_slow_list", NULL};
-
 static const char *const tracing_prefixes[] = {
 	"bpf_trace_run", "__bpf_trace_",	   "__traceiter_",     "__probestub_",
 	"perf_trace_",	 "trace_event_raw_event_", "trace_raw_output_"};

@@ -47,11 +47,4 @@ bool ksym_is_drop_tracepoint(const struct probe *p);
  */
 bool ksym_is_tracing_internal(const char *name);
 
-/*
- * The functions that run a netfilter hook's chain: on a netfilter drop's
- * stack the frame after theirs returns into the function that ran the
- * hook (ip_local_deliver: INPUT).  NULL-terminated.
- */
-extern const char *const ksym_nf_hook_runners[];
-
 #endif

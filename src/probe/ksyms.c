@@ -612,25 +612,6 @@ const struct ksym *ksyms_lookup(const struct ksyms *ks, unsigned long long addr)
 	return &best->sym;
 }
 
-unsigned long long ksyms_end(const struct ksyms *ks, const struct ksym *k)
-{
-	size_t lo = 0, hi;
-
-	if (!ks || !k || !ks->n)
-		return 0;
-	/* First entry with an address above k's: invariant addr(hi) > k->addr. */
-	hi = ks->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (by_addr(ks, mid)->sym.addr <= k->addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < ks->n ? by_addr(ks, lo)->sym.addr : k->addr + KSYM_MAX_SPAN;
-}
-
 const struct ksym *ksyms_by_name(const struct ksyms *ks, const char *name)
 {
 	size_t slot;

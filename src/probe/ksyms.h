@@ -26,8 +26,6 @@ struct ksyms_async *ksyms_load_async(const char *path);
 struct ksyms *ksyms_join(struct ksyms_async *a);
 /* The symbol containing addr (nearest at or below it), or NULL. */
 const struct ksym *ksyms_lookup(const struct ksyms *ks, unsigned long long addr);
-/* Where k ends: the address of the next symbol above it (its size, as faddr2line counts). */
-unsigned long long ksyms_end(const struct ksyms *ks, const struct ksym *k);
 /* A function symbol (t/T) by exact name, or NULL. */
 const struct ksym *ksyms_by_name(const struct ksyms *ks, const char *name);
 /* True when every address reads as 0 (kptr_restrict hides them). */

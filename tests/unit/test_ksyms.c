@@ -137,24 +137,6 @@ static void test_small_by_name(void **state)
 	ksyms_free(ks);
 }
 
-/* A symbol ends where the next address starts (aliases at its own address do not count). */
-static void test_small_end(void **state)
-{
-	struct ksyms *ks = load_text("end", small_kallsyms);
-
-	(void)state;
-	assert_non_null(ks);
-	assert_int_equal(ksyms_end(ks, ksyms_by_name(ks, "ip_rcv")), 0xffffffff81ff6c00ULL);
-	assert_int_equal(ksyms_end(ks, ksyms_by_name(ks, "ip_rcv_finish")), 0xffffffff81ff7000ULL);
-	assert_int_equal(ksyms_end(ks, ksyms_lookup(ks, 0xffffffff81000000ULL)),
-			 0xffffffff81ff6a70ULL);
-	/* the last symbol: no next one, the largest span a function may have */
-	assert_int_equal(ksyms_end(ks, ksyms_by_name(ks, "nft_do_chain")),
-			 0xffffffffc0b00000ULL + (1ULL << 20));
-	assert_int_equal(ksyms_end(ks, NULL), 0);
-	ksyms_free(ks);
-}
-
 /* On a thread: the same table, and the same error for a missing file. */
 static void test_async(void **state)
 {
