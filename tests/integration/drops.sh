@@ -4,6 +4,22 @@
 # namespace (nstat, nft/iptables rule counters, tc qdisc drops) or the
 # number of packets sent, exactly.
 
+# The drop modes trace the drop hook alone: --filter-func (the VM narrows
+# function backends with it) does not apply to them.
+DROP_ARGS=(--backend "$BACKEND")
+
+# need TOOL...: 0 when every tool is here, else a TAP skip for test NAME.
+need() {
+	local name=$1 t
+	shift
+	for t in "$@"; do
+		if ! command -v "$t" >/dev/null; then
+			tap_skip "$name" "no $t here"
+			return 1
+		fi
+	done
+}
+
 # kcount NS NAME: a kernel counter of that namespace (nstat, absolute, history untouched).
 kcount() {
 	ip netns exec "$1" nstat -saz "$2" | awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }'
@@ -32,7 +48,7 @@ expect_eq() {
 drops_trace() { # OUT ARGS...: start skbtrace for a drop test, or report why not
 	local out=$1
 	shift
-	start_trace "$out" "${BACKEND_ARGS[@]}" "$@" || { tap_not_ok "drops: skbtrace starts ($*)" "$(cat "$out.err")"; return 1; }
+	start_trace "$out" "${DROP_ARGS[@]}" "$@" || { tap_not_ok "drops: skbtrace starts ($*)" "$(cat "$out.err")"; return 1; }
 }
 
 test_drops_nft_input() {
@@ -114,6 +130,7 @@ test_drops_nft_output() {
 
 test_drops_iptables() {
 	local out=$TMP/d_ipt.json ipt=iptables want
+	need "iptables drop" iptables || return
 	# legacy iptables when the kernel has it: its drops sit in nf_hook_slow()
 	ip netns exec "$NS_B" iptables-legacy -nL INPUT >/dev/null 2>&1 && ipt=iptables-legacy
 	ip netns exec "$NS_B" $ipt -A INPUT -p udp --dport 9995 -j DROP
@@ -130,6 +147,7 @@ test_drops_iptables() {
 
 test_drops_udp_no_socket() {
 	local out=$TMP/d_noport.json v4 v6 b4 b6
+	need "udp no socket" nstat || return
 	b4=$(kcount "$NS_B" UdpNoPorts)
 	b6=$(kcount "$NS_B" Udp6NoPorts)
 	drops_trace "$out" --drops-only --drop-summary --output-json --filter-netns "$(ns_path "$NS_B")" || return
@@ -150,6 +168,7 @@ test_drops_udp_no_socket() {
 
 test_drops_tcp_no_socket() {
 	local out=$TMP/d_tcpno.json before refused rsts
+	need "tcp no socket" nstat || return
 	before=$(kcount "$NS_B" TcpOutRsts)
 	drops_trace "$out" --drops-only --drop-summary --output-json --filter-netns "$(ns_path "$NS_B")" || return
 	refused=$(ip netns exec "$NS_A" "$TOOLS/tcp_peer" refused "$(ns_path "$NS_B")" "$(ns_path "$NS_A")" $IP_B 9993 4)
@@ -165,6 +184,7 @@ test_drops_tcp_no_socket() {
 
 test_drops_rcvbuf() {
 	local out=$TMP/d_rcvbuf.json before errs rpid
+	need "rcvbuf" nstat || return
 	ip netns exec "$NS_B" "$TOOLS/udp_recv" 9992 0 6000 2>"$TMP/hold.err" &
 	rpid=$!
 	for _ in $(seq 1 100); do grep -qs ready "$TMP/hold.err" && break; sleep 0.1; done
@@ -185,6 +205,7 @@ test_drops_rcvbuf() {
 
 test_drops_tc_ingress() {
 	local out=$TMP/d_tc.json dropped
+	need "tc drop" clang gcc || return
 	cat >"$TMP/shot.c" <<-'C'
 		#include <linux/bpf.h>
 		#include <linux/pkt_cls.h>
@@ -246,6 +267,7 @@ test_drops_ipv6_nft() {
 
 test_drop_summary_intervals() {
 	local out=$TMP/d_int.json before got
+	need "summary intervals" nstat || return
 	before=$(kcount "$NS_B" UdpNoPorts)
 	drops_trace "$out" --drop-summary=1 --output-json --filter-netns "$(ns_path "$NS_B")" || return
 	send_udp "$NS_A" $IP_B 9994 5 64 40058 >/dev/null
@@ -312,9 +334,11 @@ test_drops_only_text() {
 # CPU; when the packet arrived on another CPU the free is deferred to that
 # one (skb_defer_free_flush, at its next receive) and comes with neither
 # device nor socket on the skb.  Reader on CPU 1, sender on CPU 0, then a
-# second send from CPU 0 flushes: those consume_skb events must be in B.
+# second send from CPU 0 flushes.  No event of those packets may lack its
+# netns; on the tracepoint backend their consume_skb events must be in B.
 test_packet_end_netns() {
 	local out=$TMP/d_end.json rpid
+	need "packet end" taskset || return
 	if [ "$(nproc)" -lt 2 ]; then
 		tap_skip "packet end: the deferred free's netns" "needs two CPUs"
 		return
@@ -322,13 +346,20 @@ test_packet_end_netns() {
 	ip netns exec "$NS_B" taskset -c 1 "$TOOLS/udp_recv" $PASS_PORT 5 5000 >"$TMP/end.out" 2>"$TMP/end.err" &
 	rpid=$!
 	for _ in $(seq 1 100); do grep -qs ready "$TMP/end.err" && break; sleep 0.1; done
-	drops_trace "$out" --output-json --filter-netns "$(ns_path "$NS_B")" || { kill $rpid; return; }
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json udp port $PASS_PORT or udp port $DROP_PORT ||
+		{ tap_not_ok "packet end: skbtrace starts" "$(cat "$out.err")"; kill $rpid; return; }
 	ip netns exec "$NS_A" taskset -c 0 "$TOOLS/udp_send" $IP_B $PASS_PORT 5 64 40063 >/dev/null
 	wait $rpid
 	ip netns exec "$NS_A" taskset -c 0 "$TOOLS/udp_send" $IP_B $DROP_PORT 2 64 40064 >/dev/null
 	stop_trace
 	check "packet end: the reader got all 5" grep -qx 5 "$TMP/end.out"
-	jq_check "packet end: each delivered packet's deferred free (consume_skb) is in B" "$out" \
-		'[.[] | select(.func == "skb:consume_skb" and .tuple.sport == 40063)] as $c
-		 | ($c | length) == 5 and ($c | all(.netns == $ino))' --argjson ino "$(ns_inode "$NS_B")"
+	jq_check "packet end: every event of the delivered packets names its netns" "$out" \
+		'[.[] | select(.tuple.sport == 40063)] as $e | ($e | length) > 0
+		 and ($e | all(.netns == $a or .netns == $b))' \
+		--argjson a "$(ns_inode "$NS_A")" --argjson b "$(ns_inode "$NS_B")"
+	if [ "$BACKEND" = tracepoint ]; then
+		jq_check "packet end: each delivered packet's deferred free (consume_skb) is in B" "$out" \
+			'[.[] | select(.func == "skb:consume_skb" and .tuple.sport == 40063)] as $c
+			 | ($c | length) == 5 and ($c | all(.netns == $ino))' --argjson ino "$(ns_inode "$NS_B")"
+	fi
 }
