@@ -42,7 +42,7 @@ struct out_priv {
 	char *dump_buf;
 	size_t dump_len, dump_cap;
 	bool dump_oom;
-	long long delta_ns; /* --output-group: since the packet's previous event */
+	long long delta_ns;	  /* --output-group: since the packet's previous event */
 	struct drop_cache *drops; /* drop_fmt.c: described drops, built on first use */
 };
 
