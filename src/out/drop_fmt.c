@@ -180,6 +180,8 @@ void json_drop(struct output *o, const struct skbt_event *e)
 		ap_lit(b, ",\"drop_location\":");
 		ap_json_str(b, x->d.location, sizeof(x->d.location));
 	}
+	ap_drop_src_json(o, e->drop_location);
+	ob_reserve(b, 2 * HINT_MAX + 512);
 	if (x->d.hook) {
 		ap_lit(b, ",\"drop_hook\":\"");
 		ap_str(b, x->d.hook->hook);
@@ -215,7 +217,10 @@ void text_drop_detail(struct output *o, const struct skbt_event *e)
 		ap_lit(b, ", socket ");
 		ap_str(b, sk);
 	}
-	ap_lit(b, "\n    hint: ");
+	ap_c(b, '\n');
+	ap_frame_src_text(o, e->drop_location);
+	ob_reserve(b, 2 * HINT_MAX + 64);
+	ap_lit(b, "    hint: ");
 	ap_str(b, x->hint);
 	ap_c(b, '\n');
 }
@@ -295,7 +300,10 @@ void drop_line(struct output *o, const struct skbt_event *e)
 	ap_str(b, x->d.reason_short);
 	ap_pad(b, col, W_DREASON);
 	ap_str(b, x->d.location[0] ? x->d.location : "-");
-	ap_lit(b, "\n    hint: ");
+	ap_c(b, '\n');
+	ap_frame_src_text(o, e->drop_location);
+	ob_reserve(b, 2 * HINT_MAX + 64);
+	ap_lit(b, "    hint: ");
 	ap_str(b, x->hint);
 	ap_c(b, '\n');
 }

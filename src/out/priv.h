@@ -43,8 +43,8 @@ struct out_priv {
 	char *dump_buf;
 	size_t dump_len, dump_cap;
 	bool dump_oom;
-	long long delta_ns; /* --output-group: since the packet's previous event */
-	struct drop_cache *drops; /* drop_fmt.c: described drops, built on first use */
+	long long delta_ns;		    /* --output-group: since the packet's previous event */
+	struct drop_cache *drops;	    /* drop_fmt.c: described drops, built on first use */
 	const char *src_told[SRC_TOLD_MAX]; /* srcline errors already on stderr */
 	size_t nsrc_told;
 };
@@ -74,6 +74,7 @@ const struct ksym *frame_ksym(struct output *o, unsigned long long addr);
 /* frame_src.c: source lines of stack frames, when o->src is set */
 void ap_frame_src_text(struct output *o, unsigned long long addr);
 void ap_stack_src_json(struct output *o, const unsigned long long *frames, size_t n);
+void ap_drop_src_json(struct output *o, unsigned long long addr);
 
 /* stack.c: the stack map and the caller, past the tracing frames */
 unsigned long long first_caller(const struct output *o, const struct skbt_event *e);
