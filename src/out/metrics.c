@@ -34,6 +34,7 @@ struct metrics {
 	size_t scratch_cap;
 	unsigned long long overflow, events, lost, attached, failed;
 	char *build[BUILD_NR];
+	size_t last_len; /* the previous render's size: the next one's first guess */
 };
 
 struct buf {
@@ -322,11 +323,17 @@ static void buf_str(struct buf *b, const char *s)
 	buf_put(b, s, strlen(s));
 }
 
+/* By hand: snprintf cost 15% of a 1,000-series render (bench/metrics). */
 static void buf_u64(struct buf *b, unsigned long long v)
 {
 	char tmp[24];
+	size_t i = sizeof(tmp);
 
-	buf_put(b, tmp, snprintf(tmp, sizeof(tmp), "%llu", v));
+	do {
+		tmp[--i] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	buf_put(b, tmp + i, sizeof(tmp) - i);
 }
 
 /*
@@ -378,8 +385,18 @@ static void buf_label_value(struct buf *b, const char *v)
 	size_t n = strlen(v);
 
 	while (n) {
-		size_t k = utf8_seq(s, n);
+		size_t plain = 0, k;
 
+		/* Most values are plain ASCII: copy such runs at once. */
+		while (plain < n && s[plain] < 0x80 && s[plain] != '\\' && s[plain] != '"' &&
+		       s[plain] != '\n')
+			plain++;
+		buf_put(b, (const char *)s, plain);
+		s += plain;
+		n -= plain;
+		if (!n)
+			break;
+		k = utf8_seq(s, n);
 		if (*s == '\\')
 			buf_put(b, "\\\\", 2);
 		else if (*s == '"')
@@ -488,8 +505,11 @@ static void render_build_info(struct buf *b, const struct metrics *m)
 
 char *metrics_render(struct metrics *m, size_t *len)
 {
-	struct buf b = {0};
+	struct buf b = {.cap = m->last_len + m->last_len / 8 + 4096};
 
+	b.p = malloc(b.cap);
+	if (!b.p)
+		return NULL;
 	render_drops(&b, m);
 	family(&b, "skbtrace_events_total", "counter",
 	       "Events skbtrace read from the kernel's ring buffer.");
@@ -508,6 +528,7 @@ char *metrics_render(struct metrics *m, size_t *len)
 		free(b.p);
 		return NULL;
 	}
+	m->last_len = b.len;
 	*len = b.len;
 	return b.p;
 }
