@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A minimal HTTP/1.0 client for the metrics tests and bench/metrics.c:
- * one request to 127.0.0.1, the whole answer read until the server closes.
+ * one request, the whole answer read until the server closes.
  * Enough to fetch /metrics without a client library.
  */
 #ifndef SKBT_TEST_HTTP_GET_H
@@ -69,23 +69,20 @@ static inline int http_read_all(int fd, struct http_reply *r)
 	return 0;
 }
 
-/* method and path to 127.0.0.1:port; returns 0 with r filled, -1 on a socket error. */
-static inline int http_get(unsigned short port, const char *method, const char *path,
-			   struct http_reply *r)
+/* method and path to the server at sa; returns 0 with r filled, -1 on a socket error. */
+static inline int http_request(const struct sockaddr *sa, socklen_t salen, const char *method,
+			       const char *path, struct http_reply *r)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
 	char req[256];
 	char *end;
 	int fd, rc = -1;
 
 	memset(r, 0, sizeof(*r));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", method, path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    http_send_all(fd, req, strlen(req)) || http_read_all(fd, r))
+	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: skbtrace\r\n\r\n", method, path);
+	if (connect(fd, sa, salen) || http_send_all(fd, req, strlen(req)) || http_read_all(fd, r))
 		goto out;
 	sscanf(r->raw, "HTTP/1.%*d %d", &r->status);
 	end = strstr(r->raw, "\r\n\r\n");
@@ -95,6 +92,16 @@ static inline int http_get(unsigned short port, const char *method, const char *
 out:
 	close(fd);
 	return rc;
+}
+
+/* The same to 127.0.0.1:port. */
+static inline int http_get(unsigned short port, const char *method, const char *path,
+			   struct http_reply *r)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return http_request((const struct sockaddr *)&sa, sizeof(sa), method, path, r);
 }
 
 static inline void http_reply_free(struct http_reply *r)

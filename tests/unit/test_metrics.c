@@ -385,6 +385,26 @@ static void test_serve(void **state)
 	metrics_free(m);
 }
 
+/* An IPv6 address in brackets is bound and served as such. */
+static void test_serve_ipv6(void **state)
+{
+	struct metrics_server *s;
+	struct metrics_addr a;
+	struct http_reply r;
+	char err[256], spec[64];
+
+	(void)state;
+	s = metrics_server_start("[::1]:0", err, sizeof(err));
+	assert_non_null(s);
+	snprintf(spec, sizeof(spec), "[::1]:%u", metrics_server_port(s));
+	assert_string_equal(metrics_server_addr(s), spec);
+	assert_int_equal(metrics_addr_parse(spec, &a, err, sizeof(err)), 0);
+	assert_int_equal(http_request((struct sockaddr *)&a.ss, a.len, "GET", "/metrics", &r), 0);
+	assert_int_equal(r.status, 503);
+	http_reply_free(&r);
+	metrics_server_stop(s);
+}
+
 /* A later snapshot replaces the earlier; counters read from it only went up. */
 static void test_serve_latest(void **state)
 {
@@ -525,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_parse_labels),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_serve),
+		cmocka_unit_test(test_serve_ipv6),
 		cmocka_unit_test(test_serve_latest),
 		cmocka_unit_test(test_scrape_during_publish),
 		cmocka_unit_test(test_port_taken),
