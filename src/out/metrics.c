@@ -255,6 +255,11 @@ overflow:
 	return METRICS_OVERFLOW;
 }
 
+void metrics_add_overflow(struct metrics *m, unsigned long long delta)
+{
+	m->overflow += delta;
+}
+
 void metrics_set_events(struct metrics *m, unsigned long long events, unsigned long long lost)
 {
 	if (events > m->events)
@@ -480,8 +485,8 @@ static void render_drops(struct buf *b, struct metrics *m)
 	for (size_t i = 0; i < m->nseries; i++)
 		render_series(b, m, m->order[i]);
 	family(b, "skbtrace_drops_overflow_total", "counter",
-	       "Drops counted but left out of skbtrace_drops_total: no room for a new series "
-	       "within --metrics-max-series.");
+	       "Drops counted but left out of skbtrace_drops_total: no room for their series "
+	       "(--metrics-max-series, or the BPF map's rows).");
 	sample(b, "skbtrace_drops_overflow_total", m->overflow);
 }
 

@@ -53,6 +53,8 @@ const char *metrics_label_name(enum metrics_label l);
  * memory runs out, it goes to the overflow counter.
  */
 enum metrics_added metrics_add_drop(struct metrics *m, const struct metrics_drop *d);
+/* Drops counted with no labels (the BPF map had no room for their row). */
+void metrics_add_overflow(struct metrics *m, unsigned long long delta);
 /*
  * Totals since the start (the event loop's counts); a smaller value than
  * before is ignored, so the counters only go up.

@@ -100,7 +100,8 @@ static void test_render_exact(void **state)
 		"skbtrace_drops_total{reason=\"NO_SOCKET\",location=\"__udp4_lib_rcv+0x62e\","
 		"netns=\"blue\",iface=\"veth1\"} 5\n"
 		"# HELP skbtrace_drops_overflow_total Drops counted but left out of "
-		"skbtrace_drops_total: no room for a new series within --metrics-max-series.\n"
+		"skbtrace_drops_total: no room for their series (--metrics-max-series, or the BPF "
+		"map's rows).\n"
 		"# TYPE skbtrace_drops_overflow_total counter\n"
 		"skbtrace_drops_overflow_total 0\n"
 		"# HELP skbtrace_events_total Events skbtrace read from the kernel's ring buffer.\n"
@@ -228,8 +229,10 @@ static void test_max_series_overflow(void **state)
 	add(m, "A", "f+0x1", "ns", "eth0", 1, METRICS_IN_SERIES);
 	assert_int_equal(metrics_series(m), 2);
 	assert_int_equal(metrics_overflow(m), 15);
+	/* Drops the BPF map had no row for land there too. */
+	metrics_add_overflow(m, 4);
 	t = render(m);
-	assert_int_equal(value_of(t, "skbtrace_drops_overflow_total"), 15);
+	assert_int_equal(value_of(t, "skbtrace_drops_overflow_total"), 19);
 	assert_int_equal(value_of(t, "skbtrace_drops_total{reason=\"A\",location=\"f+0x1\","
 				     "netns=\"ns\",iface=\"eth0\"}"),
 			 6);
