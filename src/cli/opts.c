@@ -39,6 +39,9 @@ enum {
 	OPT_TRACK,
 	OPT_TRACK_MAX,
 	OPT_GROUP,
+	OPT_DROPS_ONLY,
+	OPT_DROP_SUMMARY,
+	OPT_DROP_SUMMARY_MAX,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +71,9 @@ static const struct option long_opts[] = {
 	{"filter-track-skb", no_argument, NULL, OPT_TRACK},
 	{"filter-track-max", required_argument, NULL, OPT_TRACK_MAX},
 	{"output-group", no_argument, NULL, OPT_GROUP},
+	{"drops-only", no_argument, NULL, OPT_DROPS_ONLY},
+	{"drop-summary", optional_argument, NULL, OPT_DROP_SUMMARY},
+	{"drop-summary-max", required_argument, NULL, OPT_DROP_SUMMARY_MAX},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"help", no_argument, NULL, 'h'},
 	{"quiet", no_argument, NULL, 'q'},
@@ -94,6 +100,12 @@ static const char usage_text[] =
 	"  --all-kmods | --kmods a,b  also trace functions of kernel modules (from module BTF)\n"
 	"  --kernel-btf FILE          read kernel types from FILE instead of the running kernel\n"
 	"  --list-funcs               print what would be traced, then exit\n"
+	"Drops:\n"
+	"  --drops-only               only drops, one line each (time, netns, interface,\n"
+	"                             addresses, socket state, reason, location) and a hint\n"
+	"  --drop-summary[=SECONDS]   count drops in the kernel by reason, location, netns and\n"
+	"                             interface; a table every SECONDS (default: once, at exit)\n"
+	"  --drop-summary-max N       distinct drop sites counted (default 4096)\n"
 	"Output:\n"
 	"  --output-meta[=false]      NETNS MARK IFACE PROTO MTU LEN columns (default on)\n"
 	"  --output-tuple[=false]     the address/port tuple column (default on)\n"
@@ -113,22 +125,6 @@ static const char usage_text[] =
 	"  --version, -h/--help\n"
 	"\n"
 	"Exit status: 0 ok, 1 the kernel or environment cannot do it, 2 bad usage.\n";
-
-const char *backend_name(enum backend b)
-{
-	switch (b) {
-	case BACKEND_KPROBE_MULTI:
-		return "kprobe-multi";
-	case BACKEND_KPROBE:
-		return "kprobe";
-	case BACKEND_FENTRY:
-		return "fentry";
-	case BACKEND_TRACEPOINT:
-		return "tracepoint";
-	default:
-		return "auto";
-	}
-}
 
 static int usage_err(const char *fmt, const char *arg)
 {
@@ -184,13 +180,12 @@ static int parse_mark(struct opts *o, const char *arg)
 	return 0;
 }
 
-static int parse_backend(const char *arg, enum backend *b)
+static int parse_backend(const char *arg, const char **b)
 {
-	static const enum backend all[] = {BACKEND_AUTO, BACKEND_KPROBE_MULTI, BACKEND_KPROBE,
-					   BACKEND_FENTRY, BACKEND_TRACEPOINT};
+	static const char *const all[] = {OPTS_BACKENDS};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (!strcmp(arg, backend_name(all[i]))) {
+		if (!strcmp(arg, all[i])) {
 			*b = all[i];
 			return 0;
 		}
@@ -198,20 +193,20 @@ static int parse_backend(const char *arg, enum backend *b)
 	return -1;
 }
 
-static int parse_ts(const char *arg, enum ts_mode *ts)
+static int parse_ts(const char *arg, enum opts_ts *ts)
 {
 	static const char *const names[] = {"none", "current", "relative", "absolute"};
 
 	for (int i = 0; i < 4; i++) {
 		if (!strcmp(arg, names[i])) {
-			*ts = (enum ts_mode)i;
+			*ts = (enum opts_ts)i;
 			return 0;
 		}
 	}
 	return -1;
 }
 
-static int set_toggle(int c, const char *arg, struct output_cfg *out)
+static int set_toggle(int c, const char *arg, struct opts_out *out)
 {
 	bool *t;
 
@@ -285,10 +280,33 @@ static int join_positional(struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* The drop modes trace the drop hook alone: what needs other probes does not mix. */
+static enum opts_result check_drop_modes(const struct opts *o)
+{
+	const char *mode = o->drops_only ? "--drops-only" : "--drop-summary";
+
+	if (o->drop_summary_max_set && !o->drop_summary)
+		return usage_err("%s needs --drop-summary", "--drop-summary-max");
+	if (!o->drops_only && !o->drop_summary)
+		return OPTS_OK;
+	if (o->filter_func)
+		return usage_err(
+			"%s traces the drop hook only: --filter-func has nothing to choose", mode);
+	if (o->track || o->group)
+		return usage_err("%s does not follow packets: drop --filter-track-skb and "
+				 "--output-group",
+				 mode);
+	if (o->out.skb)
+		return usage_err("%s: --output-skb is for the event lines of a trace", mode);
+	return OPTS_OK;
+}
+
 static enum opts_result check_combinations(struct opts *o)
 {
 	if (o->all_kmods && o->kmods)
 		return usage_err("%s: give --all-kmods or --kmods, not both", "modules");
+	if (check_drop_modes(o) != OPTS_OK)
+		return OPTS_USAGE;
 	if (o->track_max_set && !o->track && !o->group)
 		return usage_err("%s needs --filter-track-skb", "--filter-track-max");
 	/* A packet needs an id to be grouped. */
@@ -393,6 +411,21 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 	case OPT_GROUP:
 		o->group = true;
 		break;
+	case OPT_DROPS_ONLY:
+		o->drops_only = true;
+		break;
+	case OPT_DROP_SUMMARY:
+		o->drop_summary = true;
+		if (arg && (parse_ull(arg, &v) || v == 0 || v > 86400))
+			return usage_err("bad --drop-summary '%s': want seconds, 1 to 86400", arg);
+		o->drop_summary_secs = arg ? v : 0;
+		break;
+	case OPT_DROP_SUMMARY_MAX:
+		if (parse_ull(arg, &v) || v == 0 || v > (1 << 20))
+			return usage_err("bad --drop-summary-max '%s': want 1 to 1048576", arg);
+		o->drop_summary_max = v;
+		o->drop_summary_max_set = true;
+		break;
 	case 'q':
 		o->quiet = true;
 		break;
@@ -408,11 +441,13 @@ enum opts_result opts_parse(struct opts *o, int argc, char **argv)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->backend = "auto";
 	o->out.meta = true;
 	o->out.tuple = true;
 	o->ringbuf_size = 4UL << 20;
 	o->stack_map_size = 4096;
 	o->track_max = 16384;
+	o->drop_summary_max = 4096;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hq", long_opts, NULL)) != -1) {
