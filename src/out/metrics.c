@@ -280,8 +280,11 @@ int metrics_set_build_info(struct metrics *m, const char *version, const char *b
 	const char *v[BUILD_NR] = {version, backend, kernel};
 
 	for (int i = 0; i < BUILD_NR; i++) {
-		char *p = strdup(v[i] ? v[i] : "");
+		char *p;
 
+		if (!v[i])
+			continue;
+		p = strdup(v[i]);
 		if (!p)
 			return -ENOMEM;
 		free(m->build[i]);
@@ -473,7 +476,8 @@ static void render_series(struct buf *b, const struct metrics *m, const struct s
 
 static void render_drops(struct buf *b, struct metrics *m)
 {
-	if (!m->sorted) {
+	/* qsort() wants an array even for no element: there is none before the first series */
+	if (!m->sorted && m->nseries) {
 		for (size_t i = 0; i < m->nseries; i++)
 			m->order[i] = &m->series[i];
 		qsort(m->order, m->nseries, sizeof(*m->order), series_cmp);

@@ -61,7 +61,7 @@ void metrics_add_overflow(struct metrics *m, unsigned long long delta);
  */
 void metrics_set_events(struct metrics *m, unsigned long long events, unsigned long long lost);
 void metrics_set_probes(struct metrics *m, unsigned long long attached, unsigned long long failed);
-/* Returns 0 or -ENOMEM. */
+/* A NULL argument keeps what was set before.  Returns 0 or -ENOMEM. */
 int metrics_set_build_info(struct metrics *m, const char *version, const char *backend,
 			   const char *kernel);
 

@@ -88,7 +88,9 @@ static void test_render_exact(void **state)
 	add(m, "NO_SOCKET", "__udp4_lib_rcv+0x62e", "blue", "veth1", 5, METRICS_IN_SERIES);
 	metrics_set_events(m, 42, 1);
 	metrics_set_probes(m, 7, 2);
-	assert_int_equal(metrics_set_build_info(m, "1.2", "tracepoint", "6.18.0"), 0);
+	assert_int_equal(metrics_set_build_info(m, "1.2", "auto", "6.18.0"), 0);
+	/* The backend is known later than the rest. */
+	assert_int_equal(metrics_set_build_info(m, NULL, "tracepoint", NULL), 0);
 	t = render(m);
 	assert_string_equal(
 		t,
@@ -119,6 +121,25 @@ static void test_render_exact(void **state)
 		"and the running kernel.\n"
 		"# TYPE skbtrace_build_info gauge\n"
 		"skbtrace_build_info{version=\"1.2\",backend=\"tracepoint\",kernel=\"6.18.0\"} 1\n");
+	free(t);
+	metrics_free(m);
+}
+
+/* Before the first drop: every family, no drop series, and valid for promtool. */
+static void test_render_empty(void **state)
+{
+	struct metrics *m = metrics_new(METRICS_ALL_LABELS, 10);
+	char *t, out[4096];
+
+	(void)state;
+	t = render(m);
+	assert_non_null(strstr(t, "# TYPE skbtrace_drops_total counter\n# HELP "
+				  "skbtrace_drops_overflow_total"));
+	assert_int_equal(value_of(t, "skbtrace_drops_overflow_total"), 0);
+	assert_non_null(
+		strstr(t, "skbtrace_build_info{version=\"\",backend=\"\",kernel=\"\"} 1\n"));
+	if (promtool_check(t, strlen(t), out, sizeof(out)))
+		fail_msg("promtool check metrics: %s", out);
 	free(t);
 	metrics_free(m);
 }
@@ -537,6 +558,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render_exact),
+		cmocka_unit_test(test_render_empty),
 		cmocka_unit_test(test_render_sorted),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_escaping_invalid_utf8),
