@@ -313,11 +313,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_small_lookup),  cmocka_unit_test(test_small_by_name),
-		cmocka_unit_test(test_small_end),     cmocka_unit_test(test_async),
-		cmocka_unit_test(test_hidden),	      cmocka_unit_test(test_short_addresses),
-		cmocka_unit_test(test_errors),	      cmocka_unit_test(test_large_streamed),
-		cmocka_unit_test(test_proc_kallsyms),
+		cmocka_unit_test(test_small_lookup),	cmocka_unit_test(test_small_by_name),
+		cmocka_unit_test(test_async),		cmocka_unit_test(test_hidden),
+		cmocka_unit_test(test_short_addresses), cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_large_streamed),	cmocka_unit_test(test_proc_kallsyms),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
