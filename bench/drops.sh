@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drop storm with --drop-summary: drops counted per second and BPF cost per
-# drop, against skbtrace's event mode (--drops-only) and against a bpftrace
+# drop, against --metrics (the same counting, scraped over HTTP) and
+# skbtrace's event mode (--drops-only) and against a bpftrace
 # one-liner counting tracepoint:skb:kfree_skb by reason and location, run
 # at the same time as skbtrace so both see the same drops.  The kernel's
 # own count (the nftables rule's counter) is the truth: skbtrace's summary
@@ -132,6 +133,15 @@ start_bpftrace() { # OUT: sets BT_PID once ready
 	die "bpftrace did not become ready"
 }
 
+# scrape ERRFILE OUT: /metrics of the skbtrace that printed its address in ERRFILE,
+# after the exporter's next once-a-second refresh.
+scrape() {
+	local port
+	port=$(sed -n 's|^skbtrace: metrics at http://127\.0\.0\.1:\([0-9]*\)/metrics$|\1|p' "$1")
+	sleep 1.2
+	curl -sf "http://127.0.0.1:$port/metrics" >"$2" || die "no scrape from port '$port'"
+}
+
 per() { awk -v a="$1" -v b="$2" -v m="${3:-1}" 'BEGIN { printf "%.0f", b ? a * m / b : 0 }'; }
 
 # run LABEL SKBTRACE_ARGS...: one storm with skbtrace and the one-liner attached.
@@ -145,6 +155,7 @@ run() {
 	sleep 0.5
 	read -r skc skns _ < <(prog_stats "$(prog_ids "$SK_PID")")
 	read -r btc btns _ < <(prog_stats "$(prog_ids "$BT_PID")")
+	[ "$label" = metrics ] && scrape "$TMP/$label.out.err" "$TMP/metrics.scrape"
 	stop_pid "$SK_PID"
 	stop_pid "$BT_PID"
 	KERNEL=$(($(nft_count) - c0))
@@ -175,6 +186,12 @@ SUM=$(jq -s '[.[].drop_summary.drops[] | select(.reason == "SKB_DROP_REASON_NETF
 UNC=$(jq -s '[.[].drop_summary.uncounted] | add // 0' "$TMP/summary.out")
 echo "               skbtrace summary counted $SUM, uncounted $UNC: $([ "$SUM" = "$KERNEL" ] && [ "$UNC" = 0 ] && echo exact || echo NOT EXACT)"
 echo "RESULT label=summary sent=$SENT kernel=$KERNEL skbtrace=$SUM uncounted=$UNC bpftrace=${BT:-} drops_per_s=$RATE skbt_ns_per_drop=$SK_NS_DROP bt_ns_per_drop=$BT_NS_DROP"
+
+run metrics --metrics 127.0.0.1:0
+MET=$(awk '/^skbtrace_drops_total\{reason="NETFILTER_DROP"/ { n += $NF } END { print n + 0 }' "$TMP/metrics.scrape")
+OVF=$(sed -n 's/^skbtrace_drops_overflow_total //p' "$TMP/metrics.scrape")
+echo "               skbtrace --metrics scraped $MET, overflow $OVF: $([ "$MET" = "$KERNEL" ] && [ "$OVF" = 0 ] && echo exact || echo NOT EXACT)"
+echo "RESULT label=metrics sent=$SENT kernel=$KERNEL skbtrace=$MET overflow=$OVF bpftrace=${BT:-} drops_per_s=$RATE skbt_ns_per_drop=$SK_NS_DROP bt_ns_per_drop=$BT_NS_DROP"
 
 run events --drops-only --output-json --output-file /dev/null
 read -r N LOST < <(sed -nE 's/^skbtrace: ([0-9]+) events, ([0-9]+) lost.*/\1 \2/p' "$TMP/events.out.err" | tail -n 1)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -37,6 +38,7 @@
 #include "probe/select.h"
 #include "diag/drop_desc.h"
 #include "diag/drop_session.h"
+#include "out/exporter.h"
 
 #define EXIT_ENV   1
 #define EXIT_USAGE 2
@@ -59,6 +61,7 @@ struct app {
 	struct netns_names *nn;
 	struct drop_namer nm;	   /* names drops: dr, ks, nn */
 	struct drop_session dsess; /* --drop-summary */
+	struct exporter metrics;   /* --metrics */
 	struct output out;
 	struct tracer tr;
 	struct pcap_hook *pcap;
@@ -345,11 +348,12 @@ static void configure_tracer(struct app *a)
 	c->consumed = drop_reason_consumed(a->dr);
 	c->nf_drop = drop_reason_value(a->dr, "SKB_DROP_REASON_NETFILTER_DROP");
 	c->drops_only = a->sel.drops_only;
-	c->drop_events = !a->o.drop_summary || a->o.drops_only;
-	c->drop_summary_max = a->o.drop_summary ? a->o.drop_summary_max : 0;
+	/* --drop-summary and --metrics count drops in BPF; alone they send no event */
+	c->drop_events = (!a->o.drop_summary && !a->o.metrics) || a->o.drops_only;
+	c->drop_summary_max = a->o.drop_summary || a->o.metrics ? a->o.drop_summary_max : 0;
 	/* only a trace sees an skb's earlier events, which the memo keeps */
 	c->netns_memo = !a->sel.drops_only && !getenv("SKBT_NO_NETNS_MEMO");
-	/* --drop-summary alone sends no event: a ring of one page is plenty */
+	/* no event to send: a ring of one page is plenty */
 	if (!c->drop_events)
 		c->ringbuf_size = 4096;
 	pcap_hook_apply(a->pcap, t);
@@ -416,6 +420,46 @@ static void drop_summary_tick(struct app *a, bool final)
 			strerror(-rc));
 }
 
+/*
+ * Bound before anything is attached: a bad address or a taken port is a
+ * usage error, and nothing has to be undone.
+ */
+static int start_metrics(struct app *a)
+{
+	struct exporter_cfg c = {.addr = a->o.metrics,
+				 .labels = a->o.metrics_labels,
+				 .max_series = a->o.metrics_max_series,
+				 .version = SKBTRACE_VERSION};
+	struct utsname u;
+
+	if (!a->o.metrics || a->o.list_funcs)
+		return 0;
+	if (!uname(&u))
+		c.kernel = u.release;
+	if (exporter_start(&a->metrics, &c, a->err, sizeof(a->err)))
+		return fail(a, EXIT_USAGE, "%s", a->err);
+	if (!a->o.quiet)
+		fprintf(stderr, "skbtrace: metrics at http://%s/metrics\n",
+			exporter_addr(&a->metrics));
+	return 0;
+}
+
+/* The counts since the last tick to the scrape; once a second, and at the end. */
+static void metrics_tick(struct app *a)
+{
+	int rc;
+
+	if (!a->o.metrics)
+		return;
+	/* the locations are labels: name them before the first row is counted */
+	join_ksyms(a);
+	rc = exporter_tick(&a->metrics, tracer_counter(&a->tr, SKBT_CNT_DROP_UNCOUNTED), a->events,
+			   tracer_counter(&a->tr, SKBT_CNT_LOST));
+	if (rc < 0)
+		fprintf(stderr, "skbtrace: --metrics: reading the counts failed: %s\n",
+			strerror(-rc));
+}
+
 static int start_tracer(struct app *a)
 {
 	struct tracer *t = &a->tr;
@@ -431,6 +475,9 @@ static int start_tracer(struct app *a)
 			    t->failed ? strerror(-a->probes.v[0].attach_err) : "");
 	if (start_drop_summary(a))
 		return EXIT_ENV;
+	if (exporter_attach(&a->metrics, tracer_drop_summary_fd(t), &a->nm,
+			    backend_name(a->sel.backend), t->attached, t->failed))
+		return fail(a, EXIT_ENV, "out of memory");
 	if (a->o.out.stack)
 		a->out.stack_map_fd = tracer_stacks_fd(t);
 	if (output_init(&a->out))
@@ -489,8 +536,8 @@ static int event_loop(struct app *a)
 	a->rb = ring_buffer__new(tracer_events_fd(&a->tr), on_event, a, NULL);
 	if (!a->rb)
 		return fail(a, EXIT_ENV, "cannot open the event ring buffer: %s", strerror(errno));
-	/* --drop-summary alone prints tables, not events */
-	if (!a->o.drop_summary || a->o.drops_only)
+	/* --drop-summary or --metrics alone: no event lines */
+	if (a->tr.cfg.drop_events)
 		output_header(&a->out);
 	while (!stop_flag) {
 		/*
@@ -506,6 +553,7 @@ static int event_loop(struct app *a)
 			a->lost_reported = report_lost(
 				&a->out, tracer_counter(&a->tr, SKBT_CNT_LOST), a->lost_reported);
 			output_flush(&a->out);
+			metrics_tick(a);
 			last_report = now_s();
 		}
 		drop_summary_tick(a, false);
@@ -539,6 +587,7 @@ static void finish(struct app *a, int status)
 	group_flush_all(a->group);
 	output_flush(&a->out);
 	drop_summary_tick(a, true);
+	metrics_tick(a);
 	if (a->dsess.uncounted)
 		report_drop_summary_full(a->dsess.uncounted, a->o.drop_summary_max);
 	if (a->o.track)
@@ -561,6 +610,7 @@ static void cleanup(struct app *a)
 	if (a->out_file && a->out_file != stdout)
 		fclose(a->out_file);
 	drop_session_free(&a->dsess);
+	exporter_stop(&a->metrics);
 	netns_names_free(a->nn);
 	drop_reasons_free(a->dr);
 	if (a->ks_async)
@@ -631,7 +681,7 @@ static int choose_probes(struct app *a)
 	int rc;
 
 	sel->filter_func = a->o.filter_func;
-	sel->drops_only = a->o.drops_only || a->o.drop_summary;
+	sel->drops_only = a->o.drops_only || a->o.drop_summary || a->o.metrics;
 	sel->found = &a->found;
 	sel->probes = &a->probes;
 	if (backend_choose(&sel->backend, &a->kf, a->tracefs, a->btf, a->err, sizeof(a->err)))
@@ -672,7 +722,9 @@ static int run(struct app *a)
 {
 	int rc;
 
-	rc = prepare(a);
+	rc = start_metrics(a);
+	if (!rc)
+		rc = prepare(a);
 	if (rc || a->o.list_funcs) {
 		if (!rc)
 			list_funcs(&a->sel);

@@ -7,10 +7,6 @@
 
 #include "cli/opts.h"
 
-#ifndef SKBTRACE_VERSION
-#define SKBTRACE_VERSION "0.1.0"
-#endif
-
 enum {
 	OPT_BACKEND = 256,
 	OPT_FILTER_FUNC,
@@ -43,6 +39,9 @@ enum {
 	OPT_DROPS_ONLY,
 	OPT_DROP_SUMMARY,
 	OPT_DROP_SUMMARY_MAX,
+	OPT_METRICS,
+	OPT_METRICS_LABELS,
+	OPT_METRICS_MAX_SERIES,
 };
 
 static const struct option long_opts[] = {
@@ -76,6 +75,9 @@ static const struct option long_opts[] = {
 	{"drops-only", no_argument, NULL, OPT_DROPS_ONLY},
 	{"drop-summary", optional_argument, NULL, OPT_DROP_SUMMARY},
 	{"drop-summary-max", required_argument, NULL, OPT_DROP_SUMMARY_MAX},
+	{"metrics", required_argument, NULL, OPT_METRICS},
+	{"metrics-labels", required_argument, NULL, OPT_METRICS_LABELS},
+	{"metrics-max-series", required_argument, NULL, OPT_METRICS_MAX_SERIES},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"help", no_argument, NULL, 'h'},
 	{"quiet", no_argument, NULL, 'q'},
@@ -108,6 +110,12 @@ static const char usage_text[] =
 	"  --drop-summary[=SECONDS]   count drops in the kernel by reason, location, netns and\n"
 	"                             interface; a table every SECONDS (default: once, at exit)\n"
 	"  --drop-summary-max N       distinct drop sites counted (default 4096)\n"
+	"Metrics:\n"
+	"  --metrics ADDR:PORT        serve drop counters at http://ADDR:PORT/metrics for\n"
+	"                             Prometheus (127.0.0.1:9435, [::1]:9435, localhost:9435)\n"
+	"  --metrics-labels LIST      labels of skbtrace_drops_total to keep, of reason,\n"
+	"                             location, netns, iface (default all)\n"
+	"  --metrics-max-series N     at most N drop series (default 1000)\n"
 	"Output:\n"
 	"  --output-meta[=false]      NETNS MARK IFACE PROTO MTU LEN columns (default on)\n"
 	"  --output-tuple[=false]     the address/port tuple column (default on)\n"
@@ -286,14 +294,25 @@ static int join_positional(struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+static const char *drop_mode(const struct opts *o)
+{
+	if (o->drops_only)
+		return "--drops-only";
+	if (o->drop_summary)
+		return "--drop-summary";
+	return o->metrics ? "--metrics" : NULL;
+}
+
 /* The drop modes trace the drop hook alone: what needs other probes does not mix. */
 static enum opts_result check_drop_modes(const struct opts *o)
 {
-	const char *mode = o->drops_only ? "--drops-only" : "--drop-summary";
+	const char *mode = drop_mode(o);
 
-	if (o->drop_summary_max_set && !o->drop_summary)
-		return usage_err("%s needs --drop-summary", "--drop-summary-max");
-	if (!o->drops_only && !o->drop_summary)
+	if (o->drop_summary_max_set && !o->drop_summary && !o->metrics)
+		return usage_err("%s needs --drop-summary or --metrics", "--drop-summary-max");
+	if ((o->metrics_labels || o->metrics_max_series_set) && !o->metrics)
+		return usage_err("%s need --metrics", "--metrics-labels and --metrics-max-series");
+	if (!mode)
 		return OPTS_OK;
 	if (o->filter_func)
 		return usage_err(
@@ -321,6 +340,31 @@ static enum opts_result check_combinations(struct opts *o)
 	/* A packet needs an id to be grouped. */
 	if (o->group)
 		o->track = true;
+	return OPTS_OK;
+}
+
+/* The address and the labels are checked when the exporter starts (out/exporter.h). */
+static enum opts_result parse_metrics_opt(struct opts *o, int c, const char *arg)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case OPT_METRICS:
+		o->metrics = arg;
+		break;
+	case OPT_METRICS_LABELS:
+		o->metrics_labels = arg;
+		break;
+	case OPT_METRICS_MAX_SERIES:
+		/* METRICS_MAX_SERIES_LIMIT of out/metrics.h */
+		if (parse_ull(arg, &v) || v == 0 || v > 1000000)
+			return usage_err("bad --metrics-max-series '%s': want 1 to 1000000", arg);
+		o->metrics_max_series = v;
+		o->metrics_max_series_set = true;
+		break;
+	default:
+		return OPTS_USAGE;
+	}
 	return OPTS_OK;
 }
 
@@ -444,7 +488,7 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 		o->quiet = true;
 		break;
 	default:
-		return OPTS_USAGE;
+		return parse_metrics_opt(o, c, arg);
 	}
 	return OPTS_OK;
 }
