@@ -60,14 +60,15 @@ static __always_inline void prog_ret_fill(void *ctx, struct skbt_event *e)
 SEC("skbt.fentry")
 int skbt_tc_entry(void *ctx)
 {
-	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, 1), SKBT_F_PROG, 0, 0, HOW_TRACE);
+	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, 1), SKBT_F_PROG, 0, 0, HOW_TRACE,
+			  NULL);
 }
 
 SEC("skbt.fexit")
 int skbt_tc_exit(void *ctx)
 {
 	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, 1), SKBT_F_PROG | SKBT_F_PROG_RET, 0,
-			  0, HOW_TRACE);
+			  0, HOW_TRACE, NULL);
 }
 
 /* The XDP event: emit() without an skb (no mark, no tracking, no --output-skb). */
@@ -93,7 +94,7 @@ static __always_inline int emit_xdp(void *ctx, struct net_device *dev, const str
 	e->ifindex = BPF_CORE_READ(dev, ifindex);
 	e->mtu = BPF_CORE_READ(dev, mtu);
 	bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), &dev->name);
-	parse_tuple(e, p);
+	parse_tuple(&e->tuple, &e->flags, p);
 	if (cfg_caller) {
 		bpf_get_stack(ctx, e->caller, sizeof(e->caller), 0);
 		e->flags |= SKBT_F_HAS_CALLER;
