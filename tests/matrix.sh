@@ -143,6 +143,11 @@ $1 == "T" {
 	if (!(k in seenk)) { seenk[k] = 1; kl[++nk] = k }
 	if (!((k, b) in seenb)) { seenb[k, b] = 1; bl[k, ++nb[k]] = b }
 	cnt[k, b, st]++
+	# The harness's own failures (no kernel, a boot or group that did not
+	# finish) are named in the summary row: a count alone hides them.
+	if (st == "FAIL" && !((k, b) in harness) &&
+	    name ~ /^(kernel: |did not run|interrupted|killed at|part [0-9]+ of [0-9]+: |exited with status)/)
+		harness[k, b] = name
 	if (name == "integration suite" && st == "skip") { wholeskip[k, b] = reason; next }
 	if (b == "smoke") {
 		sm[k, ++ns[k]] = name; smst[k, ns[k]] = st; smr[k, ns[k]] = reason
@@ -162,6 +167,7 @@ function summary(k, b, s) {
 	if (cnt[k, b, "FAIL"]) s = s ", **" cnt[k, b, "FAIL"] " FAIL**"
 	if (cnt[k, b, "skip"]) s = s ", " cnt[k, b, "skip"] " skip"
 	if (cnt[k, b, "todo"]) s = s ", " cnt[k, b, "todo"] " todo"
+	if ((k, b) in harness) s = s ": " harness[k, b]
 	return s
 }
 function show(st) { return st == "FAIL" ? "**FAIL**" : st }

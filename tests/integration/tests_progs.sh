@@ -121,15 +121,26 @@ test_trace_tc_xdp() {
 	check "progs: skbtrace exits 0" test "$TRACE_STATUS" -eq 0
 	progs_checks "$out"
 
-	# The packet filter applies to program events as to every other.
-	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-trace-tc \
-		--filter-netns "$(ns_path "$NS_B")" udp dst port $TC_DROP_PORT ||
-		{ tap_not_ok "progs: skbtrace starts with a filter"; tc_prog_off; return; }
+	# The packet filter applies to program events as to every other: the
+	# XDP program's too, which sees the frame before there is an skb.
+	xdp_prog_on || tap_not_ok "progs: XDP program loads again"
+	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-trace-tc --filter-trace-xdp \
+		--filter-netns "$(ns_path "$NS_B")" udp dst port $TC_DROP_PORT || {
+		tap_not_ok "progs: skbtrace starts with a filter"
+		xdp_prog_off
+		tc_prog_off
+		return
+	}
 	send_udp "$NS_A" $IP_B $TC_DROP_PORT 1 64 41105 >/dev/null
+	send_udp "$NS_A" $IP_B $XDP_DROP_PORT 1 64 41107 >/dev/null
 	send_udp "$NS_A" $IP_B $PASS_PORT 1 64 41106 >/dev/null
 	stop_trace
-	jq_check "progs: the packet filter applies to program events" "$out" \
-		'[.[] | select(.bpf_prog)] as $e | ($e | length) == 2
+	jq_check "progs: the packet filter applies to program events (tc and XDP)" "$out" \
+		'[.[] | select(.bpf_prog)] as $e
+		 | ([$e[] | select(.bpf_prog.type == "tc")] | length) == 2
+		 and ([$e[] | select(.bpf_prog.type == "xdp")] | length) == 2
+		 and any($e[]; .verdict == "XDP_PASS") and any($e[]; .verdict == "TC_ACT_SHOT")
 		 and all($e[]; .tuple.dport == 9101 and .tuple.sport == 41105)'
+	xdp_prog_off
 	tc_prog_off
 }

@@ -243,8 +243,9 @@ boot_vm() {
 		vm_log "boot $name killed after ${limit}s"
 	fi
 	# (Quietly: after an interrupt cleanup may have removed $workdir.)
+	# "?" holds the place of a boot that never reached /init: read splits on blanks.
 	{ printf '%s %s %s\n' "$rc" "${init_at:+$(elapsed "$t0" "$init_at")}" \
-		"$(elapsed "$t0" "$(now)")" >"$workdir/boot-$name.meta"; } 2>/dev/null || true
+		"$(elapsed "$t0" "$(now)")" | sed 's/^\([^ ]*\)  /\1 ? /' >"$workdir/boot-$name.meta"; } 2>/dev/null || true
 }
 
 # group_weight KID GROUP: rough cost under emulation, for dealing groups to boots.
