@@ -97,7 +97,7 @@ struct skbt_event {
 	 */
 	unsigned long long drop_location;
 	unsigned long long drop_above[SKBT_DROP_ABOVE];
-	struct skbt_sock sock;	  /* SKBT_F_HAS_SOCK */
+	struct skbt_sock sock; /* SKBT_F_HAS_SOCK */
 	/* SKBT_F_PROG_RET: what a tc or XDP program returned, and where to. */
 	int verdict;		     /* TC_ACT_* or XDP_* */
 	unsigned int redirect;	     /* a redirect's target: ifindex, or map key */
