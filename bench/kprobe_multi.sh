@@ -64,18 +64,7 @@ echo "host load after: $(cut -d' ' -f1-3 /proc/loadavg), $(($(date +%s) - t0)) s
 
 sed -n 's/^vm[a-z0-9-]*| \(RESULT .*\)/\1/p' "$TMP/run.log" | tr -d '\r' >"$TMP/results.txt"
 [[ -s $TMP/results.txt ]] || { echo "kprobe_multi.sh: no results from the guest" >&2; exit 1; }
-awk '
-function v(line, key,   i, n, f) {
-	n = split(line, f, " ")
-	for (i = 2; i <= n; i++) if (index(f[i], key "=") == 1) return substr(f[i], length(key) + 2)
-	return ""
-}
-function med(list,   a, n, i, j, t) {
-	n = split(list, a, " ")
-	if (!n) return ""
-	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk "$(cat bench/guest_results.awk)"'
 {
 	g = v($0, "label"); sub(/-r[0-9]+$/, "", g)
 	if (g != "kprobe" && g != "kprobe-multi") next

@@ -69,27 +69,16 @@ t0=$(date +%s)
 SKBT_VM_EXEC="$guest_env"$'\n'"$(cat bench/vm-guest.sh)" SKBT_VM_EXTRA_BINS="$extra" \
 	SKBT_VM_SUITE_TIMEOUT="${VMB_TIMEOUT:-1500}" SKBT_VM_LOGDIR="$LOGDIR" \
 	SKBT_RESULTS_DIR="$TMP/results" tests/vm/run.sh "$SKBTRACE" 2>&1 | tee "$TMP/run.log" |
-	grep --line-buffered -E '^vm[0-9]*\| (RESULT|#|fentry|  )|^vm: (kernel|times)|not ok|^vm[0-9]*!'
+	grep --line-buffered -E '^vm[a-z0-9-]*\| (RESULT|#|fentry|  )|^vm: (kernel|times)|not ok|^vm[a-z0-9-]*!'
 kill "$LOAD_PID" 2>/dev/null
 LOAD_PID=""
 echo "host load average: $(sort -n "$TMP/load" | head -n 1) to $(sort -n "$TMP/load" | tail -n 1) during the run ($(wc -l <"$TMP/load") samples), $(($(date +%s) - t0)) s in all"
 
-sed -n 's/^vm[0-9]*| \(RESULT .*\)/\1/p' "$TMP/run.log" | tr -d '\r' >"$TMP/results.txt"
+sed -n 's/^vm[a-z0-9-]*| \(RESULT .*\)/\1/p' "$TMP/run.log" | tr -d '\r' >"$TMP/results.txt"
 [[ -s $TMP/results.txt ]] || { echo "vm.sh: no results from the guest" >&2; exit 1; }
 
 # ---- the table (medians over rounds; every round is printed above)
-awk '
-function v(line, key,   i, n, f) {
-	n = split(line, f, " ")
-	for (i = 2; i <= n; i++) if (index(f[i], key "=") == 1) return substr(f[i], length(key) + 2)
-	return ""
-}
-function med(list,   a, n, i, j, t) {
-	n = split(list, a, " ")
-	if (!n) return ""
-	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk "$(cat bench/guest_results.awk)"'
 function add(k, x) { if (x != "" && x != "?") { L[k] = L[k] (L[k] == "" ? "" : " ") x } }
 function uniq(list,   a, n, i, out, seen) {
 	n = split(list, a, " ")
