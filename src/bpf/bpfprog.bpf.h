@@ -95,26 +95,8 @@ static __always_inline int emit_xdp(void *ctx, struct net_device *dev, const str
 	e->mtu = BPF_CORE_READ(dev, mtu);
 	bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), &dev->name);
 	parse_tuple(&e->tuple, &e->flags, p);
-	if (cfg_caller) {
-		bpf_get_stack(ctx, e->caller, sizeof(e->caller), 0);
-		e->flags |= SKBT_F_HAS_CALLER;
-	}
-	if (cfg_stack) {
-		e->stack_id = bpf_get_stackid(ctx, &stacks, 0);
-		if (e->stack_id >= 0) {
-			e->flags |= SKBT_F_HAS_STACK;
-		} else {
-			e->flags |= SKBT_F_STACK_LOST;
-			count(SKBT_CNT_STACK_LOST);
-		}
-	}
-	if (flags & SKBT_F_PROG_RET)
-		prog_ret_fill(ctx, e);
-	count(SKBT_CNT_MATCHED);
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes
-				      ? BPF_RB_FORCE_WAKEUP
-				      : BPF_RB_NO_WAKEUP);
-	return 0;
+	fill_frames(ctx, e, flags, 0);
+	return submit(ctx, e, flags);
 }
 
 /*

@@ -956,6 +956,42 @@ static __always_inline void count_drop(struct sk_buff *skb, const struct pkt *p,
 /* The verdict of a tc program at its exit (bpfprog.bpf.h). */
 static __always_inline void prog_ret_fill(void *ctx, struct skbt_event *e);
 
+/* The event's caller and stack, when asked for: caller 0 reads the stack. */
+static __always_inline void fill_frames(void *ctx, struct skbt_event *e, __u16 flags, __u64 caller)
+{
+	if (cfg_caller) {
+		if (caller) {
+			e->caller[0] = caller;
+		} else {
+			/* Under fentry the program's own frame comes first: skipped. */
+			bpf_get_stack(ctx, e->caller, sizeof(e->caller),
+				      flags & SKBT_F_FENTRY ? 1 : 0);
+		}
+		e->flags |= SKBT_F_HAS_CALLER;
+	}
+	if (cfg_stack) {
+		e->stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (e->stack_id >= 0) {
+			e->flags |= SKBT_F_HAS_STACK;
+		} else {
+			e->flags |= SKBT_F_STACK_LOST;
+			count(SKBT_CNT_STACK_LOST);
+		}
+	}
+}
+
+/* A program's verdict at its exit, then the event goes out. */
+static __always_inline int submit(void *ctx, struct skbt_event *e, __u16 flags)
+{
+	if (flags & SKBT_F_PROG_RET)
+		prog_ret_fill(ctx, e);
+	count(SKBT_CNT_MATCHED);
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes
+				      ? BPF_RB_FORCE_WAKEUP
+				      : BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
 /* Fills and submits one event; the caller has checked the filters. */
 static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
 				__u64 func, __u16 flags, __u32 reason, __u64 caller,
@@ -991,25 +1027,7 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 	parse_tuple(&e->tuple, &e->flags, p);
 	if (d)
 		fill_drop(e, skb, d);
-	if (cfg_caller) {
-		if (caller) {
-			e->caller[0] = caller;
-		} else {
-			/* Under fentry the program's own frame comes first: skipped. */
-			bpf_get_stack(ctx, e->caller, sizeof(e->caller),
-				      flags & SKBT_F_FENTRY ? 1 : 0);
-		}
-		e->flags |= SKBT_F_HAS_CALLER;
-	}
-	if (cfg_stack) {
-		e->stack_id = bpf_get_stackid(ctx, &stacks, 0);
-		if (e->stack_id >= 0) {
-			e->flags |= SKBT_F_HAS_STACK;
-		} else {
-			e->flags |= SKBT_F_STACK_LOST;
-			count(SKBT_CNT_STACK_LOST);
-		}
-	}
+	fill_frames(ctx, e, flags, caller);
 	if (skb_size) {
 		if (skb_size > SKBT_SKB_DATA_MAX)
 			skb_size = SKBT_SKB_DATA_MAX;
@@ -1018,13 +1036,7 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 			e->flags |= SKBT_F_HAS_SKB_DATA;
 		}
 	}
-	if (flags & SKBT_F_PROG_RET)
-		prog_ret_fill(ctx, e);
-	count(SKBT_CNT_MATCHED);
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes
-				      ? BPF_RB_FORCE_WAKEUP
-				      : BPF_RB_NO_WAKEUP);
-	return 0;
+	return submit(ctx, e, flags);
 }
 
 /* What a program does with the skb besides reporting it. */
