@@ -44,6 +44,14 @@ const volatile __u8 cfg_track_tp_free = 0;
 const volatile __u8 cfg_skb_span = 0;
 /* Programs may read kernel memory in place: direct_view(). */
 const volatile __u8 cfg_direct = 0;
+/*
+ * BTF-typed tracepoint programs (tp_btf): the sk_buff, and every struct
+ * reached from it, is a typed pointer the verifier lets the program load
+ * from directly on any kernel that has them, without direct_view().  The
+ * packet is not (skb->head is a plain number to the verifier): its bytes
+ * are read in place only with cfg_direct.
+ */
+const volatile __u8 cfg_typed = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -171,9 +179,16 @@ static __always_inline void *direct_view(const void *p)
 
 /*
  * ptr, to be read in place: a NULL or stale pointer reads as zeros, so a
- * chain of them needs no checks between the links.
+ * chain of them needs no checks between the links.  Only where
+ * skb_in_place(); a typed pointer is read as it is.
  */
-#define IN_PLACE(ptr) ((typeof(ptr))direct_view(ptr))
+#define IN_PLACE(ptr) (cfg_typed ? (ptr) : (typeof(ptr))direct_view(ptr))
+
+/* The sk_buff and the structs it points to are read in place, not probed. */
+static __always_inline int skb_in_place(void)
+{
+	return cfg_direct || cfg_typed;
+}
 
 /*
  * The device's namespace, else the socket's.  Once UDP queues an skb to
@@ -187,13 +202,14 @@ static __always_inline __u32 skb_netns(struct sk_buff *skb)
 	struct sock *sk;
 	__u32 inum = 0;
 
-	if (cfg_direct) {
+	if (skb_in_place()) {
+		/* The typed pointers may be NULL: the verifier wants them checked. */
 		dev = IN_PLACE(skb)->dev;
-		inum = IN_PLACE(IN_PLACE(dev)->nd_net.net)->ns.inum;
-		if (!inum) {
-			sk = IN_PLACE(skb)->sk;
+		if (dev)
+			inum = IN_PLACE(IN_PLACE(dev)->nd_net.net)->ns.inum;
+		sk = IN_PLACE(skb)->sk;
+		if (!inum && sk)
 			inum = IN_PLACE(IN_PLACE(sk)->__sk_common.skc_net.net)->ns.inum;
-		}
 		return inum;
 	}
 	dev = BPF_CORE_READ(skb, dev);
@@ -206,13 +222,13 @@ static __always_inline __u32 skb_netns(struct sk_buff *skb)
 
 static __always_inline __u32 skb_mark(struct sk_buff *skb)
 {
-	return cfg_direct ? IN_PLACE(skb)->mark : BPF_CORE_READ(skb, mark);
+	return skb_in_place() ? IN_PLACE(skb)->mark : BPF_CORE_READ(skb, mark);
 }
 
 static __always_inline int skb_ifindex(struct sk_buff *skb)
 {
-	return cfg_direct ? IN_PLACE(IN_PLACE(skb)->dev)->ifindex
-			  : BPF_CORE_READ(skb, dev, ifindex);
+	return skb_in_place() ? IN_PLACE(IN_PLACE(skb)->dev)->ifindex
+			      : BPF_CORE_READ(skb, dev, ifindex);
 }
 
 /* Where the packet's headers are, read once per event. */
@@ -278,7 +294,7 @@ static __always_inline void pkt_read_direct(struct sk_buff *skb, struct pkt *p)
 
 static __always_inline void pkt_read(struct sk_buff *skb, struct pkt *p)
 {
-	if (cfg_direct) {
+	if (skb_in_place()) {
 		pkt_read_direct(skb, p);
 		return;
 	}
@@ -845,6 +861,44 @@ SEC("skbt.raw_tp")
 int skbt_tp_forget(struct bpf_raw_tracepoint_args *ctx)
 {
 	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FORGET);
+}
+
+/*
+ * tp_btf backend: the same, with typed arguments (cfg_typed).  Each program
+ * is verified against one tracepoint's prototype, so user space loads a
+ * copy per tracepoint, with its probe index and its btf_trace_<name> id.
+ */
+#define TB_PROG(n)                                                                                 \
+	SEC("skbt.tp_btf")                                                                         \
+	int skbt_tb##n(__u64 *ctx)                                                                 \
+	{                                                                                          \
+		return handle_skb(ctx, (struct sk_buff *)ctx[n - 1], SKBT_F_TRACEPOINT, 0, 0,      \
+				  HOW_TRACE);                                                      \
+	}
+
+TB_PROG(1)
+TB_PROG(2)
+TB_PROG(3)
+TB_PROG(4)
+TB_PROG(5)
+
+SEC("skbt.tp_btf")
+int skbt_tb_kfree_skb(__u64 *ctx)
+{
+	return handle_skb(ctx, (struct sk_buff *)ctx[0], SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON,
+			  (__u32)ctx[2], 0, cfg_track_tp_free ? HOW_FREE : HOW_TRACE);
+}
+
+SEC("skbt.tp_btf")
+int skbt_tb_consume_skb(__u64 *ctx)
+{
+	return handle_skb(ctx, (struct sk_buff *)ctx[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FREE);
+}
+
+SEC("skbt.tp_btf")
+int skbt_tb_forget(__u64 *ctx)
+{
+	return handle_skb(ctx, (struct sk_buff *)ctx[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FORGET);
 }
 
 static __always_inline __u64 kp_arg(struct pt_regs *regs, int n)
