@@ -188,7 +188,11 @@ turns() {
 		order=$sides
 		[ $((i % 2)) -eq 0 ] && order=$rev
 		for side in $order; do "$fn" "$side"; done
-		[ "$fn" = side_run ] || continue
+		if [ "$fn" = stats_run ]; then
+			echo "stats run $i ($order):$(for s in $sides; do printf ' %s %s' "$s" \
+				"$(tail -n1 "$TMP/stats.$s" | awk '{ printf "%.1f", $1 ? $2 / $1 : 0 }')"; done) ns per run"
+			continue
+		fi
 		echo "run $i ($order):$(for s in $sides; do printf ' %s %s' "$s" "$(tail -n1 "$TMP/$s")"; done) Gbit/s"
 	done
 }
