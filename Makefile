@@ -109,7 +109,7 @@ bench: skbtrace tools bench-bins
 
 # Function backends in the test VM (kprobe attach vs a minimal floor, per-event
 # cost); the guest gets the binaries with their libraries, so no static build.
-bench-vm: skbtrace tools $(BUILD)/bench/kprobe_floor $(BUILD)/bench/progstats $(BUILD)/bench/startup
+bench-vm: skbtrace tools $(BUILD)/bench/kprobe_floor $(BUILD)/bench/tp_floor $(BUILD)/bench/progstats $(BUILD)/bench/startup
 	@scripts/deps.sh vm
 	@bench/vm.sh
 
