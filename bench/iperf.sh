@@ -47,14 +47,17 @@ SPID=""
 TPID=""
 FPID=""
 OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+# shellcheck source=tests/lib/netns.sh
+. "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/proc.sh
+. "$ROOT/tests/lib/proc.sh"
 
 cleanup() {
 	[ -n "$TPID" ] && kill -INT "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
 	[ -n "$FPID" ] && kill -INT "$FPID" 2>/dev/null && wait "$FPID" 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS" 2>/dev/null
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
+	netns_del "$NS_A" "$NS_B"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -76,13 +79,7 @@ SKBT_SIDES=${SKBT_SIDES# }
 side_backend() { cut -d' ' -f1 "$TMP/side/$1"; }
 side_bin() { cut -d' ' -f2- "$TMP/side/$1"; }
 
-ip netns add "$NS_A" && ip netns add "$NS_B" || exit 1
-ip link add veth-a netns "$NS_A" type veth peer name veth-b netns "$NS_B" || exit 1
-ip -n "$NS_A" addr add 10.233.0.1/24 dev veth-a
-ip -n "$NS_B" addr add 10.233.0.2/24 dev veth-b
-for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_A" link set veth-a up
-ip -n "$NS_B" link set veth-b up
+netns_pair "$NS_A" "$NS_B" 10.233.0.1 10.233.0.2 || exit 1
 # shellcheck disable=SC2086 # CPU_S is a command and its arguments, or nothing
 ip netns exec "$NS_B" $CPU_S iperf3 -s -B 10.233.0.2 >/dev/null 2>&1 &
 SPID=$!
@@ -107,7 +104,7 @@ trace_start() {
 		--ready-file "$TMP/ready" --output-file /dev/null ${IPERF_SKBT_ARGS:-} $FILTER \
 		2>"$TMP/skbt.err" &
 	TPID=$!
-	for _ in $(seq 1 300); do [ -e "$TMP/ready" ] && return 0; sleep 0.1; done
+	wait_file "$TMP/ready" "$TPID" 30 && return 0
 	echo "iperf.sh: skbtrace did not start: $(cat "$TMP/skbt.err")" >&2
 	exit 1
 }
@@ -124,7 +121,7 @@ floor_start() {
 	"$SKBTRACE" --backend tracepoint --list-funcs 2>/dev/null |
 		"$TP_FLOOR" "$@" "$TMP/fready" 2>"$TMP/floor.err" &
 	FPID=$!
-	for _ in $(seq 1 100); do [ -e "$TMP/fready" ] && return 0; sleep 0.1; done
+	wait_file "$TMP/fready" "$FPID" 10 && return 0
 	echo "iperf.sh: tp_floor did not start: $(cat "$TMP/floor.err")" >&2
 	exit 1
 }
