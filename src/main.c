@@ -139,7 +139,7 @@ static int discover(struct app *a)
 static bool need_ksyms(const struct app *a)
 {
 	/* The clone hooks name their events by function address, on any backend. */
-	return a->sel.backend != BACKEND_TRACEPOINT || a->o.out.caller || a->o.out.stack ||
+	return !backend_on_tracepoints(a->sel.backend) || a->o.out.caller || a->o.out.stack ||
 	       (a->o.track && a->kf.kprobe);
 }
 
@@ -269,7 +269,9 @@ static void configure_tracer(struct app *a)
 	c->filter_mark = a->o.filter_mark_set;
 	c->mark = a->o.mark;
 	c->mark_mask = a->o.mark_mask;
-	c->tp_cookie = a->kf.raw_tp_cookie && !getenv("SKBT_NO_TP_COOKIE");
+	/* A tp_btf program is verified per tracepoint: a copy each anyway. */
+	c->tp_cookie =
+		a->kf.raw_tp_cookie && !getenv("SKBT_NO_TP_COOKIE") && c->backend != BACKEND_TP_BTF;
 	c->stack = a->o.out.stack;
 	c->caller = a->o.out.caller;
 	c->skb_size = a->o.out.skb ? skb_struct_size(a) : 0;

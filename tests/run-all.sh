@@ -24,6 +24,8 @@ suite docs tests/docs.sh ./skbtrace
 # The host's results feed the kernel x backend matrix in docs/testing.md.
 suite integration bash -c 'tests/integration/run.sh build/asan/skbtrace |
 	tests/matrix.sh record --backend tracepoint --where "host (ASan)"; exit "${PIPESTATUS[0]}"'
+suite integration-tp_btf bash -c 'SKBT_BACKEND=tp_btf tests/integration/run.sh build/asan/skbtrace |
+	tests/matrix.sh record --backend tp_btf --where "host (ASan)"; exit "${PIPESTATUS[0]}"'
 # The translator's fuzzer, bounded: new crashes fail the run; its corpus is in git.
 suite fuzz tests/fuzz/run.sh "${SKBT_FUZZ_SECONDS:-20}"
 suite vm tests/vm/run.sh ./skbtrace

@@ -79,7 +79,7 @@ static const char usage_text[] =
 	"Follow packets (struct sk_buff) through the kernel and say why they were dropped.\n"
 	"\n"
 	"Selection:\n"
-	"  --backend auto|kprobe-multi|kprobe|fentry|tracepoint   how to attach (default auto)\n"
+	"  --backend auto|kprobe-multi|kprobe|fentry|tracepoint|tp_btf   how to attach (default auto)\n"
 	"  --filter-func REGEX        trace only functions/tracepoints whose whole name matches\n"
 	"  --filter-netns PATH|inode:N  only skbs in this network namespace (/proc/PID/ns/net)\n"
 	"  --filter-mark MARK[/MASK]  only skbs with (mark & MASK) == MARK\n"

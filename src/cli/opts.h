@@ -62,6 +62,6 @@ enum opts_result opts_parse(struct opts *o, int argc, char **argv);
 void opts_free(struct opts *o);
 
 /* The words --backend takes; the loader names its backends the same (load/backend.h). */
-#define OPTS_BACKENDS "auto", "kprobe-multi", "kprobe", "fentry", "tracepoint"
+#define OPTS_BACKENDS "auto", "kprobe-multi", "kprobe", "fentry", "tracepoint", "tp_btf"
 
 #endif

@@ -202,6 +202,42 @@ void features_probe_fentry(struct kernel_features *f, const struct btf *btf)
 	f->fentry = true;
 }
 
+void features_probe_tp_btf(struct kernel_features *f, const struct btf *btf)
+{
+	struct bpf_insn insns[] = {
+		{.code = 0xb7, .dst_reg = 0, .imm = 0}, /* r0 = 0 */
+		{.code = 0x95},				/* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, popts, .expected_attach_type = BPF_TRACE_RAW_TP);
+	int id, prog, link;
+
+	f->tp_btf = false;
+	id = btf ? btf__find_by_name_kind(btf, "btf_trace_" KSYM_DROP_TRACEPOINT, BTF_KIND_TYPEDEF)
+		 : -ENOENT;
+	if (id < 0) {
+		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why),
+			 "no btf_trace_" KSYM_DROP_TRACEPOINT " in the kernel's BTF");
+		return;
+	}
+	popts.attach_btf_id = id;
+	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "skbt_probe", "GPL", insns, 2, &popts);
+	if (prog < 0) {
+		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why),
+			 "kernel refuses tp_btf programs (%s)", strerror(errno));
+		return;
+	}
+	link = bpf_raw_tracepoint_open(NULL, prog);
+	if (link < 0) {
+		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why),
+			 "kernel cannot attach tp_btf programs (%s)", strerror(errno));
+		close(prog);
+		return;
+	}
+	close(link);
+	close(prog);
+	f->tp_btf = true;
+}
+
 /* A program of type that casts its context's first word and reads a byte. */
 static bool cast_loads(enum bpf_prog_type type, int kfunc_id)
 {
