@@ -5,6 +5,7 @@
  * record.  Programs exist per sk_buff argument position because BPF
  * context offsets must be constants.
  */
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <asm/ptrace.h>
 #include <bpf/bpf_helpers.h>
@@ -46,14 +47,6 @@ const volatile __u8 cfg_track_tp_free = 0;
 const volatile __u8 cfg_skb_span = 0;
 /* Programs may read kernel memory in place: direct_view(). */
 const volatile __u8 cfg_direct = 0;
-/*
- * BTF-typed tracepoint programs (tp_btf): the sk_buff, and every struct
- * reached from it, is a typed pointer the verifier lets the program load
- * from directly on any kernel that has them, without direct_view().  The
- * packet is not (skb->head is a plain number to the verifier): its bytes
- * are read in place only with cfg_direct.
- */
-const volatile __u8 cfg_typed = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -182,14 +175,22 @@ static __always_inline void *direct_view(const void *p)
 /*
  * ptr, to be read in place: a NULL or stale pointer reads as zeros, so a
  * chain of them needs no checks between the links.  Only where
- * skb_in_place(); a typed pointer is read as it is.
+ * skb_in_place(typed).
+ *
+ * typed: the program is a BTF-typed tracepoint one (tp_btf), a constant
+ * per program.  Its sk_buff, and every struct reached from it, is a typed
+ * pointer the verifier lets it load from directly on any kernel that has
+ * tp_btf, without direct_view(); the packet is not (skb->head is a plain
+ * number to the verifier), so its bytes are read in place only with
+ * cfg_direct.  Not a setting: the clone hooks of a tp_btf run are kprobe
+ * or fexit programs, whose skb is a number.
  */
-#define IN_PLACE(ptr) (cfg_typed ? (ptr) : (typeof(ptr))direct_view(ptr))
+#define IN_PLACE(ptr, typed) ((typed) ? (ptr) : (typeof(ptr))direct_view(ptr))
 
 /* The sk_buff and the structs it points to are read in place, not probed. */
-static __always_inline int skb_in_place(void)
+static __always_inline int skb_in_place(bool typed)
 {
-	return cfg_direct || cfg_typed;
+	return cfg_direct || typed;
 }
 
 /*
@@ -198,20 +199,20 @@ static __always_inline int skb_in_place(void)
  * that non-pointer fails (a probe read) or reads as 0 (in place), and the
  * socket answers instead.
  */
-static __always_inline __u32 skb_netns(struct sk_buff *skb)
+static __always_inline __u32 skb_netns(struct sk_buff *skb, bool typed)
 {
 	struct net_device *dev;
 	struct sock *sk;
 	__u32 inum = 0;
 
-	if (skb_in_place()) {
+	if (skb_in_place(typed)) {
 		/* The typed pointers may be NULL: the verifier wants them checked. */
-		dev = IN_PLACE(skb)->dev;
+		dev = IN_PLACE(skb, typed)->dev;
 		if (dev)
-			inum = IN_PLACE(IN_PLACE(dev)->nd_net.net)->ns.inum;
-		sk = IN_PLACE(skb)->sk;
+			inum = IN_PLACE(IN_PLACE(dev, typed)->nd_net.net, typed)->ns.inum;
+		sk = IN_PLACE(skb, typed)->sk;
 		if (!inum && sk)
-			inum = IN_PLACE(IN_PLACE(sk)->__sk_common.skc_net.net)->ns.inum;
+			inum = IN_PLACE(IN_PLACE(sk, typed)->__sk_common.skc_net.net, typed)->ns.inum;
 		return inum;
 	}
 	dev = BPF_CORE_READ(skb, dev);
@@ -222,15 +223,19 @@ static __always_inline __u32 skb_netns(struct sk_buff *skb)
 	return inum;
 }
 
-static __always_inline __u32 skb_mark(struct sk_buff *skb)
+static __always_inline __u32 skb_mark(struct sk_buff *skb, bool typed)
 {
-	return skb_in_place() ? IN_PLACE(skb)->mark : BPF_CORE_READ(skb, mark);
+	return skb_in_place(typed) ? IN_PLACE(skb, typed)->mark : BPF_CORE_READ(skb, mark);
 }
 
-static __always_inline int skb_ifindex(struct sk_buff *skb)
+static __always_inline int skb_ifindex(struct sk_buff *skb, bool typed)
 {
-	return skb_in_place() ? IN_PLACE(IN_PLACE(skb)->dev)->ifindex
-			      : BPF_CORE_READ(skb, dev, ifindex);
+	struct net_device *dev;
+
+	if (!skb_in_place(typed))
+		return BPF_CORE_READ(skb, dev, ifindex);
+	dev = IN_PLACE(skb, typed)->dev;
+	return dev ? IN_PLACE(dev, typed)->ifindex : 0;
 }
 
 /* Where the packet's headers are, read once per event. */
@@ -289,15 +294,15 @@ static __always_inline int pkt_read_span(struct sk_buff *skb, struct pkt *p)
 	return 1;
 }
 
-static __always_inline void pkt_read_direct(struct sk_buff *skb, struct pkt *p)
+static __always_inline void pkt_read_direct(struct sk_buff *skb, struct pkt *p, bool typed)
 {
-	pkt_pick(IN_PLACE(skb), p);
+	pkt_pick(IN_PLACE(skb, typed), p);
 }
 
-static __always_inline void pkt_read(struct sk_buff *skb, struct pkt *p)
+static __always_inline void pkt_read(struct sk_buff *skb, struct pkt *p, bool typed)
 {
-	if (skb_in_place()) {
-		pkt_read_direct(skb, p);
+	if (skb_in_place(typed)) {
+		pkt_read_direct(skb, p, typed);
 		return;
 	}
 	if (pkt_read_span(skb, p))
@@ -627,16 +632,16 @@ static __always_inline void fill_dev(struct skbt_event *e, struct sk_buff *skb)
 	bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), &dev->name);
 }
 
-static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns)
+static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns, bool typed)
 {
 	if (cfg_netns) {
-		*netns = skb_netns(skb);
+		*netns = skb_netns(skb, typed);
 		if (*netns != cfg_netns)
 			return 0;
 	}
-	if (cfg_filter_mark && (skb_mark(skb) & cfg_mark_mask) != cfg_mark)
+	if (cfg_filter_mark && (skb_mark(skb, typed) & cfg_mark_mask) != cfg_mark)
 		return 0;
-	if (cfg_ifindex && skb_ifindex(skb) != cfg_ifindex)
+	if (cfg_ifindex && skb_ifindex(skb, typed) != cfg_ifindex)
 		return 0;
 	return 1;
 }
@@ -644,7 +649,7 @@ static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns)
 /* Fills and submits one event; the caller has checked the filters. */
 static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
 				__u64 func, __u16 flags, __u32 reason, __u64 caller,
-				const struct skbt_track *tr)
+				const struct skbt_track *tr, bool typed)
 {
 	__u32 size = sizeof(struct skbt_event);
 	struct skbt_event *e;
@@ -668,8 +673,8 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* A tracked skb skipped the filters: nobody read its netns yet. */
-	e->netns = netns ? netns : skb_netns(skb);
-	e->mark = skb_mark(skb);
+	e->netns = netns ? netns : skb_netns(skb, typed);
+	e->mark = skb_mark(skb, typed);
 	e->len = p->len;
 	e->proto = p->proto;
 	fill_dev(e, skb);
@@ -750,21 +755,21 @@ static __always_inline void track_start(struct sk_buff *skb, struct skbt_track *
  * is kept for the event, so nothing is saved across the filter's call,
  * and a packet that passes is read again in full.  Most runs end here.
  */
-static __always_inline int pass_pcap_direct(struct sk_buff *skb)
+static __always_inline int pass_pcap_direct(struct sk_buff *skb, bool typed)
 {
 	struct pkt p;
 
-	pkt_read_direct(skb, &p);
+	pkt_read_direct(skb, &p, typed);
 	return pass_pcap(&p);
 }
 
-static __always_inline int matches(struct sk_buff *skb, struct pkt *p, __u32 *netns)
+static __always_inline int matches(struct sk_buff *skb, struct pkt *p, __u32 *netns, bool typed)
 {
-	if (!pass_filters(skb, netns))
+	if (!pass_filters(skb, netns, typed))
 		return 0;
-	if (cfg_direct && cfg_pcap && !pass_pcap_direct(skb))
+	if (cfg_direct && cfg_pcap && !pass_pcap_direct(skb, typed))
 		return 0;
-	pkt_read(skb, p);
+	pkt_read(skb, p, typed);
 	if (!cfg_direct && cfg_pcap && !pass_pcap(p))
 		return 0;
 	return !cfg_tun || pass_tunnel(skb, p);
@@ -797,7 +802,7 @@ static __always_inline __u64 event_func(void *ctx, __u16 flags)
 }
 
 static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flags, __u32 reason,
-				      __u64 caller, enum how how)
+				      __u64 caller, enum how how, bool typed)
 {
 	struct skbt_track tr = {};
 	__u32 netns = 0;
@@ -808,16 +813,16 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 		return 0;
 	/* A tracked skb bypasses the filters: its headers may have changed. */
 	if (cfg_track && track_lookup(skb, &tr)) {
-		pkt_read(skb, &p);
+		pkt_read(skb, &p, typed);
 	} else {
-		if (how == HOW_FORGET || !matches(skb, &p, &netns))
+		if (how == HOW_FORGET || !matches(skb, &p, &netns, typed))
 			return 0;
 		if (cfg_track)
 			track_start(skb, &tr, how);
 	}
 	if (cfg_track && how != HOW_TRACE)
 		flags |= SKBT_F_FREED;
-	emit(ctx, skb, &p, netns, event_func(ctx, flags), flags, reason, caller, &tr);
+	emit(ctx, skb, &p, netns, event_func(ctx, flags), flags, reason, caller, &tr, typed);
 	/* After the event: the last event of a packet is still reported. */
 	if (cfg_track && how != HOW_TRACE)
 		bpf_map_delete_elem(&tracked_skbs, &key);
@@ -829,7 +834,7 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 	int skbt_tp##n(struct bpf_raw_tracepoint_args *ctx)                                        \
 	{                                                                                          \
 		return handle_skb(ctx, (struct sk_buff *)ctx->args[n - 1], SKBT_F_TRACEPOINT, 0,   \
-				  0, HOW_TRACE);                                                   \
+				  0, HOW_TRACE, false);                                            \
 	}
 
 TP_PROG(1)
@@ -844,14 +849,15 @@ int skbt_tp_kfree_skb(struct bpf_raw_tracepoint_args *ctx)
 {
 	return handle_skb(ctx, (struct sk_buff *)ctx->args[0],
 			  SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON, (__u32)ctx->args[2], 0,
-			  cfg_track_tp_free ? HOW_FREE : HOW_TRACE);
+			  cfg_track_tp_free ? HOW_FREE : HOW_TRACE, false);
 }
 
 /* skb:consume_skb(skb[, location]) when tracking: the skb's last event. */
 SEC("skbt.raw_tp")
 int skbt_tp_consume_skb(struct bpf_raw_tracepoint_args *ctx)
 {
-	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FREE);
+	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FREE,
+			  false);
 }
 
 /*
@@ -862,11 +868,12 @@ int skbt_tp_consume_skb(struct bpf_raw_tracepoint_args *ctx)
 SEC("skbt.raw_tp")
 int skbt_tp_forget(struct bpf_raw_tracepoint_args *ctx)
 {
-	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FORGET);
+	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FORGET,
+			  false);
 }
 
 /*
- * tp_btf backend: the same, with typed arguments (cfg_typed).  Each program
+ * tp_btf backend: the same, with typed arguments (typed).  Each program
  * is verified against one tracepoint's prototype, so user space loads a
  * copy per tracepoint, with its probe index and its btf_trace_<name> id.
  */
@@ -875,7 +882,7 @@ int skbt_tp_forget(struct bpf_raw_tracepoint_args *ctx)
 	int skbt_tb##n(__u64 *ctx)                                                                 \
 	{                                                                                          \
 		return handle_skb(ctx, (struct sk_buff *)ctx[n - 1], SKBT_F_TRACEPOINT, 0, 0,      \
-				  HOW_TRACE);                                                      \
+				  HOW_TRACE, true);                                                \
 	}
 
 TB_PROG(1)
@@ -888,19 +895,19 @@ SEC("skbt.tp_btf")
 int skbt_tb_kfree_skb(__u64 *ctx)
 {
 	return handle_skb(ctx, (struct sk_buff *)ctx[0], SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON,
-			  (__u32)ctx[2], 0, cfg_track_tp_free ? HOW_FREE : HOW_TRACE);
+			  (__u32)ctx[2], 0, cfg_track_tp_free ? HOW_FREE : HOW_TRACE, true);
 }
 
 SEC("skbt.tp_btf")
 int skbt_tb_consume_skb(__u64 *ctx)
 {
-	return handle_skb(ctx, (struct sk_buff *)ctx[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FREE);
+	return handle_skb(ctx, (struct sk_buff *)ctx[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FREE, true);
 }
 
 SEC("skbt.tp_btf")
 int skbt_tb_forget(__u64 *ctx)
 {
-	return handle_skb(ctx, (struct sk_buff *)ctx[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FORGET);
+	return handle_skb(ctx, (struct sk_buff *)ctx[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FORGET, true);
 }
 
 static __always_inline __u64 kp_arg(struct pt_regs *regs, int n)
@@ -932,7 +939,7 @@ static __always_inline __u64 kp_caller(struct pt_regs *regs)
 static __always_inline int kp_handle(struct pt_regs *regs, int n)
 {
 	return handle_skb(regs, (struct sk_buff *)kp_arg(regs, n), 0, 0, kp_caller(regs),
-			  HOW_TRACE);
+			  HOW_TRACE, false);
 }
 
 #define KP_PROG(n)                                                                                 \
@@ -959,7 +966,7 @@ int skbt_kp_drop_r2(struct pt_regs *regs)
 {
 	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), SKBT_F_HAS_REASON,
 			  (__u32)PT_REGS_PARM2(regs),
-			  kp_caller(regs), HOW_TRACE);
+			  kp_caller(regs), HOW_TRACE, false);
 }
 
 /* sk_skb_reason_drop(sk, skb, reason), kernels 6.11 and later. */
@@ -968,7 +975,7 @@ int skbt_kp_drop_r3(struct pt_regs *regs)
 {
 	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM2(regs), SKBT_F_HAS_REASON,
 			  (__u32)PT_REGS_PARM3(regs),
-			  kp_caller(regs), HOW_TRACE);
+			  kp_caller(regs), HOW_TRACE, false);
 }
 
 /*
@@ -980,13 +987,15 @@ int skbt_kp_drop_r3(struct pt_regs *regs)
 SEC("skbt.kprobe")
 int skbt_kp_free(struct pt_regs *regs)
 {
-	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs), HOW_FREE);
+	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs), HOW_FREE,
+			  false);
 }
 
 SEC("skbt.kprobe")
 int skbt_kp_forget(struct pt_regs *regs)
 {
-	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs), HOW_FORGET);
+	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs),
+			  HOW_FORGET, false);
 }
 
 /*
@@ -1036,8 +1045,8 @@ int skbt_clone_ret(struct pt_regs *regs)
 		return 0;
 	s.parent.flags |= SKBT_F_CLONE;
 	track_insert(child, &s.parent);
-	pkt_read(child, &p);
-	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent);
+	pkt_read(child, &p, false);
+	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent, false);
 }
 
 /*
@@ -1060,7 +1069,7 @@ static __always_inline int fe_handle(void *ctx, __u32 n, __u16 flags, __u32 reas
 	__u32 reason = reason_arg ? (__u32)fe_arg(ctx, reason_arg) : 0;
 
 	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, n), SKBT_F_FENTRY | flags, reason, 0,
-			  how);
+			  how, false);
 }
 
 #define FE_PROG(n)                                                                                 \
@@ -1121,7 +1130,7 @@ int skbt_fx_clone(void *ctx)
 		return 0;
 	tr.flags |= SKBT_F_CLONE;
 	track_insert((struct sk_buff *)child, &tr);
-	pkt_read((struct sk_buff *)child, &p);
+	pkt_read((struct sk_buff *)child, &p, false);
 	return emit(ctx, (struct sk_buff *)child, &p, 0, bpf_get_func_ip(ctx), SKBT_F_FENTRY, 0, 0,
-		    &tr);
+		    &tr, false);
 }

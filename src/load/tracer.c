@@ -133,7 +133,6 @@ static void configure_rodata(struct tracer *t)
 	}
 	s->rodata->cfg_skb_size = t->cfg.skb_size;
 	s->rodata->cfg_tp_cookie = t->cfg.tp_cookie;
-	s->rodata->cfg_typed = t->cfg.backend == BACKEND_TP_BTF;
 	s->rodata->cfg_wakeup_bytes = t->cfg.ringbuf_size / 8;
 	s->rodata->cfg_track = t->cfg.track;
 	s->rodata->cfg_track_tp_free = t->cfg.track_tp_free;
