@@ -187,7 +187,7 @@ turns() {
 		for side in $order; do "$fn" "$side"; done
 		if [ "$fn" = stats_run ]; then
 			echo "stats run $i ($order):$(for s in $sides; do printf ' %s %s' "$s" \
-				"$(tail -n1 "$TMP/stats.$s" | awk '{ printf "%.1f", $1 ? $2 / $1 : 0 }')"; done) ns per run"
+				"$(tail -n1 "$TMP/stats.$s" 2>/dev/null | awk '{ printf "%.1f", $1 ? $2 / $1 : 0 }')"; done) ns per run"
 			continue
 		fi
 		echo "run $i ($order):$(for s in $sides; do printf ' %s %s' "$s" "$(tail -n1 "$TMP/$s")"; done) Gbit/s"
@@ -203,6 +203,8 @@ turns "$RUNS" side_run "$SIDES"
 stats_run() {
 	local split="" pid
 	[ -n "${IPERF_BY_TP:-}" ] && split="split"
+	# Another process (another copy of this bench) may have turned them off.
+	sysctl -qw kernel.bpf_stats_enabled=1
 	case $1 in
 	floor) floor_start ${split:+-s} ;;
 	floor-btf) floor_start -b ;;
@@ -212,7 +214,12 @@ stats_run() {
 	pid=$TPID
 	[ -n "$FPID" ] && pid=$FPID
 	pid_stats "$pid" >"$TMP/one"
+	if [ "$(sysctl -n kernel.bpf_stats_enabled)" != 1 ]; then
+		echo "iperf.sh: bpf_stats were turned off during a $1 run by another process: run left out (0.0)"
+		: >"$TMP/one"
+	fi
 	case $1 in floor | floor-btf) floor_stop ;; *) trace_stop ;; esac
+	# "0 0" for a run left out: ns_of() skips it.
 	awk '{ c += $2; t += $3 } END { print c + 0, t + 0 }' "$TMP/one" >>"$TMP/stats.$1"
 	awk '$2 > 0 { printf "%s %.1f %d\n", $1, $3 / $2, $2 }' "$TMP/one" >>"$TMP/tp.$1"
 }
@@ -226,7 +233,7 @@ turns "$STATS_RUNS" stats_run "$STATS_SIDES"
 sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
 
 # ns per run of one statistics run: median over the runs of the side.
-ns_of() { [ -s "$TMP/stats.$1" ] && awk '{ printf "%.1f\n", $1 ? $2 / $1 : 0 }' "$TMP/stats.$1" | median; }
+ns_of() { [ -s "$TMP/stats.$1" ] && awk '$1 > 0 { printf "%.1f\n", $2 / $1 }' "$TMP/stats.$1" | median; }
 B=$(median <"$TMP/base")
 F=-
 FLOSS=-
