@@ -112,7 +112,7 @@ function ratio(a, b) { return (a != "" && b != "" && b + 0 > 0) ? sprintf("%.2f"
 		add(grp ".load", v($0, "load_ms")); add(grp ".detach", v($0, "detach_ms"))
 		add(grp ".stop", v($0, "ext_stop_ms")); add(grp ".n", v($0, "attached") "/" (v($0, "attached") + v($0, "failed")))
 		add(grp ".pre", (v($0, "ready_ms") != "?" && v($0, "load_ms") != "?") ? v($0, "ready_ms") - v($0, "load_ms") - v($0, "attach_ms") : "")
-	} else if (grp ~ /^(none|tr-)/) {
+	} else if (grp ~ /^(none|tr-|rj-)/) {
 		add(grp ".send", v($0, "send_ms")); add(grp ".runs", v($0, "runs")); add(grp ".ns", v($0, "run_ns"))
 		add(grp ".ev", v($0, "events")); add(grp ".lost", v($0, "lost")); pk = v($0, "packets")
 	} else if (grp == "funcs") { nf = v($0, "listed"); dups = v($0, "duplicate_names") }
