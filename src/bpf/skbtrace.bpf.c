@@ -127,7 +127,7 @@ static __always_inline void count(__u32 idx)
 
 /*
  * The pcap-filter hook.  User space replaces the body of these stubs with
- * the translated filter before load (see pcap_filter.c); without a filter
+ * the translated filter before load (see src/filter/splice.c); without a filter
  * cfg_pcap is 0 and the calls are pruned.  Arguments: packet start (MAC
  * header for l2, network header for l3), readable linear bytes, skb->len,
  * and the copy of the packet's first bytes the filter reads (pcap_run()).

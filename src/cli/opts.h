@@ -24,6 +24,8 @@ struct opts_out {
 	enum opts_ts ts;
 };
 
+#define OPTS_DEBUGINFO_MAX 16
+
 struct opts {
 	const char *backend;	  /* one of OPTS_BACKENDS; "auto" by default */
 	const char *filter_func;  /* POSIX extended regex, matched against whole names */
@@ -35,6 +37,9 @@ struct opts {
 	bool all_kmods;
 	const char *kmods;
 	const char *kernel_btf;
+	/* --kernel-debuginfo FILE|DIR, for source lines in stacks; none: default places */
+	const char *kernel_debuginfo[OPTS_DEBUGINFO_MAX];
+	size_t n_kernel_debuginfo;
 	struct opts_out out;
 	const char *output_file;
 	unsigned long long limit_lines; /* 0: no limit */
