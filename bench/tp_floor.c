@@ -5,7 +5,7 @@
  * tracepoint named on stdin, so that bench/iperf.sh can set the cost of
  * the kernel's dispatch alone beside skbtrace's in the same run.
  *
- * Usage: skbtrace --backend tracepoint --list-funcs | tp_floor [-b] [-s] READY_FILE
+ * Usage: skbtrace --backend tracepoint --list-funcs | tp_floor [-b|-s|-f] READY_FILE
  *   Reads "CATEGORY:NAME ..." lines (others are skipped), attaches, creates
  *   READY_FILE, and detaches on SIGINT/SIGTERM.  Prints "tp_floor: N
  *   attached, F failed" on stderr.
@@ -14,7 +14,11 @@
  *       tp_btf backend loads them.  Default: one raw tracepoint program
  *       shared by all.
  *   -s  raw tracepoints: one program per tracepoint too, so that the
- *       kernel's run statistics come per tracepoint (build/bench/progstats -t).
+ *       kernel's run statistics come per tracepoint.
+ *   -f  fentry programs instead, one per kernel function: reads "NAME ..."
+ *       lines (skbtrace --backend fentry --list-funcs; the header and
+ *       category:name lines are skipped), each verified against its vmlinux
+ *       BTF function, as skbtrace's fentry backend loads them.
  * The programs are named tp_floor.
  */
 #include <errno.h>
@@ -28,7 +32,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
-#define MAX_TPS 256
+#define MAX_TPS 4096
 
 static volatile sig_atomic_t stop;
 
@@ -38,15 +42,14 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* A do-nothing program; btf_id != 0 makes it a tp_btf one for that prototype. */
-static int load_nop(int btf_id)
+/* A do-nothing program; btf_id != 0 makes it a tp_btf (or fentry) one for that target. */
+static int load_nop(int btf_id, enum bpf_attach_type type)
 {
 	struct bpf_insn insns[] = {
 		{.code = 0xb7, .dst_reg = 0, .imm = 0}, /* r0 = 0 */
 		{.code = 0x95},				/* exit */
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, lo, .expected_attach_type = BPF_TRACE_RAW_TP,
-		    .attach_btf_id = btf_id);
+	LIBBPF_OPTS(bpf_prog_load_opts, lo, .expected_attach_type = type, .attach_btf_id = btf_id);
 
 	if (!btf_id)
 		return bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "tp_floor", "GPL", insns, 2,
@@ -55,28 +58,40 @@ static int load_nop(int btf_id)
 }
 
 struct mode {
-	bool btf, split;
+	bool btf, split, fentry;
 	struct btf *vmlinux;
 	int shared; /* the one raw tracepoint program when not split */
 };
 
-/* The program for tracepoint tp (loaded for it unless shared), or -1. */
-static int prog_for(const struct mode *m, const char *tp)
+/* The program for tracepoint or function name (loaded for it unless shared), or -1. */
+static int prog_for(const struct mode *m, const char *name)
 {
 	char type[300];
 	int id = 0;
 
-	if (!m->btf && !m->split)
+	if (!m->btf && !m->split && !m->fentry)
 		return m->shared;
-	if (m->btf) {
-		snprintf(type, sizeof(type), "btf_trace_%s", tp);
+	if (m->fentry) {
+		id = btf__find_by_name_kind(m->vmlinux, name, BTF_KIND_FUNC);
+	} else if (m->btf) {
+		snprintf(type, sizeof(type), "btf_trace_%s", name);
 		id = btf__find_by_name_kind(m->vmlinux, type, BTF_KIND_TYPEDEF);
-		if (id <= 0) {
-			errno = ENOENT;
-			return -1;
-		}
 	}
-	return load_nop(id);
+	if ((m->btf || m->fentry) && id <= 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	return load_nop(id, m->fentry ? BPF_TRACE_FENTRY : BPF_TRACE_RAW_TP);
+}
+
+/* The name a line gives: a tracepoint's after its category, or a function (-f). */
+static const char *name_of(const struct mode *m, char *word)
+{
+	char *colon = strchr(word, ':');
+
+	if (m->fentry)
+		return colon || !strcmp(word, "NAME") ? NULL : word;
+	return colon ? colon + 1 : NULL;
 }
 
 /* Attaches a program to each tracepoint on in; returns how many links it keeps. */
@@ -87,15 +102,17 @@ static int attach_all(FILE *in, const struct mode *m, int *links, int *progs, in
 
 	*failed = 0;
 	while (n < MAX_TPS && fgets(line, sizeof(line), in)) {
-		char *colon;
+		const char *target;
 		int prog;
 
-		if (sscanf(line, "%255s", name) != 1 || !(colon = strchr(name, ':')))
+		if (sscanf(line, "%255s", name) != 1 || !(target = name_of(m, name)))
 			continue;
-		prog = prog_for(m, colon + 1);
-		links[n] = prog < 0 ? -1 : bpf_raw_tracepoint_open(m->btf ? NULL : colon + 1, prog);
+		prog = prog_for(m, target);
+		links[n] = prog < 0 ? -1
+				    : bpf_raw_tracepoint_open(m->btf || m->fentry ? NULL : target,
+							      prog);
 		if (links[n] < 0) {
-			fprintf(stderr, "tp_floor: %s: %s\n", colon + 1, strerror(errno));
+			fprintf(stderr, "tp_floor: %s: %s\n", target, strerror(errno));
 			if (prog >= 0 && prog != m->shared)
 				close(prog);
 			(*failed)++;
@@ -108,20 +125,24 @@ static int attach_all(FILE *in, const struct mode *m, int *links, int *progs, in
 
 int main(int argc, char **argv)
 {
-	int links[MAX_TPS], progs[MAX_TPS], n, failed, fd, opt;
+	static int links[MAX_TPS], progs[MAX_TPS];
+	int n, failed, fd, opt;
 	struct mode m = {.shared = -1};
 	sigset_t block, old;
 
-	while ((opt = getopt(argc, argv, "bs")) != -1) {
+	while ((opt = getopt(argc, argv, "bsf")) != -1) {
 		if (opt == 'b')
 			m.btf = true;
 		else if (opt == 's')
 			m.split = true;
+		else if (opt == 'f')
+			m.fentry = true;
 		else
 			argc = 0;
 	}
 	if (argc - optind != 1) {
-		fprintf(stderr, "usage: tp_floor [-b] [-s] READY_FILE < tracepoint list\n");
+		fprintf(stderr,
+			"usage: tp_floor [-b|-s|-f] READY_FILE < tracepoint or function list\n");
 		return 2;
 	}
 	/* Blocked until sigsuspend(), so a signal cannot slip in before the wait. */
@@ -131,11 +152,11 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &block, &old);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (m.btf && !(m.vmlinux = btf__load_vmlinux_btf())) {
+	if ((m.btf || m.fentry) && !(m.vmlinux = btf__load_vmlinux_btf())) {
 		fprintf(stderr, "tp_floor: vmlinux BTF: %s\n", strerror(errno));
 		return 1;
 	}
-	if (!m.btf && !m.split && (m.shared = load_nop(0)) < 0) {
+	if (!m.btf && !m.split && !m.fentry && (m.shared = load_nop(0, 0)) < 0) {
 		fprintf(stderr, "tp_floor: load: %s\n", strerror(errno));
 		return 1;
 	}

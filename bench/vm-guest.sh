@@ -154,9 +154,10 @@ wait_file() { # wait_file FILE SECONDS
 
 # traffic LABEL [skbtrace args...]: N packets A -> B, received in B.
 # For one call: FILTER, skbtrace's pcap filter (default: the traffic's own
-# port, so every packet is reported); FLOOR=tp|kprobe, a do-nothing program
-# instead (build/bench/tp_floor with the arguments, on the same tracepoints;
-# build/bench/kprobe_floor on the functions of $TMP/floorfuncs).
+# port, so every packet is reported); FLOOR=tp|kprobe|fentry, a do-nothing
+# program instead (build/bench/tp_floor with the arguments, on the same
+# tracepoints; build/bench/kprobe_floor on the functions of $TMP/floorfuncs;
+# tp_floor -f, fentry, on those of $TMP/fefuncs).
 traffic() {
 	local label=$1 t0 t1 before after recv sent sum="" ev="" lost="" prefix=skbt_
 	shift
@@ -169,6 +170,10 @@ traffic() {
 	elif [[ ${FLOOR:-} == kprobe ]]; then
 		prefix=floor
 		"$B/kprobe_floor" -a -f "$TMP/ready" -o "$TMP/kfloor.out" "$TMP/floorfuncs" 2>"$TMP/tr.err" &
+		TRACER_PID=$!
+	elif [[ ${FLOOR:-} == fentry ]]; then
+		prefix=tp_floor
+		"$B/tp_floor" -f "$TMP/ready" <"$TMP/fefuncs" 2>"$TMP/tr.err" &
 		TRACER_PID=$!
 	elif [[ $# -gt 0 ]]; then
 		"$SKBTRACE" -q --output-file /dev/null --ready-file "$TMP/ready" "$@" \
@@ -228,7 +233,10 @@ done
 "$SKBTRACE" --backend kprobe "${FF[@]}" --list-funcs 2>/dev/null |
 	awk '$4 ~ /^skbt_kp[0-9]/ { print $1 }' >"$TMP/kpnames"
 awk 'NR == FNR { want[$1] = 1; next } ($1 in want)' "$TMP/kpnames" "$TMP/funcs" >"$TMP/floorfuncs"
-echo "# rejected runs: filter 'host 192.0.2.99'; kprobe floor on $(wc -l <"$TMP/floorfuncs") functions"
+"$SKBTRACE" --backend fentry "${FF[@]}" --list-funcs 2>/dev/null |
+	awk '$4 ~ /^skbt_fe[0-9]/ { print $1 }' >"$TMP/fefuncs"
+echo "# rejected runs: filter 'host 192.0.2.99'; kprobe floor on $(wc -l <"$TMP/floorfuncs") functions," \
+	"fentry floor on $(wc -l <"$TMP/fefuncs")"
 for ((r = 1; r <= VMB_TRAFFIC_ROUNDS; r++)); do
 	FLOOR=tp traffic "rj-floor-r$r"
 	FILTER="host 192.0.2.99" traffic "rj-tracepoint-r$r" --backend tracepoint
@@ -238,5 +246,9 @@ for ((r = 1; r <= VMB_TRAFFIC_ROUNDS; r++)); do
 	fi
 	FLOOR=kprobe traffic "rj-floor-kprobe-r$r"
 	FILTER="host 192.0.2.99" traffic "rj-kprobe-r$r" --backend kprobe "${FF[@]}"
+	if [[ $HAVE_FENTRY == 1 ]]; then
+		FLOOR=fentry traffic "rj-floor-fentry-r$r"
+		FILTER="host 192.0.2.99" traffic "rj-fentry-r$r" --backend fentry "${FF[@]}"
+	fi
 done
 echo "# guest done, uptime $(cut -d' ' -f1 /proc/uptime) s"

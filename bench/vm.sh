@@ -11,9 +11,9 @@
 #   2. the same UDP traffic between two namespaces with no tracer, then
 #      skbtrace --backend kprobe / fentry / tracepoint / tp_btf: wall time of
 #      the send and the kernel's run time of skbtrace's programs (bpf_stats);
-#      then with a filter that matches nothing, each of tracepoint, tp_btf
-#      and kprobe beside a do-nothing program of its own type on the same
-#      hooks (build/bench/tp_floor, tp_floor -b, kprobe_floor)
+#      then with a filter that matches nothing, each of tracepoint, tp_btf,
+#      kprobe and fentry beside a do-nothing program of its own type on the
+#      same hooks (build/bench/tp_floor, tp_floor -b, kprobe_floor, tp_floor -f)
 # The VM is emulated (TCG): only ratios mean anything.  Prints the raw
 # RESULT lines, then a table.  The console log is kept in build/vm-bench/.
 #
@@ -140,7 +140,7 @@ END {
 	printf "\n== the same %s UDP packets: medians of the rounds\n", pk
 	printf "%-16s %-10s %-14s %-12s %-12s %-12s %-14s %s\n", "", "send ms", "+us/packet", "prog runs", "ns/run", "events", "+ns/prog run", "lost"
 	base = med(L["none.send"])
-	n_tr = split("none tr-kprobe tr-fentry tr-tracepoint tr-tp_btf rj-floor rj-tracepoint rj-floor-btf rj-tp_btf rj-floor-kprobe rj-kprobe", T, " ")
+	n_tr = split("none tr-kprobe tr-fentry tr-tracepoint tr-tp_btf rj-floor rj-tracepoint rj-floor-btf rj-tp_btf rj-floor-kprobe rj-kprobe rj-floor-fentry rj-fentry", T, " ")
 	for (i = 1; i <= n_tr; i++) {
 		g = T[i]; if (L[g ".send"] == "") continue
 		s = med(L[g ".send"]); r = med(L[g ".runs"])
@@ -152,7 +152,7 @@ END {
 		printf "%-16s %-10s %-14s %-12s %-12s %-12s %-14s %s\n", g, s, (g == "none") ? "-" : extra_pk, r, per_run == "" ? "-" : sprintf("%.0f", per_run), med(L[g ".ev"]) == "" ? "-" : med(L[g ".ev"]), (g == "none") ? "-" : extra_run, L[g ".lost"] == "" ? "-" : L[g ".lost"]
 		ns[g] = per_run; ex[g] = (r > 0) ? (s - base) * 1e6 / r : ""
 	}
-	printf "rejected runs, per program run against a do-nothing program of the same type: tracepoint %s, tp_btf %s, kprobe %s; tp_btf/tracepoint %s\n", ratio(ns["rj-tracepoint"], ns["rj-floor"]), ratio(ns["rj-tp_btf"], ns["rj-floor-btf"]), ratio(ns["rj-kprobe"], ns["rj-floor-kprobe"]), ratio(ns["rj-tp_btf"], ns["rj-tracepoint"])
+	printf "rejected runs, per program run against a do-nothing program of the same type: tracepoint %s, tp_btf %s, kprobe %s, fentry %s; tp_btf/tracepoint %s\n", ratio(ns["rj-tracepoint"], ns["rj-floor"]), ratio(ns["rj-tp_btf"], ns["rj-floor-btf"]), ratio(ns["rj-kprobe"], ns["rj-floor-kprobe"]), ratio(ns["rj-fentry"], ns["rj-floor-fentry"]), ratio(ns["rj-tp_btf"], ns["rj-tracepoint"])
 	printf "per program run (bpf_stats): kprobe/tracepoint %s, fentry/tracepoint %s, kprobe/fentry %s\n", ratio(ns["tr-kprobe"], ns["tr-tracepoint"]), ratio(ns["tr-fentry"], ns["tr-tracepoint"]), ratio(ns["tr-kprobe"], ns["tr-fentry"])
 	printf "added send time per program run (wall): kprobe/tracepoint %s, fentry/tracepoint %s, kprobe/fentry %s\n", ratio(ex["tr-kprobe"], ex["tr-tracepoint"]), ratio(ex["tr-fentry"], ex["tr-tracepoint"]), ratio(ex["tr-kprobe"], ex["tr-fentry"])
 }' "$TMP/results.txt"
