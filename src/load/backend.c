@@ -60,7 +60,7 @@ static int check_wanted(enum backend want, const struct kernel_features *kf, cha
 
 /*
  * Of the two tracepoint backends, per rejected run (docs/benchmarks.md
- * section 12): raw tracepoints with link cookies share five programs
+ * section 15): raw tracepoints with link cookies share five programs
  * among the 30 tracepoints, and where bpf_rdonly_cast reads the skb in
  * place they read as much in place as tp_btf: faster there, their few
  * programs staying hot in cache.  Without cookies raw tracepoints need a
