@@ -1138,6 +1138,16 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, struct pk
 		    caller, tr, &d, typed);
 }
 
+/*
+ * --drops-only attaches the drop hook and the free points (how), never a
+ * program that only traces: those need not test cfg_drops_only, and a
+ * test is a load and a branch on every run, rejected or not.
+ */
+static __always_inline int drops_only_applies(__u16 flags, enum how how)
+{
+	return how != HOW_TRACE || (flags & SKBT_F_HAS_REASON);
+}
+
 static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flags, __u32 reason,
 				      __u64 caller, enum how how, const struct drop_in *in,
 				      bool typed)
@@ -1148,7 +1158,7 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 	int drop = is_drop(flags, reason);
 	struct pkt p;
 
-	if (!skb || (cfg_drops_only && !drop))
+	if (!skb || (drops_only_applies(flags, how) && cfg_drops_only && !drop))
 		return 0;
 	/* A tracked skb bypasses the filters: its headers may have changed. */
 	if (cfg_track && track_lookup(skb, &tr)) {
