@@ -361,9 +361,12 @@ static __always_inline __u32 netns_of(struct sk_buff *skb, struct sock *sk, bool
 {
 	__u32 inum = skb_netns(skb, typed);
 
-	if (!inum && sk)
-		inum = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	return inum;
+	if (inum || !sk)
+		return inum;
+	/* tp_btf's rx_sk is typed like its skb */
+	if (skb_in_place(typed))
+		return IN_PLACE(IN_PLACE(sk, typed)->__sk_common.skc_net.net, typed)->ns.inum;
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
 static __always_inline __u32 skb_mark(struct sk_buff *skb, bool typed)
