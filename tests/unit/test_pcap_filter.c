@@ -939,6 +939,29 @@ static void test_truncated(void **state)
 }
 
 /*
+ * Runs a spliced "greater 100" program whose main adds 5 * 2 to the
+ * filter's verdict: 10 for a short frame, 262144 + 10 for a long one.
+ */
+static void run_splice_cases(const struct bpf_insn *out, size_t cnt)
+{
+	static const struct {
+		uint32_t size, want;
+	} cases[] = {{60, 10}, {150, 262144 + 10}};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "splice", "GPL", out, cnt, NULL);
+
+	if (fd < 0)
+		fail_msg("load: %s", strerror(errno));
+	for (size_t i = 0; i < 2; i++) {
+		uint8_t frame[200] = {0};
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = cases[i].size);
+
+		assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
+		assert_int_equal(o.retval, cases[i].want);
+	}
+	close(fd);
+}
+
+/*
  * A stub in the middle of a program, with code and another subprogram
  * after it: after the splice the other call must still land right.
  */
@@ -961,31 +984,17 @@ static void test_splice_run(void **state)
 		EI_ALU64_IMM(BPF_MUL, BPF_REG_0, 2),
 		EI_EXIT(),
 	};
-	static const struct {
-		uint32_t size, want;
-	} cases[] = {{60, 10}, {150, 262144 + 10}};
 	struct pcap_filter_prog f;
 	struct bpf_insn *out;
 	size_t cnt;
 	char err[256];
-	int fd;
 
 	(void)state;
 	NEED_KERNEL();
 	assert_int_equal(pcap_filter_compile("greater 100", DLT_EN10MB, 0, &f, err, sizeof(err)),
 			 0);
 	assert_int_equal(pcap_filter_splice(prog, 15, 9, 3, &f, &out, &cnt), 0);
-	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "splice", "GPL", out, cnt, NULL);
-	if (fd < 0)
-		fail_msg("load: %s", strerror(errno));
-	for (size_t i = 0; i < 2; i++) {
-		uint8_t frame[200] = {0};
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = cases[i].size);
-
-		assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
-		assert_int_equal(o.retval, cases[i].want);
-	}
-	close(fd);
+	run_splice_cases(out, cnt);
 	free(out);
 	pcap_filter_prog_free(&f);
 }
@@ -995,14 +1004,10 @@ static void test_splice_in_stub_run(void **state)
 {
 	struct bpf_insn prog[9 + 66 + 3];
 	size_t n = 0, stub;
-	static const struct {
-		uint32_t size, want;
-	} cases[] = {{60, 10}, {150, 262144 + 10}};
 	struct pcap_filter_prog f;
 	struct bpf_insn *out;
 	size_t cnt;
 	char err[256];
-	int fd;
 
 	(void)state;
 	NEED_KERNEL();
@@ -1029,17 +1034,7 @@ static void test_splice_in_stub_run(void **state)
 	assert_true(f.cnt <= 66);
 	assert_int_equal(pcap_filter_splice(prog, n, stub, 66, &f, &out, &cnt), 0);
 	assert_int_equal(cnt, n);
-	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "splice", "GPL", out, cnt, NULL);
-	if (fd < 0)
-		fail_msg("load: %s", strerror(errno));
-	for (size_t i = 0; i < 2; i++) {
-		uint8_t frame[200] = {0};
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = cases[i].size);
-
-		assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
-		assert_int_equal(o.retval, cases[i].want);
-	}
-	close(fd);
+	run_splice_cases(out, cnt);
 	free(out);
 	pcap_filter_prog_free(&f);
 }
