@@ -148,6 +148,29 @@ struct {
 } drop_frames SEC(".maps");
 
 /*
+ * The copy of a packet's first bytes a pcap filter reads: on the stack it
+ * put the drop program's frame, plus the filter's, over 6.1's 512 bytes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[(SKBT_PCAP_WINDOW + 8) / 8]);
+} pcap_window SEC(".maps");
+
+/*
+ * A new summary row is built here, not on the stack: with the span copy
+ * and a pcap filter's scratch, 6.1's verifier finds the drop program's
+ * combined stack over 512 bytes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct skbt_drop_val);
+} drop_row SEC(".maps");
+
+/*
  * The hook search's results.  A walk costs ~2 us; what tells the hooks
  * apart on the skb is in the key: no route yet (PREROUTING), the route's
  * input function (ip_local_deliver: INPUT, ip_forward: FORWARD), the
@@ -513,12 +536,16 @@ static __always_inline int pcap_call(enum skbt_pcap_stub which, unsigned char *d
 static __always_inline int pcap_run(enum skbt_pcap_stub which, unsigned char *data, __u32 caplen,
 				    __u32 len)
 {
-	__u64 buf[(SKBT_PCAP_WINDOW + 8) / 8];
+	__u32 zero = 0;
+	__u64 *buf;
 	void *win;
 	__u64 n, cap = caplen;
 
 	if (cfg_direct)
 		return pcap_call(which, data, caplen, len, direct_view(data));
+	buf = bpf_map_lookup_elem(&pcap_window, &zero);
+	if (!buf)
+		return 0;
 	win = (void *)buf + cfg_pcap_pad[which];
 	n = cfg_pcap_win[which];
 	/*
@@ -938,10 +965,16 @@ static __always_inline void count_drop(struct sk_buff *skb, const struct pkt *p,
 	__u64 now = bpf_ktime_get_ns();
 
 	if (!v) {
-		struct skbt_drop_val nv = {.count = 1};
+		__u32 zero = 0;
+		struct skbt_drop_val *nv = bpf_map_lookup_elem(&drop_row, &zero);
 
-		drop_example(&nv, skb, p, &k, d, now);
-		if (!bpf_map_update_elem(&drop_summary, &k, &nv, BPF_NOEXIST))
+		if (!nv) {
+			count(SKBT_CNT_DROP_UNCOUNTED);
+			return;
+		}
+		nv->count = 1;
+		drop_example(nv, skb, p, &k, d, now);
+		if (!bpf_map_update_elem(&drop_summary, &k, nv, BPF_NOEXIST))
 			return;
 		/* another CPU added the key first, with a zero count for this one */
 		v = bpf_map_lookup_elem(&drop_summary, &k);

@@ -75,7 +75,7 @@ test_drops_nft_input() {
 	jq_check "nft INPUT: every drop event names nft_do_chain+0x.. and the INPUT hook" "$out" \
 		'[.[] | select(.func) | select(.tuple.dport == 9996)] as $e | ($e | length) == 5
 		 and ($e | all(.drop_reason == "SKB_DROP_REASON_NETFILTER_DROP"
-		   and (.drop_location | test("^nft_do_chain\\+0x[0-9a-f]+$")) and .drop_hook == "INPUT"))'
+		   and (.drop_location | test("^nft_do_chain\\+0x[0-9a-f]+( \\[nf_tables\\])?$")) and .drop_hook == "INPUT"))'
 	jq_check "nft INPUT: the hint names the hook and the command in that netns" "$out" \
 		'[.[] | select(.func) | select(.tuple.dport == 9996) | .hint] | all(contains("INPUT")
 		 and contains("ip netns exec " + $ns + " nft list ruleset"))' --arg ns "$NS_B"
