@@ -1,21 +1,25 @@
 #!/bin/sh
 # Install the Debian packages skbtrace needs to build, test and benchmark.
 # Idempotent: prints nothing and touches nothing when all are present.
-# Usage: scripts/deps.sh [build|test|bench|vm|all]   (default: test)
+# Usage: scripts/deps.sh [build|deb|test|bench|vm|all]   (default: test)
 set -eu
 
 build="make gcc clang llvm libbpf-dev bpftool libpcap-dev libelf-dev libdw-dev zlib1g-dev pkg-config"
 test_pkgs="$build groff-base libcmocka-dev libclang-rt-14-dev iproute2 nftables iptables jq procps"
+# make deb (dpkg-shlibdeps); the package, completion and deploy tests
+deb="$build dpkg-dev"
+pkg="$deb bash-completion zsh debootstrap podman buildah libcap2-bin"
 vm="qemu-system-x86 busybox-static cpio kmod xz-utils zstd"
 bench="$test_pkgs bpftrace iperf3 time"
 
 case "${1:-test}" in
 build) want="$build" ;;
-test) want="$test_pkgs $vm" ;;
+deb) want="$deb" ;;
+test) want="$test_pkgs $pkg $vm" ;;
 bench) want="$bench" ;;
 vm) want="$vm" ;;
-all) want="$bench $vm" ;;
-*) echo "usage: $0 [build|test|bench|vm|all]" >&2; exit 2 ;;
+all) want="$bench $pkg $vm" ;;
+*) echo "usage: $0 [build|deb|test|bench|vm|all]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -1,0 +1,113 @@
+# bash completion for skbtrace(8)                       -*- shell-script -*-
+# Installed as /usr/share/bash-completion/completions/skbtrace.  The option
+# lists below are checked against `skbtrace --help` by tests/completion.sh,
+# so a flag added to the binary and not here fails the tests.
+
+# Options taking no value, then those taking one (in the next word or after
+# '='), then those whose value is optional and must follow '='.
+_skbtrace_flags='--list-funcs --all-kmods --filter-track-skb --output-group
+	--version --help --quiet -h -q'
+_skbtrace_valued='--backend --filter-func --filter-netns --filter-mark
+	--filter-ifname --filter-track-max --filter-tunnel-pcap-l2
+	--filter-tunnel-pcap-l3 --kmods --kernel-btf --timestamp --output-file
+	--output-limit-lines --ready-file --ringbuf-size --stack-map-size'
+_skbtrace_bools='--output-meta --output-tuple --output-caller --output-stack
+	--output-skb --output-json'
+
+# The namespace files `ip netns add` made: what --filter-netns names best.
+_skbtrace_netns_paths()
+{
+	local f
+	for f in /run/netns/*; do
+		[[ -e $f ]] && printf '%s\n' "$f"
+	done
+}
+
+# Interface names in the namespace an earlier --filter-netns chose (entering
+# it needs root: nsenter), else in ours.  /proc/net/dev is per reader's
+# namespace, /sys/class/net per sysfs mount, hence the former inside nsenter.
+_skbtrace_ifnames()
+{
+	local i ns=
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		--filter-netns=*) ns=${words[i]#*=} ;;
+		--filter-netns) ns=${words[i + 1]} ;;
+		esac
+	done
+	if [[ $ns == /* ]] &&
+		nsenter --net="$ns" cat /proc/net/dev 2>/dev/null |
+		sed -n 's/^ *\([^:]*\):.*/\1/p'; then
+		return
+	fi
+	ls /sys/class/net 2>/dev/null
+}
+
+# Modules with BTF of their own (what --kmods can trace), comma-separated list.
+_skbtrace_kmods()
+{
+	local prefix=
+	[[ $cur == *,* ]] && prefix=${cur%,*},
+	local f mods=()
+	for f in /sys/kernel/btf/*; do
+		[[ ${f##*/} != vmlinux ]] && mods+=("$prefix${f##*/}")
+	done
+	COMPREPLY=($(compgen -W "${mods[*]}" -- "$cur"))
+	compopt -o nospace
+}
+
+_skbtrace()
+{
+	local cur prev words cword split
+	_init_completion -s || return
+
+	case $prev in
+	--backend)
+		COMPREPLY=($(compgen -W 'auto kprobe-multi kprobe fentry tracepoint' -- "$cur"))
+		return
+		;;
+	--timestamp)
+		COMPREPLY=($(compgen -W 'none current relative absolute' -- "$cur"))
+		return
+		;;
+	--filter-netns)
+		COMPREPLY=($(compgen -W "$(_skbtrace_netns_paths) inode:" -- "$cur"))
+		[[ $cur == /proc/* ]] && _filedir
+		[[ ${#COMPREPLY[@]} -eq 1 && $COMPREPLY == inode: ]] && compopt -o nospace
+		return
+		;;
+	--filter-ifname)
+		COMPREPLY=($(compgen -W "$(_skbtrace_ifnames)" -- "$cur"))
+		return
+		;;
+	--kmods)
+		_skbtrace_kmods
+		return
+		;;
+	--output-file | --ready-file | --kernel-btf)
+		_filedir
+		return
+		;;
+	--output-meta | --output-tuple | --output-caller | --output-stack | --output-skb | --output-json)
+		# Only reached as --opt=value (split above): a bare flag takes none.
+		if $split; then
+			COMPREPLY=($(compgen -W 'true false' -- "$cur"))
+			return
+		fi
+		;;
+	--filter-func | --filter-mark | --filter-track-max | --filter-tunnel-pcap-l2 | \
+		--filter-tunnel-pcap-l3 | --output-limit-lines | --ringbuf-size | --stack-map-size)
+		return # free text: nothing sensible to offer
+		;;
+	esac
+	$split && return
+
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$_skbtrace_flags $_skbtrace_valued $_skbtrace_bools" -- "$cur"))
+		return
+	fi
+	# Positional words are one tcpdump filter expression: its primitives.
+	COMPREPLY=($(compgen -W 'host net port portrange src dst ether ip ip6 arp tcp udp icmp
+		icmp6 vlan proto and or not' -- "$cur"))
+}
+complete -F _skbtrace skbtrace
