@@ -23,6 +23,7 @@ enum {
 	OPT_ALL_KMODS,
 	OPT_KMODS,
 	OPT_KERNEL_BTF,
+	OPT_KERNEL_DEBUGINFO,
 	OPT_OUTPUT_META,
 	OPT_OUTPUT_TUPLE,
 	OPT_OUTPUT_CALLER,
@@ -53,6 +54,7 @@ static const struct option long_opts[] = {
 	{"all-kmods", no_argument, NULL, OPT_ALL_KMODS},
 	{"kmods", required_argument, NULL, OPT_KMODS},
 	{"kernel-btf", required_argument, NULL, OPT_KERNEL_BTF},
+	{"kernel-debuginfo", required_argument, NULL, OPT_KERNEL_DEBUGINFO},
 	{"output-meta", optional_argument, NULL, OPT_OUTPUT_META},
 	{"output-tuple", optional_argument, NULL, OPT_OUTPUT_TUPLE},
 	{"output-caller", optional_argument, NULL, OPT_OUTPUT_CALLER},
@@ -98,7 +100,11 @@ static const char usage_text[] =
 	"  --output-meta[=false]      NETNS MARK IFACE PROTO MTU LEN columns (default on)\n"
 	"  --output-tuple[=false]     the address/port tuple column (default on)\n"
 	"  --output-caller            the calling function\n"
-	"  --output-stack             the kernel stack of each event\n"
+	"  --output-stack             the kernel stack of each event, with source lines when\n"
+	"                             the kernel's debug info is installed\n"
+	"  --kernel-debuginfo FILE|DIR  vmlinux or module .ko with DWARF, or a directory of\n"
+	"                             them, for --output-stack's source lines (repeatable;\n"
+	"                             default: where linux-image-$(uname -r)-dbg puts them)\n"
 	"  --output-skb               struct sk_buff, field by field\n"
 	"  --output-json              one JSON object per line (docs/json-schema.md)\n"
 	"  --output-group             print each packet's events together once it is freed,\n"
@@ -113,22 +119,6 @@ static const char usage_text[] =
 	"  --version, -h/--help\n"
 	"\n"
 	"Exit status: 0 ok, 1 the kernel or environment cannot do it, 2 bad usage.\n";
-
-const char *backend_name(enum backend b)
-{
-	switch (b) {
-	case BACKEND_KPROBE_MULTI:
-		return "kprobe-multi";
-	case BACKEND_KPROBE:
-		return "kprobe";
-	case BACKEND_FENTRY:
-		return "fentry";
-	case BACKEND_TRACEPOINT:
-		return "tracepoint";
-	default:
-		return "auto";
-	}
-}
 
 static int usage_err(const char *fmt, const char *arg)
 {
@@ -184,13 +174,12 @@ static int parse_mark(struct opts *o, const char *arg)
 	return 0;
 }
 
-static int parse_backend(const char *arg, enum backend *b)
+static int parse_backend(const char *arg, const char **b)
 {
-	static const enum backend all[] = {BACKEND_AUTO, BACKEND_KPROBE_MULTI, BACKEND_KPROBE,
-					   BACKEND_FENTRY, BACKEND_TRACEPOINT};
+	static const char *const all[] = {OPTS_BACKENDS};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (!strcmp(arg, backend_name(all[i]))) {
+		if (!strcmp(arg, all[i])) {
 			*b = all[i];
 			return 0;
 		}
@@ -198,20 +187,20 @@ static int parse_backend(const char *arg, enum backend *b)
 	return -1;
 }
 
-static int parse_ts(const char *arg, enum ts_mode *ts)
+static int parse_ts(const char *arg, enum opts_ts *ts)
 {
 	static const char *const names[] = {"none", "current", "relative", "absolute"};
 
 	for (int i = 0; i < 4; i++) {
 		if (!strcmp(arg, names[i])) {
-			*ts = (enum ts_mode)i;
+			*ts = (enum opts_ts)i;
 			return 0;
 		}
 	}
 	return -1;
 }
 
-static int set_toggle(int c, const char *arg, struct output_cfg *out)
+static int set_toggle(int c, const char *arg, struct opts_out *out)
 {
 	bool *t;
 
@@ -291,6 +280,9 @@ static enum opts_result check_combinations(struct opts *o)
 		return usage_err("%s: give --all-kmods or --kmods, not both", "modules");
 	if (o->track_max_set && !o->track && !o->group)
 		return usage_err("%s needs --filter-track-skb", "--filter-track-max");
+	if (o->n_kernel_debuginfo && !o->out.stack)
+		return usage_err("%s gives source lines to stacks: it needs --output-stack",
+				 "--kernel-debuginfo");
 	/* A packet needs an id to be grouped. */
 	if (o->group)
 		o->track = true;
@@ -342,6 +334,11 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 		break;
 	case OPT_KERNEL_BTF:
 		o->kernel_btf = arg;
+		break;
+	case OPT_KERNEL_DEBUGINFO:
+		if (o->n_kernel_debuginfo == OPTS_DEBUGINFO_MAX)
+			return usage_err("--kernel-debuginfo: at most 16 of them (%s)", arg);
+		o->kernel_debuginfo[o->n_kernel_debuginfo++] = arg;
 		break;
 	case OPT_OUTPUT_META:
 	case OPT_OUTPUT_TUPLE:
@@ -408,6 +405,7 @@ enum opts_result opts_parse(struct opts *o, int argc, char **argv)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->backend = "auto";
 	o->out.meta = true;
 	o->out.tuple = true;
 	o->ringbuf_size = 4UL << 20;

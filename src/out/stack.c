@@ -8,6 +8,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "probe/kernel_syms.h"
 #include "probe/ksyms.h"
 #include "out/priv.h"
 
@@ -19,15 +20,13 @@
  */
 static size_t tracing_frames(const struct output *o, const unsigned long long *f, size_t n)
 {
-	static const char *const prefixes[] = {"bpf_trace_run", "__bpf_trace_", "__traceiter_"};
 	size_t skip = 0;
 
 	for (size_t i = 0; o->ks && i < n && i < 6; i++) {
 		const struct ksym *k = ksyms_lookup(o->ks, f[i]);
 
-		for (size_t p = 0; k && p < sizeof(prefixes) / sizeof(prefixes[0]); p++)
-			if (!strncmp(k->name, prefixes[p], strlen(prefixes[p])))
-				skip = i + 1;
+		if (k && ksym_is_tracing_internal(k->name))
+			skip = i + 1;
 	}
 	return skip;
 }
