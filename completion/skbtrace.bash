@@ -6,13 +6,16 @@
 # Options taking no value, then those taking one (in the next word or after
 # '='), then those whose value is optional and must follow '='.
 _skbtrace_flags='--list-funcs --all-kmods --filter-track-skb --output-group
-	--version --help --quiet -h -q'
+	--version --help --quiet --verbose -h -q -v'
 _skbtrace_valued='--backend --filter-func --filter-netns --filter-mark
 	--filter-ifname --filter-track-max --filter-tunnel-pcap-l2
-	--filter-tunnel-pcap-l3 --kmods --kernel-btf --timestamp --output-file
-	--output-limit-lines --ready-file --ringbuf-size --stack-map-size'
+	--filter-tunnel-pcap-l3 --kmods --kernel-btf --kernel-debuginfo --timestamp
+	--output-file --output-limit-lines --ready-file --ringbuf-size
+	--stack-map-size --color --relinquish-privileges -Z'
 _skbtrace_bools='--output-meta --output-tuple --output-caller --output-stack
 	--output-skb --output-json'
+# skbtrace addr2line: source lines of kernel addresses, offline.
+_skbtrace_a2l='--kernel-debuginfo --module --return-address --build-id --json --help'
 
 # The namespace files `ip netns add` made: what --filter-netns names best.
 _skbtrace_netns_paths()
@@ -56,11 +59,33 @@ _skbtrace_kmods()
 	compopt -o nospace
 }
 
+_skbtrace_addr2line()
+{
+	case $prev in
+	--kernel-debuginfo | --json)
+		_filedir
+		return
+		;;
+	--module)
+		COMPREPLY=($(compgen -W "$(ls /sys/module 2>/dev/null)" -- "$cur"))
+		return
+		;;
+	--build-id)
+		return
+		;;
+	esac
+	[[ $cur == -* ]] && COMPREPLY=($(compgen -W "$_skbtrace_a2l" -- "$cur"))
+}
+
 _skbtrace()
 {
 	local cur prev words cword split
 	_init_completion -s || return
 
+	if [[ ${words[1]-} == addr2line ]] && ((cword > 1)); then
+		_skbtrace_addr2line
+		return
+	fi
 	case $prev in
 	--backend)
 		COMPREPLY=($(compgen -W 'auto kprobe-multi kprobe fentry tracepoint' -- "$cur"))
@@ -68,6 +93,14 @@ _skbtrace()
 		;;
 	--timestamp)
 		COMPREPLY=($(compgen -W 'none current relative absolute' -- "$cur"))
+		return
+		;;
+	--color)
+		COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
+		return
+		;;
+	-Z | --relinquish-privileges)
+		COMPREPLY=($(compgen -u -- "$cur"))
 		return
 		;;
 	--filter-netns)
@@ -84,7 +117,7 @@ _skbtrace()
 		_skbtrace_kmods
 		return
 		;;
-	--output-file | --ready-file | --kernel-btf)
+	--output-file | --ready-file | --kernel-btf | --kernel-debuginfo)
 		_filedir
 		return
 		;;
@@ -106,8 +139,11 @@ _skbtrace()
 		COMPREPLY=($(compgen -W "$_skbtrace_flags $_skbtrace_valued $_skbtrace_bools" -- "$cur"))
 		return
 	fi
-	# Positional words are one tcpdump filter expression: its primitives.
-	COMPREPLY=($(compgen -W 'host net port portrange src dst ether ip ip6 arp tcp udp icmp
-		icmp6 vlan proto and or not' -- "$cur"))
+	# Positional words are one tcpdump filter expression: its primitives;
+	# first, the addr2line subcommand too.
+	local first=
+	((cword == 1)) && first=addr2line
+	COMPREPLY=($(compgen -W "$first host net port portrange src dst ether ip ip6 arp tcp udp
+		icmp icmp6 vlan proto and or not" -- "$cur"))
 }
 complete -F _skbtrace skbtrace

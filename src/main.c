@@ -14,6 +14,7 @@
 #include <time.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -28,6 +29,7 @@
 #include "load/kernel_features.h"
 #include "probe/ksyms.h"
 #include "host/netns.h"
+#include "host/privs.h"
 #include "cli/opts.h"
 #include "out/output.h"
 #include "load/pcap_hook.h"
@@ -59,6 +61,7 @@ struct app {
 	struct grouper *group;
 	struct ring_buffer *rb;
 	FILE *out_file;
+	struct privs privs; /* sudo's invoking user, -Z */
 	unsigned long long events, lost_reported;
 	double t_start;
 	char err[512];
@@ -133,7 +136,8 @@ static int discover(struct app *a)
 		rc = discover_tracepoints(a->btf, a->tracefs, &a->found, &cat_fallback);
 	if (rc < 0)
 		return fail(a, EXIT_ENV, "reading kernel types from BTF failed: %s", strerror(-rc));
-	if (cat_fallback && !a->o.quiet && !a->o.list_funcs)
+	/* skbtrace copes: only -v wants to know. */
+	if (cat_fallback && a->o.verbose && !a->o.list_funcs)
 		fprintf(stderr, "skbtrace: tracefs is not mounted; tracepoint categories come from "
 				"skbtrace's own table\n");
 	return 0;
@@ -155,8 +159,9 @@ static int load_ksyms(struct app *a)
 		return fail(a, EXIT_ENV, "cannot read /proc/kallsyms: %s", strerror(errno));
 	if (ksyms_hidden(a->ks))
 		fprintf(stderr,
-			"skbtrace: kernel addresses are hidden (kptr_restrict); functions and "
-			"stacks print as addresses\n");
+			"skbtrace: kernel addresses are hidden (%s); functions and stacks print as "
+			"addresses\n",
+			privs_have(CAP_SYSLOG) ? "kernel.kptr_restrict" : "missing CAP_SYSLOG");
 	return 0;
 }
 
@@ -181,7 +186,7 @@ static int open_output(struct app *a)
 	a->out_file = stdout;
 	if (!a->o.output_file)
 		return 0;
-	a->out_file = fopen(a->o.output_file, "w");
+	a->out_file = privs_fopen(&a->privs, a->o.output_file);
 	if (!a->out_file) {
 		a->out_file = stdout;
 		return fail(a, EXIT_USAGE, "cannot write --output-file '%s': %s", a->o.output_file,
@@ -251,6 +256,21 @@ static int setup_srcline(struct app *a)
 	return 0;
 }
 
+/*
+ * --color: "auto" colours a terminal only, and not when NO_COLOR is set
+ * (no-color.org) or TERM is dumb; JSON is never coloured.
+ */
+static bool want_color(const struct app *a)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (a->o.out.json || a->o.color == OPTS_COLOR_NEVER)
+		return false;
+	if (a->o.color == OPTS_COLOR_ALWAYS)
+		return true;
+	return isatty(fileno(a->out_file)) && !(no && *no) && !(term && !strcmp(term, "dumb"));
+}
+
 static int setup_output(struct app *a)
 {
 	struct output *o = &a->out;
@@ -262,6 +282,7 @@ static int setup_output(struct app *a)
 	output_cfg_from_opts(&o->cfg, &a->o.out);
 	o->cfg.track = a->o.track;
 	o->cfg.group = a->o.group;
+	o->cfg.color = want_color(a);
 	o->f = a->out_file;
 	o->probes = &a->probes;
 	o->ks = a->ks;
@@ -354,7 +375,7 @@ static int write_ready_file(struct app *a)
 
 	if (!a->o.ready_file)
 		return 0;
-	fd = open(a->o.ready_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = privs_create(&a->privs, a->o.ready_file, 0);
 	if (fd < 0)
 		return fail(a, EXIT_USAGE, "cannot create --ready-file '%s': %s", a->o.ready_file,
 			    strerror(errno));
@@ -549,7 +570,9 @@ static int prepare(struct app *a)
 {
 	int rc;
 
-	if (!a->o.list_funcs && features_check_privileges(a->err, sizeof(a->err)))
+	if (privs_init(&a->privs, a->o.user, a->err, sizeof(a->err)))
+		return fail(a, EXIT_USAGE, "%s", a->err);
+	if (!a->o.list_funcs && privs_check(a->err, sizeof(a->err)))
 		return fail(a, EXIT_ENV, "%s", a->err);
 	rc = setup_pcap(a);
 	if (!rc)
@@ -580,6 +603,9 @@ static int run(struct app *a)
 		rc = start_tracer(a);
 	if (!rc)
 		rc = write_ready_file(a);
+	/* Attached, files made (and handed to USER): root is no longer needed. */
+	if (!rc && privs_drop(&a->privs, a->err, sizeof(a->err)))
+		rc = fail(a, EXIT_ENV, "%s", a->err);
 	if (rc)
 		return rc;
 	if (!a->o.quiet)

@@ -40,6 +40,7 @@ enum {
 	OPT_TRACK,
 	OPT_TRACK_MAX,
 	OPT_GROUP,
+	OPT_COLOR,
 };
 
 static const struct option long_opts[] = {
@@ -73,6 +74,9 @@ static const struct option long_opts[] = {
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"help", no_argument, NULL, 'h'},
 	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"relinquish-privileges", required_argument, NULL, 'Z'},
 	{0},
 };
 
@@ -115,7 +119,12 @@ static const char usage_text[] =
 	"  --ready-file FILE          create FILE once every probe is attached\n"
 	"  --ringbuf-size BYTES       event ring buffer size, a power of 2 (default 4M)\n"
 	"  --stack-map-size N         stacks kept in flight with --output-stack (default 4096)\n"
+	"  --color auto|always|never  colour text output (default auto: on a terminal,\n"
+	"                             unless NO_COLOR is set; never in JSON)\n"
 	"  -q, --quiet                no start-up line on stderr\n"
+	"  -v, --verbose              also the start-up notes that need no action\n"
+	"  -Z, --relinquish-privileges USER  once attached, run as USER (files written\n"
+	"                             are USER's; under sudo they are the invoking user's)\n"
 	"  --version, -h/--help\n"
 	"\n"
 	"Exit status: 0 ok, 1 the kernel or environment cannot do it, 2 bad usage.\n";
@@ -194,6 +203,19 @@ static int parse_ts(const char *arg, enum opts_ts *ts)
 	for (int i = 0; i < 4; i++) {
 		if (!strcmp(arg, names[i])) {
 			*ts = (enum opts_ts)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_color(const char *arg, enum opts_color *c)
+{
+	static const char *const names[] = {"auto", "always", "never"};
+
+	for (int i = 0; i < 3; i++) {
+		if (!strcmp(arg, names[i])) {
+			*c = (enum opts_color)i;
 			return 0;
 		}
 	}
@@ -390,8 +412,20 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 	case OPT_GROUP:
 		o->group = true;
 		break;
+	case OPT_COLOR:
+		if (parse_color(arg, &o->color))
+			return usage_err("bad --color '%s' (auto, always, never)", arg);
+		break;
 	case 'q':
 		o->quiet = true;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case 'Z':
+		if (!*arg)
+			return usage_err("%s: -Z needs a user name", "relinquish-privileges");
+		o->user = arg;
 		break;
 	default:
 		return OPTS_USAGE;
@@ -413,7 +447,7 @@ enum opts_result opts_parse(struct opts *o, int argc, char **argv)
 	o->track_max = 16384;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hq", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hqvZ:", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			return OPTS_EXIT_OK;

@@ -24,6 +24,13 @@ struct opts_out {
 	enum opts_ts ts;
 };
 
+/* --color: auto colours text on a terminal only, and not with NO_COLOR set */
+enum opts_color {
+	OPTS_COLOR_AUTO = 0,
+	OPTS_COLOR_ALWAYS,
+	OPTS_COLOR_NEVER,
+};
+
 #define OPTS_DEBUGINFO_MAX 16
 
 struct opts {
@@ -53,7 +60,10 @@ struct opts {
 	bool group;		 /* --output-group */
 	const char *tun_l2_expr; /* --filter-tunnel-pcap-l2, or NULL */
 	const char *tun_l3_expr; /* --filter-tunnel-pcap-l3, or NULL */
+	enum opts_color color;
+	const char *user; /* -Z: drop to this user once attached */
 	bool quiet;
+	bool verbose; /* -v: start-up notes the user need not act on */
 };
 
 enum opts_result {

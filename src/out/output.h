@@ -31,6 +31,7 @@ struct output_cfg {
 	bool track; /* --filter-track-skb: the packet id (and clone mark) */
 	bool group; /* --output-group: events come through output_group() */
 	enum ts_mode ts;
+	bool color; /* text only: SGR colours (out/color.h); the caller decided it is wanted */
 };
 
 struct output {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "out/color.h"
 #include "out/net.h"
 #include "out/priv.h"
 
@@ -205,11 +206,18 @@ static void ap_delta(struct obuf *b, long long ns)
 	ap_us(b, ns < 0 ? 0 : ns);
 }
 
-/* The packet id; a clone or copy of the packet's skb says so. */
-static void text_id(struct obuf *b, const struct skbt_event *e)
+/*
+ * The packet id, in the packet's own colour; a clone or copy of the
+ * packet's skb says so.  The escape goes before the column's start and
+ * the reset after its padding, so that widths count only what shows.
+ */
+static void text_id(struct obuf *b, const struct skbt_event *e, bool color)
 {
-	char *col = b->p;
+	char *col;
 
+	if (color && e->track_id)
+		ap_color_id(b, e->track_id);
+	col = b->p;
 	if (e->track_id)
 		ap_u64(b, e->track_id);
 	else
@@ -217,6 +225,23 @@ static void text_id(struct obuf *b, const struct skbt_event *e)
 	if (e->flags & SKBT_F_CLONE)
 		ap_lit(b, "(clone)");
 	ap_pad(b, col, W_ID);
+	ap_color(b, color && e->track_id, COLOR_RESET);
+}
+
+/* FUNC, with the drop reason in red when the skb died there. */
+static void text_func(struct output *o, const struct skbt_event *e)
+{
+	struct obuf *b = out_buf(o);
+	bool drop = is_drop(o, e);
+
+	ap_color(b, drop && o->cfg.color, COLOR_DROP);
+	ap_func(o, e);
+	if (drop) {
+		ap_c(b, '(');
+		ap_reason(o, e->reason);
+		ap_c(b, ')');
+	}
+	ap_color(b, drop && o->cfg.color, COLOR_RESET);
 }
 
 void text_event(struct output *o, const struct skbt_event *e, size_t size)
@@ -238,7 +263,7 @@ void text_event(struct output *o, const struct skbt_event *e, size_t size)
 	ap_hex_w(b, e->skb, 16);
 	ap_c(b, ' ');
 	if (o->cfg.track)
-		text_id(b, e);
+		text_id(b, e, o->cfg.color);
 	col = b->p;
 	ap_u64(b, e->cpu);
 	ap_pad(b, col, W_CPU);
@@ -253,15 +278,13 @@ void text_event(struct output *o, const struct skbt_event *e, size_t size)
 		ap_pad(b, col, W_TUPLE);
 	}
 	col = b->p;
-	ap_func(o, e);
-	if (is_drop(o, e)) {
-		ap_c(b, '(');
-		ap_reason(o, e->reason);
-		ap_c(b, ')');
-	}
+	text_func(o, e);
 	if (o->cfg.caller) {
 		unsigned long long c = first_caller(o, e);
 
+		/* The colour codes take no room on the screen. */
+		if (o->cfg.color && is_drop(o, e))
+			col += sizeof(COLOR_DROP COLOR_RESET) - 1;
 		ap_pad(b, col, W_FUNC);
 		if (c && (e->flags & SKBT_F_HAS_CALLER))
 			ap_frame(o, c, false);

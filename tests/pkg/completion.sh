@@ -70,7 +70,10 @@ help_values() { # OPTION: the a|b|c list --help shows after it
 }
 backends=$(help_values --backend)
 stamps=$(help_values --timestamp)
-[ -n "$backends" ] && [ -n "$stamps" ] || tap_not_ok "--help lists backends and timestamps"
+colors=$(help_values --color)
+# It answers --help too, which its help does not list.
+a2l_opts=$( ("$bin" addr2line --help | grep -oE -- '--[a-z][a-z0-9-]+'; echo --help) | sort -u)
+[ -n "$backends" ] && [ -n "$stamps" ] && [ -n "$colors" ] || tap_not_ok "--help lists backends and timestamps"
 
 ip netns add "$NS" &&
 	ip -n "$NS" link add cmp-a type veth peer name cmp-b &&
@@ -95,6 +98,13 @@ for sh in bash zsh; do
 		"$(grep '^k' <<<"$backends")" "$($c 'skbtrace --backend=k' | sort)"
 	same "$sh: --timestamp offers the modes of --help" "$stamps" \
 		"$($c 'skbtrace --timestamp ' | sort)"
+	same "$sh: --color offers the modes of --help" "$colors" \
+		"$($c 'skbtrace --color ' | sort)"
+	contains "$sh: -Z offers user names" "root" "$($c 'skbtrace -Z ro')"
+	same "$sh: 'addr2line --' offers the options of skbtrace addr2line --help" \
+		"$a2l_opts" "$($c 'skbtrace addr2line --' | grep -- '^--')"
+	contains "$sh: the first word may be the addr2line subcommand" "addr2line" \
+		"$($c 'skbtrace add')"
 	same "$sh: --output-json=VALUE is true or false" "$(printf 'false\ntrue')" \
 		"$($c 'skbtrace --output-json=' | sort)"
 	contains "$sh: --filter-netns offers /run/netns names" "/run/netns/$NS" \
