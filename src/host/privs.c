@@ -109,8 +109,8 @@ int privs_create(const struct privs *p, const char *path, int flags)
 	/* Only a file made here changes hands; an existing one keeps its owner. */
 	fd = open(path, flags | O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd >= 0) {
-		/* Best effort, as tcpdump: a file system without owners keeps root's. */
-		if (p && p->owner_set && fchown(fd, p->uid, p->gid))
+		/* As tcpdump: where owners cannot change (a FAT stick), root keeps it. */
+		if (p && p->owner_set && fchown(fd, p->uid, p->gid) < 0)
 			errno = 0;
 		return fd;
 	}
