@@ -8,7 +8,7 @@ build="make gcc clang llvm libbpf-dev bpftool libpcap-dev libelf-dev libdw-dev l
 test_pkgs="$build groff-base libcmocka-dev libclang-rt-14-dev iproute2 nftables iptables jq procps"
 # make deb (dpkg-shlibdeps); the package, completion and deploy tests
 deb="$build dpkg-dev"
-pkg="$deb bash-completion zsh debootstrap podman buildah"
+pkg="$deb bash-completion zsh debootstrap podman"
 vm="qemu-system-x86 busybox-static cpio kmod xz-utils zstd"
 bench="$test_pkgs bpftrace iperf3 time"
 
