@@ -344,6 +344,21 @@ static void configure_tracer(struct app *a)
 	pcap_hook_apply(a->pcap, t);
 }
 
+/*
+ * Why nothing attached, when privileges explain it: Debian's 6.1 refuses
+ * kprobes (EACCES) to CAP_BPF + CAP_PERFMON without CAP_SYS_ADMIN, while
+ * fentry and tracepoints attach with those two.
+ */
+static const char *attach_hint(const struct app *a, int err)
+{
+	bool kprobes = a->sel.backend == BACKEND_KPROBE || a->sel.backend == BACKEND_KPROBE_MULTI;
+
+	if (!kprobes || (err != -EACCES && err != -EPERM) || privs_have(CAP_SYS_ADMIN))
+		return "";
+	return "; kprobes were refused without CAP_SYS_ADMIN: add it, or use --backend fentry "
+	       "or tracepoint";
+}
+
 static int start_tracer(struct app *a)
 {
 	struct tracer *t = &a->tr;
@@ -354,9 +369,10 @@ static int start_tracer(struct app *a)
 	if (tracer_attach(t, a->err, sizeof(a->err)))
 		return fail(a, EXIT_ENV, "%s", a->err);
 	if (!t->attached)
-		return fail(a, EXIT_ENV, "no probe could be attached (%zu failed%s%s)", t->failed,
+		return fail(a, EXIT_ENV, "no probe could be attached (%zu failed%s%s)%s", t->failed,
 			    t->failed ? ", first error: " : "",
-			    t->failed ? strerror(-a->probes.v[0].attach_err) : "");
+			    t->failed ? strerror(-a->probes.v[0].attach_err) : "",
+			    t->failed ? attach_hint(a, a->probes.v[0].attach_err) : "");
 	if (a->o.out.stack)
 		a->out.stack_map_fd = tracer_stacks_fd(t);
 	if (output_init(&a->out))
