@@ -2,6 +2,7 @@
 # Installed as /usr/share/bash-completion/completions/skbtrace.  The option
 # lists below are checked against `skbtrace --help` by tests/completion.sh,
 # so a flag added to the binary and not here fails the tests.
+# shellcheck disable=SC2207 # COMPREPLY=($(compgen ...)): words never hold blanks here
 
 # Options taking no value, then those taking one (in the next word or after
 # '='), then those whose value is optional and must follow '='.

@@ -130,7 +130,7 @@ test_capabilities() {
 owner_of() { stat -c %u:%g "$1"; }
 
 test_file_owner() {
-	local out=$TMP/owned.json keep=$TMP/kept.json nobody i
+	local out=$TMP/owned.json keep=$TMP/kept.json nobody
 	# Run "by sudo" for user 65534: what skbtrace creates is theirs...
 	rm -f "$out" "$TMP/ready"
 	: >"$keep"
@@ -150,12 +150,12 @@ test_file_owner() {
 	start_trace "$out.stdout" "${BACKEND_ARGS[@]}" -Z nobody --output-json --output-file "$out" \
 		--filter-netns "$(ns_path "$NS_B")" || { tap_not_ok "-Z: starts"; return; }
 	# The ready file comes just before the switch.
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		grep -Eq "^Uid:[[:space:]]+$nobody[[:space:]]" /proc/"$TRACE_PID"/status && break
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		grep -Eq "^Uid:[[:space:]]+${nobody}[[:space:]]" /proc/"$TRACE_PID"/status && break
 		sleep 0.05
 	done
 	check "-Z nobody: once ready, the process runs as nobody" \
-		grep -Eq "^Uid:[[:space:]]+$nobody[[:space:]]+$nobody[[:space:]]+$nobody" /proc/"$TRACE_PID"/status
+		grep -Eq "^Uid:[[:space:]]+${nobody}[[:space:]]+${nobody}[[:space:]]+${nobody}" /proc/"$TRACE_PID"/status
 	check "-Z nobody: with no capability left" grep -Eq '^CapEff:[[:space:]]+0+$' /proc/"$TRACE_PID"/status
 	send_udp "$NS_A" $IP_B $DROP_PORT 1 64 40064 >/dev/null
 	stop_trace

@@ -7,7 +7,7 @@
 # TAP.  Needs root only for the namespace (made here, no traffic).
 set -u
 bin=$(realpath "${1:-./skbtrace}")
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 TMP=$(mktemp -d /tmp/skbt-comp.XXXXXX)
 NS=skbt-comp-$$
 TESTLIB=tests/lib

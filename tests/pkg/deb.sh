@@ -7,7 +7,7 @@
 # reports a packet nftables drops.  dpkg -r then leaves none of its files.
 # TAP; root.  Traffic only between the two namespaces made here.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 TOOLS=$PWD/build/tools
 TMP=$(mktemp -d /tmp/skbt-deb.XXXXXX)
 NS_A=skbt-da-$$
@@ -60,9 +60,11 @@ listing=$(dpkg-deb -c "$deb" | awk '{print $NF}')
 for f in ./usr/bin/skbtrace ./usr/share/man/man8/skbtrace.8.gz \
 	./usr/share/bash-completion/completions/skbtrace \
 	./usr/share/zsh/vendor-completions/_skbtrace ./usr/share/doc/skbtrace/copyright; do
-	contains=1
-	grep -qxF "$f" <<<"$listing" && contains=0
-	[ $contains -eq 0 ] && tap_ok "package holds $f" || tap_not_ok "package holds $f"
+	if grep -qxF "$f" <<<"$listing"; then
+		tap_ok "package holds $f"
+	else
+		tap_not_ok "package holds $f"
+	fi
 done
 
 if ! debroot_unpack "$ROOT" 2>"$TMP/root.err"; then

@@ -9,7 +9,7 @@
 # debroot.sh), imported once: no registry but Debian's mirror is reached.
 # TAP; root.  Traffic only between the two namespaces made here.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 TOOLS=$PWD/build/tools
 TMP=$(mktemp -d /tmp/skbt-img.XXXXXX)
 NS_A=skbt-ia-$$
@@ -95,7 +95,7 @@ rm -rf "$TMP/base"
 # As the DaemonSet runs it: only the capabilities it adds, no new privileges.
 caps=$(sed -n 's/^ *add: *//p' "$MANIFEST" | jq -r 'map("+" + ascii_downcase) | join(",")')
 debroot_exec_cmd "$ROOT"
-as_pod=("${DEBROOT_EXEC[@]}" setpriv --bounding-set=-all,"$caps" --inh-caps=-all
+as_pod=("${DEBROOT_EXEC[@]}" setpriv "--bounding-set=-all,$caps" --inh-caps=-all
 	--no-new-privs -- "$(cfg Entrypoint | jq -r '.[0]')")
 out=$("${as_pod[@]}" --version 2>&1)
 check "the image's skbtrace answers --version with the DaemonSet's capabilities" \
@@ -137,7 +137,7 @@ fi
 # The DaemonSet's own arguments: JSON lines on stdout, nothing else there.
 if ! "${as_pod[@]}" --help | grep -q -- '--drop-summary'; then
 	tap_skip "the DaemonSet's arguments" "this build has no --drop-summary yet"
-elif trace $(jq -r '.[]' <<<"$args"); then
+elif mapfile -t ds_args < <(jq -r '.[]' <<<"$args") && trace "${ds_args[@]}"; then
 	ip netns exec "$NS_A" "$TOOLS/udp_send" 10.231.8.2 9999 3 64 40018 >/dev/null
 	stop
 	check "with the DaemonSet's arguments it exits 0 on SIGINT" test "$TRACE_STATUS" -eq 0

@@ -4,7 +4,7 @@
 # path, bash-completion's loader, zsh's default $fpath), for PREFIX=/usr
 # and /usr/local alike, and uninstall removes every one.  TAP.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 TMP=$(mktemp -d /tmp/skbt-inst.XXXXXX)
 . tests/lib/tap.sh
 trap 'rm -rf "$TMP"' EXIT

@@ -7,7 +7,7 @@
 # mount.  A broken copy must fail the validator, so that a validator
 # which accepts anything fails this test.  TAP.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 TMP=$(mktemp -d /tmp/skbt-k8s.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
