@@ -1,6 +1,6 @@
 # bash completion for skbtrace(8)                       -*- shell-script -*-
 # Installed as /usr/share/bash-completion/completions/skbtrace.  The option
-# lists below are checked against `skbtrace --help` by tests/completion.sh,
+# lists below are checked against `skbtrace --help` by tests/pkg/completion.sh,
 # so a flag added to the binary and not here fails the tests.
 # shellcheck disable=SC2207 # COMPREPLY=($(compgen ...)): words never hold blanks here
 
@@ -107,7 +107,7 @@ _skbtrace()
 	--filter-netns)
 		COMPREPLY=($(compgen -W "$(_skbtrace_netns_paths) inode:" -- "$cur"))
 		[[ $cur == /proc/* ]] && _filedir
-		[[ ${#COMPREPLY[@]} -eq 1 && $COMPREPLY == inode: ]] && compopt -o nospace
+		[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == inode: ]] && compopt -o nospace
 		return
 		;;
 	--filter-ifname)
