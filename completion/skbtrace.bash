@@ -5,16 +5,21 @@
 # shellcheck disable=SC2207 # COMPREPLY=($(compgen ...)): words never hold blanks here
 
 # Options taking no value, then those taking one (in the next word or after
-# '='), then those whose value is optional and must follow '='.
+# '='), then those whose value is optional and must follow '=': true or
+# false, then --drop-summary's seconds.
 _skbtrace_flags='--list-funcs --all-kmods --filter-track-skb --output-group
-	--version --help --quiet --verbose -h -q -v'
+	--drops-only --version --help --quiet --verbose -h -q -v'
 _skbtrace_valued='--backend --filter-func --filter-netns --filter-mark
 	--filter-ifname --filter-track-max --filter-tunnel-pcap-l2
 	--filter-tunnel-pcap-l3 --kmods --kernel-btf --kernel-debuginfo --timestamp
 	--output-file --output-limit-lines --ready-file --ringbuf-size
-	--stack-map-size --color --relinquish-privileges -Z'
+	--stack-map-size --color --relinquish-privileges -Z --drop-summary-max
+	--metrics --metrics-labels --metrics-max-series'
 _skbtrace_bools='--output-meta --output-tuple --output-caller --output-stack
 	--output-skb --output-json'
+_skbtrace_optional='--drop-summary'
+# What --metrics-labels keeps, a comma-separated list.
+_skbtrace_labels='reason location netns iface'
 # skbtrace addr2line: source lines of kernel addresses, offline.
 _skbtrace_a2l='--kernel-debuginfo --module --return-address --build-id --json --help'
 
@@ -47,17 +52,27 @@ _skbtrace_ifnames()
 	ls /sys/class/net 2>/dev/null
 }
 
-# Modules with BTF of their own (what --kmods can trace), comma-separated list.
+# WORDS... as the next item of the comma-separated list being typed.
+_skbtrace_comma_list()
+{
+	local prefix='' w items=()
+	[[ $cur == *,* ]] && prefix=${cur%,*},
+	for w in "$@"; do
+		items+=("$prefix$w")
+	done
+	COMPREPLY=($(compgen -W "${items[*]}" -- "$cur"))
+	# quiet where no completion runs: tests/pkg/completion.sh calls us directly
+	compopt -o nospace 2>/dev/null
+}
+
+# Modules with BTF of their own (what --kmods can trace).
 _skbtrace_kmods()
 {
-	local prefix=
-	[[ $cur == *,* ]] && prefix=${cur%,*},
 	local f mods=()
 	for f in /sys/kernel/btf/*; do
-		[[ ${f##*/} != vmlinux ]] && mods+=("$prefix${f##*/}")
+		[[ ${f##*/} != vmlinux ]] && mods+=("${f##*/}")
 	done
-	COMPREPLY=($(compgen -W "${mods[*]}" -- "$cur"))
-	compopt -o nospace
+	_skbtrace_comma_list "${mods[@]}"
 }
 
 _skbtrace_addr2line()
@@ -118,6 +133,11 @@ _skbtrace()
 		_skbtrace_kmods
 		return
 		;;
+	--metrics-labels)
+		# shellcheck disable=SC2086 # one word per label
+		_skbtrace_comma_list $_skbtrace_labels
+		return
+		;;
 	--output-file | --ready-file | --kernel-btf | --kernel-debuginfo)
 		_filedir
 		return
@@ -130,14 +150,16 @@ _skbtrace()
 		fi
 		;;
 	--filter-func | --filter-mark | --filter-track-max | --filter-tunnel-pcap-l2 | \
-		--filter-tunnel-pcap-l3 | --output-limit-lines | --ringbuf-size | --stack-map-size)
+		--filter-tunnel-pcap-l3 | --output-limit-lines | --ringbuf-size | --stack-map-size | \
+		--drop-summary | --drop-summary-max | --metrics | --metrics-max-series)
 		return # free text: nothing sensible to offer
 		;;
 	esac
 	$split && return
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$_skbtrace_flags $_skbtrace_valued $_skbtrace_bools" -- "$cur"))
+		COMPREPLY=($(compgen -W "$_skbtrace_flags $_skbtrace_valued $_skbtrace_bools
+			$_skbtrace_optional" -- "$cur"))
 		return
 	fi
 	# Positional words are one tcpdump filter expression: its primitives;

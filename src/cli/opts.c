@@ -7,10 +7,6 @@
 
 #include "cli/opts.h"
 
-#ifndef SKBTRACE_VERSION
-#define SKBTRACE_VERSION "0.1.0"
-#endif
-
 enum {
 	OPT_BACKEND = 256,
 	OPT_FILTER_FUNC,
@@ -41,6 +37,12 @@ enum {
 	OPT_TRACK_MAX,
 	OPT_GROUP,
 	OPT_COLOR,
+	OPT_DROPS_ONLY,
+	OPT_DROP_SUMMARY,
+	OPT_DROP_SUMMARY_MAX,
+	OPT_METRICS,
+	OPT_METRICS_LABELS,
+	OPT_METRICS_MAX_SERIES,
 };
 
 static const struct option long_opts[] = {
@@ -71,6 +73,12 @@ static const struct option long_opts[] = {
 	{"filter-track-skb", no_argument, NULL, OPT_TRACK},
 	{"filter-track-max", required_argument, NULL, OPT_TRACK_MAX},
 	{"output-group", no_argument, NULL, OPT_GROUP},
+	{"drops-only", no_argument, NULL, OPT_DROPS_ONLY},
+	{"drop-summary", optional_argument, NULL, OPT_DROP_SUMMARY},
+	{"drop-summary-max", required_argument, NULL, OPT_DROP_SUMMARY_MAX},
+	{"metrics", required_argument, NULL, OPT_METRICS},
+	{"metrics-labels", required_argument, NULL, OPT_METRICS_LABELS},
+	{"metrics-max-series", required_argument, NULL, OPT_METRICS_MAX_SERIES},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"help", no_argument, NULL, 'h'},
 	{"quiet", no_argument, NULL, 'q'},
@@ -100,6 +108,18 @@ static const char usage_text[] =
 	"  --all-kmods | --kmods a,b  also trace functions of kernel modules (from module BTF)\n"
 	"  --kernel-btf FILE          read kernel types from FILE instead of the running kernel\n"
 	"  --list-funcs               print what would be traced, then exit\n"
+	"Drops:\n"
+	"  --drops-only               only drops, one line each (time, netns, interface,\n"
+	"                             addresses, socket state, reason, location) and a hint\n"
+	"  --drop-summary[=SECONDS]   count drops in the kernel by reason, location, netns and\n"
+	"                             interface; a table every SECONDS (default: once, at exit)\n"
+	"  --drop-summary-max N       distinct drop sites counted (default 4096)\n"
+	"Metrics:\n"
+	"  --metrics ADDR:PORT        serve drop counters at http://ADDR:PORT/metrics for\n"
+	"                             Prometheus (127.0.0.1:9435, [::1]:9435, localhost:9435)\n"
+	"  --metrics-labels LIST      labels of skbtrace_drops_total to keep, of reason,\n"
+	"                             location, netns, iface (default all)\n"
+	"  --metrics-max-series N     at most N drop series (default 1000)\n"
 	"Output:\n"
 	"  --output-meta[=false]      NETNS MARK IFACE PROTO MTU LEN columns (default on)\n"
 	"  --output-tuple[=false]     the address/port tuple column (default on)\n"
@@ -296,10 +316,44 @@ static int join_positional(struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+static const char *drop_mode(const struct opts *o)
+{
+	if (o->drops_only)
+		return "--drops-only";
+	if (o->drop_summary)
+		return "--drop-summary";
+	return o->metrics ? "--metrics" : NULL;
+}
+
+/* The drop modes trace the drop hook alone: what needs other probes does not mix. */
+static enum opts_result check_drop_modes(const struct opts *o)
+{
+	const char *mode = drop_mode(o);
+
+	if (o->drop_summary_max_set && !o->drop_summary && !o->metrics)
+		return usage_err("%s needs --drop-summary or --metrics", "--drop-summary-max");
+	if ((o->metrics_labels || o->metrics_max_series_set) && !o->metrics)
+		return usage_err("%s need --metrics", "--metrics-labels and --metrics-max-series");
+	if (!mode)
+		return OPTS_OK;
+	if (o->filter_func)
+		return usage_err(
+			"%s traces the drop hook only: --filter-func has nothing to choose", mode);
+	if (o->track || o->group)
+		return usage_err("%s does not follow packets: drop --filter-track-skb and "
+				 "--output-group",
+				 mode);
+	if (o->out.skb)
+		return usage_err("%s: --output-skb is for the event lines of a trace", mode);
+	return OPTS_OK;
+}
+
 static enum opts_result check_combinations(struct opts *o)
 {
 	if (o->all_kmods && o->kmods)
 		return usage_err("%s: give --all-kmods or --kmods, not both", "modules");
+	if (check_drop_modes(o) != OPTS_OK)
+		return OPTS_USAGE;
 	if (o->track_max_set && !o->track && !o->group)
 		return usage_err("%s needs --filter-track-skb", "--filter-track-max");
 	if (o->n_kernel_debuginfo && !o->out.stack)
@@ -308,6 +362,31 @@ static enum opts_result check_combinations(struct opts *o)
 	/* A packet needs an id to be grouped. */
 	if (o->group)
 		o->track = true;
+	return OPTS_OK;
+}
+
+/* The address and the labels are checked when the exporter starts (out/exporter.h). */
+static enum opts_result parse_metrics_opt(struct opts *o, int c, const char *arg)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case OPT_METRICS:
+		o->metrics = arg;
+		break;
+	case OPT_METRICS_LABELS:
+		o->metrics_labels = arg;
+		break;
+	case OPT_METRICS_MAX_SERIES:
+		/* METRICS_MAX_SERIES_LIMIT of out/metrics.h */
+		if (parse_ull(arg, &v) || v == 0 || v > 1000000)
+			return usage_err("bad --metrics-max-series '%s': want 1 to 1000000", arg);
+		o->metrics_max_series = v;
+		o->metrics_max_series_set = true;
+		break;
+	default:
+		return OPTS_USAGE;
+	}
 	return OPTS_OK;
 }
 
@@ -416,6 +495,21 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 		if (parse_color(arg, &o->color))
 			return usage_err("bad --color '%s' (auto, always, never)", arg);
 		break;
+	case OPT_DROPS_ONLY:
+		o->drops_only = true;
+		break;
+	case OPT_DROP_SUMMARY:
+		o->drop_summary = true;
+		if (arg && (parse_ull(arg, &v) || v == 0 || v > 86400))
+			return usage_err("bad --drop-summary '%s': want seconds, 1 to 86400", arg);
+		o->drop_summary_secs = arg ? v : 0;
+		break;
+	case OPT_DROP_SUMMARY_MAX:
+		if (parse_ull(arg, &v) || v == 0 || v > (1 << 20))
+			return usage_err("bad --drop-summary-max '%s': want 1 to 1048576", arg);
+		o->drop_summary_max = v;
+		o->drop_summary_max_set = true;
+		break;
 	case 'q':
 		o->quiet = true;
 		break;
@@ -428,7 +522,7 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 		o->user = arg;
 		break;
 	default:
-		return OPTS_USAGE;
+		return parse_metrics_opt(o, c, arg);
 	}
 	return OPTS_OK;
 }
@@ -445,6 +539,7 @@ enum opts_result opts_parse(struct opts *o, int argc, char **argv)
 	o->ringbuf_size = 4UL << 20;
 	o->stack_map_size = 4096;
 	o->track_max = 16384;
+	o->drop_summary_max = 4096;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hqvZ:", long_opts, NULL)) != -1) {

@@ -38,6 +38,13 @@ struct tracer_cfg {
 	unsigned int track_max;
 	bool skb_span; /* discover_skb_span_fits(): pkt_read() reads one span */
 	int direct_id; /* kfunc bpf_rdonly_cast for direct_view(); 0: probe reads */
+	/* Drop diagnosis. */
+	long long consumed;	       /* SKB_CONSUMED's value (a free, not a drop), -1: none */
+	long long nf_drop;	       /* SKB_DROP_REASON_NETFILTER_DROP's value, -1: none */
+	bool drops_only;	       /* --drops-only: nothing but drops is reported */
+	bool drop_events;	       /* drops are reported as events */
+	unsigned int drop_summary_max; /* rows of the --drop-summary map, 0: no summary */
+	bool netns_memo;	       /* events without a netns get the skb's last one */
 };
 
 struct bpf_prog_load_opts;
@@ -92,6 +99,8 @@ unsigned long long tracer_counter(const struct tracer *t, enum skbt_counter idx)
 /* The event ring buffer and the stack trace map, as fds. */
 int tracer_events_fd(const struct tracer *t);
 int tracer_stacks_fd(const struct tracer *t);
+/* The --drop-summary map (per-CPU hash, drop.h), as an fd; -1 without a summary. */
+int tracer_drop_summary_fd(const struct tracer *t);
 /* Cloning calls whose return was never seen (a missed kretprobe) left their slot behind. */
 unsigned long long tracer_clone_slots_left(const struct tracer *t);
 
@@ -102,6 +111,8 @@ unsigned long long tracer_clone_slots_left(const struct tracer *t);
 #define SKBT_TRAMPOLINE_REG_ARGS 6
 /* A BPF program cannot be verified against a function with more (MAX_BPF_FUNC_ARGS). */
 #define SKBT_FENTRY_MAX_ARGS 12
+/* skbs whose last namespace is remembered (an LRU: the oldest are forgotten). */
+#define SKBT_NETNS_MEMO 8192
 /* Cloning calls in flight at once whose source is tracked. */
 #define SKBT_CLONE_SLOTS 1024
 

@@ -20,6 +20,9 @@ unsigned long long report_lost(struct output *out, unsigned long long lost,
 void report_tracking(unsigned long long map_full, unsigned long long clones_lost,
 		     unsigned long long evicted);
 
+/* Drops --drop-summary could not count: its map's rows were all taken. */
+void report_drop_summary_full(unsigned long long uncounted, unsigned int rows);
+
 struct summary {
 	unsigned long long events, lost, stack_lost, missed;
 	size_t attached, failed;

@@ -27,6 +27,10 @@ RECV_FUNC_RE='^(net:netif_receive_skb|net:netif_receive_skb_entry|__netif_receiv
 . "$HERE/tests.sh"
 # shellcheck source=ux.sh
 . "$HERE/ux.sh"
+# shellcheck source=drops.sh
+. "$HERE/drops.sh"
+# shellcheck source=metrics.sh
+. "$HERE/metrics.sh"
 
 for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 	if [ -n "${SKBT_TESTS:-}" ] && ! grep -qw "$t" <<<"$SKBT_TESTS"; then

@@ -71,9 +71,13 @@ help_values() { # OPTION: the a|b|c list --help shows after it
 backends=$(help_values --backend)
 stamps=$(help_values --timestamp)
 colors=$(help_values --color)
+# "labels of skbtrace_drops_total to keep, of reason,\n location, ... (default all)"
+labels=$(tr -s ' \n' ' ' <<<"$help" | sed -n 's/.*--metrics-labels LIST [^(]*to keep, of \([^(]*\) (default.*/\1/p' |
+	tr -d ' ' | tr ',' '\n' | sort)
 # It answers --help too, which its help does not list.
 a2l_opts=$( ("$bin" addr2line --help | grep -oE -- '--[a-z][a-z0-9-]+'; echo --help) | sort -u)
-[ -n "$backends" ] && [ -n "$stamps" ] && [ -n "$colors" ] || tap_not_ok "--help lists backends and timestamps"
+[ -n "$backends" ] && [ -n "$stamps" ] && [ -n "$colors" ] && [ -n "$labels" ] ||
+	tap_not_ok "--help lists backends, timestamps, colours and metrics labels"
 
 ip netns add "$NS" &&
 	ip -n "$NS" link add cmp-a type veth peer name cmp-b &&
@@ -101,6 +105,12 @@ for sh in bash zsh; do
 	same "$sh: --color offers the modes of --help" "$colors" \
 		"$($c 'skbtrace --color ' | sort)"
 	contains "$sh: -Z offers user names" "root" "$($c 'skbtrace -Z ro')"
+	same "$sh: --metrics-labels offers the labels of --help" "$labels" \
+		"$($c 'skbtrace --metrics-labels ' | sort)"
+	contains "$sh: --metrics-labels offers a second label after the comma" "netns" \
+		"$($c 'skbtrace --metrics-labels reason,' | sed 's/.*,//')"
+	same "$sh: --drop-summary=SECONDS offers nothing to pick" "" \
+		"$($c 'skbtrace --drop-summary=')"
 	same "$sh: 'addr2line --' offers the options of skbtrace addr2line --help" \
 		"$a2l_opts" "$($c 'skbtrace addr2line --' | grep -- '^--')"
 	contains "$sh: the first word may be the addr2line subcommand" "addr2line" \
