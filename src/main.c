@@ -381,9 +381,10 @@ static void configure_tracer(struct app *a)
 }
 
 /*
- * Why nothing attached, when privileges explain it: Debian's 6.1 refuses
- * kprobes (EACCES) to CAP_BPF + CAP_PERFMON without CAP_SYS_ADMIN, while
- * fentry and tracepoints attach with those two.
+ * Why nothing attached, when privileges explain it: kernels built with
+ * perf_event_paranoid=3 (Debian's) refuse perf_event_open, hence kprobes,
+ * with EACCES to CAP_BPF + CAP_PERFMON without CAP_SYS_ADMIN, while fentry
+ * and tracepoints attach through bpf() with those two.
  */
 static const char *attach_hint(const struct app *a, int err)
 {
@@ -391,8 +392,8 @@ static const char *attach_hint(const struct app *a, int err)
 
 	if (!kprobes || (err != -EACCES && err != -EPERM) || privs_have(CAP_SYS_ADMIN))
 		return "";
-	return "; kprobes were refused without CAP_SYS_ADMIN: add it, or use --backend fentry "
-	       "or tracepoint";
+	return "; kprobes were refused without CAP_SYS_ADMIN (kernel.perf_event_paranoid 3 "
+	       "keeps perf events for it): add it, or use --backend fentry or tracepoint";
 }
 
 /*

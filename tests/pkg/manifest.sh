@@ -81,6 +81,12 @@ check "the kernel's BTF is mounted read-only" \
 	spec '.spec.template.spec as $s | $s.containers[0].volumeMounts[]
 		| select(.mountPath == "/sys/kernel/btf" and .readOnly)
 		| .name as $n | $s.volumes[] | select(.name == $n) | .hostPath.path == "/sys/kernel/btf"'
+# kprobes attach through perf_event_open, which kernel.perf_event_paranoid=3
+# (Debian's kernels) keeps for CAP_SYS_ADMIN: without it, "auto" would fail
+# there, so the arguments must name a backend that attaches through bpf().
+check "without SYS_ADMIN the arguments pin the tracepoint or fentry backend" \
+	spec '.spec.template.spec.containers[0] | (.securityContext.capabilities.add | index("SYS_ADMIN"))
+		or (.args | (index("--backend") // -2) as $i | .[$i + 1] | IN("tracepoint", "fentry"))'
 check "the container passes --output-json (JSON lines on stdout)" \
 	spec '.spec.template.spec.containers[0].args | index("--output-json") != null'
 finish
