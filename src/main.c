@@ -275,21 +275,6 @@ static int setup_srcline(struct app *a)
 	return 0;
 }
 
-/*
- * --color: "auto" colours a terminal only, and not when NO_COLOR is set
- * (no-color.org) or TERM is dumb; JSON is never coloured.
- */
-static bool want_color(const struct app *a)
-{
-	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
-
-	if (a->o.out.json || a->o.color == OPTS_COLOR_NEVER)
-		return false;
-	if (a->o.color == OPTS_COLOR_ALWAYS)
-		return true;
-	return isatty(fileno(a->out_file)) && !(no && *no) && !(term && !strcmp(term, "dumb"));
-}
-
 static int setup_output(struct app *a)
 {
 	struct output *o = &a->out;
@@ -301,7 +286,8 @@ static int setup_output(struct app *a)
 	output_cfg_from_opts(&o->cfg, &a->o.out);
 	o->cfg.track = a->o.track;
 	o->cfg.group = a->o.group;
-	o->cfg.color = want_color(a);
+	o->cfg.color = opts_want_color(&a->o, isatty(fileno(a->out_file)), getenv("NO_COLOR"),
+				       getenv("TERM"));
 	o->f = a->out_file;
 	o->probes = &a->probes;
 	o->ks = a->ks;
@@ -429,7 +415,8 @@ static int start_drop_summary(struct app *a)
 			      .nm = &a->nm,
 			      .mono_to_real_ns = a->out.mono_to_real_ns,
 			      .json_realtime = a->o.out.ts == OPTS_TS_CURRENT,
-			      .map_max = a->o.drop_summary_max};
+			      .map_max = a->o.drop_summary_max,
+			      .color = a->out.cfg.color};
 
 	if (!a->o.drop_summary)
 		return 0;

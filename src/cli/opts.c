@@ -567,3 +567,13 @@ void opts_free(struct opts *o)
 	free(o->pcap_expr);
 	o->pcap_expr = NULL;
 }
+
+/* "auto": a terminal only, not when NO_COLOR is set (no-color.org) or TERM is dumb. */
+bool opts_want_color(const struct opts *o, bool tty, const char *no_color, const char *term)
+{
+	if (o->out.json || o->color == OPTS_COLOR_NEVER)
+		return false;
+	if (o->color == OPTS_COLOR_ALWAYS)
+		return true;
+	return tty && !(no_color && *no_color) && !(term && !strcmp(term, "dumb"));
+}

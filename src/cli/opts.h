@@ -89,6 +89,11 @@ enum opts_result {
 /* Parses argv into o (which it initialises); prints errors to stderr. */
 enum opts_result opts_parse(struct opts *o, int argc, char **argv);
 void opts_free(struct opts *o);
+/*
+ * Whether text goes out coloured: --color, whether the output is a
+ * terminal, and the NO_COLOR and TERM variables (either may be NULL).
+ */
+bool opts_want_color(const struct opts *o, bool tty, const char *no_color, const char *term);
 
 /* The words --backend takes; the loader names its backends the same (load/backend.h). */
 #define OPTS_BACKENDS "auto", "kprobe-multi", "kprobe", "fentry", "tracepoint"

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "diag/drop_desc.h"
 #include "out/color.h"
 #include "out/net.h"
 #include "out/priv.h"
@@ -13,7 +14,7 @@
 #define W_SKB	  18
 #define W_CPU	  3
 #define W_PROCESS 20
-#define W_NETNS	  10
+#define W_NETNS	  16
 #define W_MARK	  10
 #define W_IFACE	  16
 #define W_PROTO	  6
@@ -104,11 +105,29 @@ static void text_iface(struct obuf *b, const struct skbt_event *e)
 	ap_c(b, ')');
 }
 
-static void text_meta(struct obuf *b, const struct skbt_event *e)
+/*
+ * The namespace by name (/run/netns, pid:PID:COMM, host), as the drop
+ * lines name it; the inode where nothing names it, and in JSON.
+ */
+static void text_netns(const struct output *o, const struct skbt_event *e)
 {
+	struct obuf *b = out_buf(o);
+	struct netns_id id;
+
+	if (!o->nm || !o->nm->nn) {
+		ap_u64(b, e->netns);
+		return;
+	}
+	netns_name(o->nm->nn, e->netns, &id);
+	ap_text_bytes(b, id.name, sizeof(id.name));
+}
+
+static void text_meta(const struct output *o, const struct skbt_event *e)
+{
+	struct obuf *b = out_buf(o);
 	char *col = b->p;
 
-	ap_u64(b, e->netns);
+	text_netns(o, e);
 	ap_pad(b, col, W_NETNS);
 	col = b->p;
 	ap_hexaddr(b, e->mark);
@@ -271,7 +290,7 @@ void text_event(struct output *o, const struct skbt_event *e, size_t size)
 	text_process(b, e);
 	ap_pad(b, col, W_PROCESS);
 	if (o->cfg.meta)
-		text_meta(b, e);
+		text_meta(o, e);
 	if (o->cfg.tuple) {
 		col = b->p;
 		text_tuple(b, e);

@@ -39,8 +39,25 @@ test_color() {
 	else
 		tap_not_ok "color: --color always starts" "$(tail -n 2 "$out.err")"
 	fi
+	if drop_run "$out" --color always --output-meta=false udp port $DROP_PORT; then
+		check "color: always: the hint under a drop is highlighted, its indent not" \
+			grep -q "^    ${ESC}\[1;33mhint: .*${ESC}\[0m$" "$out"
+	fi
+	if drop_run "$out" --color always --drops-only; then
+		check "color: always: --drops-only's reason in red, its hint highlighted" \
+			bash -c "grep -q '${ESC}\[1;31mNETFILTER_DROP${ESC}\[0m' '$out' &&
+				grep -q '^    ${ESC}\[1;33mhint: ' '$out'"
+	fi
+	if drop_run "$out" --color always --drop-summary; then
+		check "color: always: --drop-summary's count and reason in red, its hint highlighted" \
+			bash -c "grep -q '^${ESC}\[1;31m *2  NETFILTER_DROP *${ESC}\[0m' '$out' &&
+				grep -q '^ *${ESC}\[1;33mhint: ' '$out'"
+	fi
 	drop_run "$out" --filter-track-skb
 	check "color: auto: nothing in a file (or pipe)" bash -c "! grep -q '$ESC' '$out'"
+	drop_run "$out" --drop-summary
+	check "color: auto: no colour in a --drop-summary written to a file" \
+		bash -c "grep -q NETFILTER_DROP '$out' && ! grep -q '$ESC' '$out'"
 	drop_run "$out" --color always --output-json
 	check "color: never in JSON, even with --color always" bash -c "! grep -q '$ESC' '$out'"
 	if ! command -v script >/dev/null; then
@@ -62,11 +79,35 @@ test_color() {
 		wait "$TRACE_PID"
 		if [ "$mode" = auto ]; then
 			check "color: auto on a terminal: red drops" grep -q "${ESC}\[1;31m" "$pty"
+			check "color: auto on a terminal: hints highlighted" \
+				grep -q "${ESC}\[1;33mhint: " "$pty"
 		else
 			check "color: $mode on a terminal: no colour" \
 				bash -c "grep -q 'SKB_DROP_REASON_NETFILTER_DROP' '$pty' && ! grep -q '${ESC}\[[0-9;]*m' '$pty'"
 		fi
 	done
+}
+
+# Text names namespaces as `ip netns` does (or pid:PID:COMM); JSON keeps the inode.
+test_netns_names_text() {
+	local out=$TMP/netns-names.txt ino
+	ino=$(ns_inode "$NS_B")
+	if drop_run "$out" udp port $DROP_PORT; then
+		# SKB CPU [PID] COMM NETNS ...: the drop's line, its fifth column
+		check "netns names: the text NETNS column of the drop is /run/netns/$NS_B's name" \
+			bash -c "grep 'NETFILTER_DROP' '$out' | awk '{ print \$5 }' | sort -u | grep -qx '$NS_B'"
+		check "netns names: no event line shows the inode $ino" \
+			bash -c "grep -q NETFILTER_DROP '$out' && ! grep -qw '$ino' '$out'"
+		check "netns names: the drop's hint names it too" \
+			grep -q "^    hint: .*netns $NS_B" "$out"
+	else
+		tap_not_ok "netns names: the trace starts" "$(tail -n 2 "$out.err")"
+	fi
+	if drop_run "$out" --output-json udp port $DROP_PORT; then
+		jq_check "netns names: JSON keeps the inode ($ino)" "$out" \
+			'[.[] | select(.drop_reason)] | length > 0 and all(.[]; .netns == $ino)' \
+			--argjson ino "$ino"
+	fi
 }
 
 # Notes about skbtrace's own workings wait for -v; problems never do.
