@@ -203,6 +203,9 @@ test_file_owner() {
 	check "-Z nobody: exits 0 on SIGINT" test "$TRACE_STATUS" -eq 0
 	jq_check "-Z nobody: the drop is still reported" "$out" \
 		'any(.[]; .drop_reason == "SKB_DROP_REASON_NETFILTER_DROP" and .tuple.sport == 40064)'
+	# The kernel shows kallsyms' addresses by the opener's credentials.
+	jq_check "-Z nobody: the drop's location is named (kallsyms read before the switch)" "$out" \
+		'any(.[]; .tuple.sport == 40064 and (.drop_location // "" | startswith("nft_do_chain+")))'
 	check "-Z nobody: the output file is nobody's" test "$(owner_of "$out")" = "$nobody:$(id -g nobody)"
 	expect_fail "-Z with an unknown user" 2 "Z no-such-user-x: no such user" -Z no-such-user-x
 }
