@@ -31,7 +31,7 @@ TOOLS := $(TOOLS_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all clean install uninstall deb test unit integration vmtest demo deps format bench bench-bins bench-vm asan tools matrix fuzz
+.PHONY: all clean install uninstall deb test unit integration vmtest demo deps format format-check bench bench-bins bench-vm asan tools matrix fuzz
 all: skbtrace
 
 deps:
@@ -146,8 +146,16 @@ deb: skbtrace
 	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(CURDIR)/$(BUILD)/deb/root
 	scripts/mkdeb.sh $(BUILD)/deb/root $(VERSION) $(BUILD)/deb
 
+# Every C file in git, BPF side and tests included, as .clang-format says.
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
 format:
-	clang-format -i $$(find src -name '*.[ch]') tests/unit/*.c tests/tools/*.c
+	clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	@scripts/deps.sh build
+	@clang-format --dry-run -Werror $(FORMAT_SRCS)
+	@echo "format-check: $(words $(FORMAT_SRCS)) files as .clang-format says"
 
 clean:
 	rm -rf $(BUILD) skbtrace

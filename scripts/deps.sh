@@ -4,7 +4,7 @@
 # Usage: scripts/deps.sh [build|deb|test|bench|vm|all]   (default: test)
 set -eu
 
-build="make gcc clang llvm libbpf-dev bpftool libpcap-dev libelf-dev libdw-dev libdebuginfod-dev libjson-c-dev libmicrohttpd-dev zlib1g-dev pkg-config"
+build="make gcc clang llvm libbpf-dev bpftool libpcap-dev libelf-dev libdw-dev libdebuginfod-dev libjson-c-dev libmicrohttpd-dev zlib1g-dev pkg-config clang-format"
 test_pkgs="$build groff-base libcmocka-dev libclang-rt-14-dev iproute2 nftables iptables jq procps prometheus curl"
 # make deb (dpkg-shlibdeps); the package, completion and deploy tests
 deb="$build dpkg-dev"

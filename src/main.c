@@ -247,9 +247,8 @@ static void output_cfg_from_opts(struct output_cfg *c, const struct opts_out *o)
  */
 static int setup_srcline(struct app *a)
 {
-	struct debuginfo_opts o = {.paths = a->o.kernel_debuginfo,
-				   .npaths = a->o.n_kernel_debuginfo,
-				   .running = true};
+	struct debuginfo_opts o = {
+		.paths = a->o.kernel_debuginfo, .npaths = a->o.n_kernel_debuginfo, .running = true};
 	struct debuginfo *d;
 	const char *path;
 
