@@ -168,6 +168,52 @@ test_capabilities() {
 	fi
 }
 
+# The DaemonSet's capabilities (deploy/daemonset.yaml: BPF, PERFMON, SYSLOG)
+# and arguments: its pinned tracepoint backend reports drops; where kprobes
+# exist and kernel.perf_event_paranoid is 3 (Debian's kernels), a kprobe
+# backend is refused and skbtrace says CAP_SYS_ADMIN is why.
+POD_CAPS=+bpf,+perfmon,+syslog
+test_pod_capabilities() {
+	local out=$TMP/pod.json paranoid
+	if ! command -v setpriv >/dev/null; then
+		tap_skip "pod capabilities" "no setpriv here"
+		return
+	fi
+	rm -f "$TMP/ready"
+	# not as_caps: SIGINT must reach skbtrace, not a function's subshell
+	setpriv --bounding-set=-all,"$POD_CAPS" --inh-caps=-all -- "$SKBTRACE" --drop-summary=60 \
+		--output-json --backend tracepoint --timestamp current \
+		--filter-netns "$(ns_path "$NS_B")" --ready-file "$TMP/ready" >"$out" 2>"$out.err" &
+	TRACE_PID=$!
+	if wait_file "$TMP/ready" "$TRACE_PID" 30; then
+		send_udp "$NS_A" $IP_B $DROP_PORT 2 64 40065 >/dev/null
+		stop_trace
+		jq_check "pod capabilities: the DaemonSet's command counts both drops" "$out" \
+			'[.[].drop_summary.drops[] | select(.reason == "SKB_DROP_REASON_NETFILTER_DROP"
+				and .example.sport == 40065) | .count] | add == 2'
+	else
+		tap_not_ok "pod capabilities: the DaemonSet's command starts" "$(tail -n 2 "$out.err")"
+		kill "$TRACE_PID" 2>/dev/null
+	fi
+	paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null)
+	if [ ! -e /sys/bus/event_source/devices/kprobe ]; then
+		tap_skip "pod capabilities: kprobes refused, CAP_SYS_ADMIN named" "no kprobes here"
+	elif [ "${paranoid:-0}" -lt 3 ]; then
+		tap_skip "pod capabilities: kprobes refused, CAP_SYS_ADMIN named" \
+			"kernel.perf_event_paranoid is $paranoid"
+	else
+		as_caps "$POD_CAPS" --backend kprobe --filter-func ip_rcv -q >"$TMP/pod.out" \
+			2>"$TMP/pod.err" </dev/null
+		local st=$?
+		if [ $st -eq 1 ] && grep -q 'kprobes were refused without CAP_SYS_ADMIN' "$TMP/pod.err"; then
+			tap_ok "pod capabilities: kprobes refused (paranoid $paranoid), CAP_SYS_ADMIN named"
+		else
+			tap_not_ok "pod capabilities: kprobes refused (paranoid $paranoid), CAP_SYS_ADMIN named" \
+				"exit $st" "$(head -n 2 "$TMP/pod.err")"
+		fi
+	fi
+}
+
 owner_of() { stat -c %u:%g "$1"; }
 
 test_file_owner() {
