@@ -189,8 +189,14 @@ test_capabilities() {
 		fi
 	done
 	# The documented minimum: CAP_BPF and CAP_PERFMON trace; CAP_SYSLOG names frames.
+	# Kprobes want CAP_SYS_ADMIN too at perf_event_paranoid 3 (test_pod_capabilities).
+	local min_args=("${BACKEND_ARGS[@]}")
+	if [[ $BACKEND == kprobe* ]] &&
+		[ "$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 0)" -ge 3 ]; then
+		min_args=(--backend tracepoint)
+	fi
 	rm -f "$TMP/ready"
-	setpriv --bounding-set=-all,+bpf,+perfmon --inh-caps=-all -- "$SKBTRACE" "${BACKEND_ARGS[@]}" \
+	setpriv --bounding-set=-all,+bpf,+perfmon --inh-caps=-all -- "$SKBTRACE" "${min_args[@]}" \
 		--ready-file "$TMP/ready" --output-json --output-stack \
 		--filter-netns "$(ns_path "$NS_B")" >"$out" 2>"$out.err" &
 	TRACE_PID=$!
