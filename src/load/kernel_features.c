@@ -3,40 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/capability.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
 #include "load/kernel_features.h"
 #include "probe/kernel_syms.h"
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
-static bool has_cap(const struct __user_cap_data_struct *d, int cap)
-{
-	return d[cap / 32].effective & (1U << (cap % 32));
-}
-
-int features_check_privileges(char *err, size_t errlen)
-{
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {};
-
-	if (geteuid() == 0)
-		return 0;
-	if (syscall(SYS_capget, &hdr, d) == 0 &&
-	    ((has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON)) || has_cap(d, CAP_SYS_ADMIN)))
-		return 0;
-	snprintf(err, errlen,
-		 "need root, or CAP_BPF and CAP_PERFMON, to load tracing programs (try sudo)");
-	return -1;
-}
 
 static bool kprobe_pmu_present(const char *tracefs)
 {

@@ -39,7 +39,5 @@ void features_probe_tp_btf(struct kernel_features *f, const struct btf *btf);
 void features_probe_direct(struct kernel_features *f, const struct btf *btf);
 /* Attaches prog_fd to tracepoint name with cookie; a link fd or -errno. */
 int raw_tp_open_cookie(const char *name, int prog_fd, unsigned long long cookie);
-/* 0 when the process may load tracing programs, else -1 with the reason. */
-int features_check_privileges(char *err, size_t errlen);
 
 #endif

@@ -271,7 +271,7 @@ test_bad_inputs() {
 		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 			"$SKBTRACE" "${BACKEND_ARGS[@]}" >/dev/null 2>"$TMP/bad.err"
 		local st=$?
-		if [ $st -eq 1 ] && grep -q "need root" "$TMP/bad.err"; then
+		if [ $st -eq 1 ] && grep -q "missing CAP_BPF and CAP_PERFMON" "$TMP/bad.err"; then
 			tap_ok "bad input: not root (exit 1)"
 		else
 			tap_not_ok "bad input: not root (exit 1)" "got $st" "$(cat "$TMP/bad.err")"
