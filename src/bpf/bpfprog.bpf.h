@@ -17,8 +17,25 @@
 #define TC_ACT_REDIRECT 7
 #define XDP_REDIRECT	4
 
-/* Up to 6.10 the redirect target lives in this per-CPU variable. */
-extern struct bpf_redirect_info bpf_redirect_info __ksym __weak;
+/*
+ * Up to 6.10 the redirect target lives in the per-CPU variable
+ * bpf_redirect_info.  Typeless externs: libbpf resolves them from
+ * /proc/kallsyms, where a typed one would make it read every module's BTF,
+ * which takes CAP_SYS_ADMIN (CAP_BPF and CAP_PERFMON suffice otherwise).
+ * So the variable's address is this CPU's offset plus its own, by hand.
+ */
+extern const void bpf_redirect_info __ksym __weak;
+extern const void __per_cpu_offset __ksym __weak;
+
+static __always_inline struct bpf_redirect_info *redirect_info_percpu(void)
+{
+	__u64 off = 0, cpu = bpf_get_smp_processor_id();
+
+	if (!&bpf_redirect_info || !&__per_cpu_offset ||
+	    bpf_probe_read_kernel(&off, sizeof(off), (const __u64 *)&__per_cpu_offset + cpu))
+		return NULL;
+	return (struct bpf_redirect_info *)(off + (__u64)&bpf_redirect_info);
+}
 
 /*
  * Where a redirect goes: what bpf_redirect()/bpf_redirect_map() recorded
@@ -34,8 +51,8 @@ static __always_inline void redirect_fill(struct skbt_event *e)
 
 		if (nc)
 			ri = __builtin_preserve_access_index(&nc->ri);
-	} else if (&bpf_redirect_info) {
-		ri = bpf_this_cpu_ptr(&bpf_redirect_info);
+	} else {
+		ri = redirect_info_percpu();
 	}
 	if (!ri)
 		return;
@@ -60,15 +77,15 @@ static __always_inline void prog_ret_fill(void *ctx, struct skbt_event *e)
 SEC("skbt.fentry")
 int skbt_tc_entry(void *ctx)
 {
-	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, 1), SKBT_F_PROG, 0, 0, HOW_TRACE,
-			  NULL);
+	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, 1), SKBT_F_PROG, 0, 0, HOW_TRACE, NULL,
+			  false);
 }
 
 SEC("skbt.fexit")
 int skbt_tc_exit(void *ctx)
 {
 	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, 1), SKBT_F_PROG | SKBT_F_PROG_RET, 0,
-			  0, HOW_TRACE, NULL);
+			  0, HOW_TRACE, NULL, false);
 }
 
 /* The XDP event: emit() without an skb (no mark, no tracking, no --output-skb). */

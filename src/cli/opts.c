@@ -38,6 +38,7 @@ enum {
 	OPT_GROUP,
 	OPT_TRACE_TC,
 	OPT_TRACE_XDP,
+	OPT_COLOR,
 	OPT_DROPS_ONLY,
 	OPT_DROP_SUMMARY,
 	OPT_DROP_SUMMARY_MAX,
@@ -85,6 +86,9 @@ static const struct option long_opts[] = {
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"help", no_argument, NULL, 'h'},
 	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"relinquish-privileges", required_argument, NULL, 'Z'},
 	{0},
 };
 
@@ -93,7 +97,7 @@ static const char usage_text[] =
 	"Follow packets (struct sk_buff) through the kernel and say why they were dropped.\n"
 	"\n"
 	"Selection:\n"
-	"  --backend auto|kprobe-multi|kprobe|fentry|tracepoint   how to attach (default auto)\n"
+	"  --backend auto|kprobe-multi|kprobe|fentry|tracepoint|tp_btf   how to attach (default auto)\n"
 	"  --filter-func REGEX        trace only functions/tracepoints whose whole name matches\n"
 	"  --filter-netns PATH|inode:N  only skbs in this network namespace (/proc/PID/ns/net)\n"
 	"  --filter-mark MARK[/MASK]  only skbs with (mark & MASK) == MARK\n"
@@ -141,7 +145,12 @@ static const char usage_text[] =
 	"  --ready-file FILE          create FILE once every probe is attached\n"
 	"  --ringbuf-size BYTES       event ring buffer size, a power of 2 (default 4M)\n"
 	"  --stack-map-size N         stacks kept in flight with --output-stack (default 4096)\n"
+	"  --color auto|always|never  colour text output (default auto: on a terminal,\n"
+	"                             unless NO_COLOR is set; never in JSON)\n"
 	"  -q, --quiet                no start-up line on stderr\n"
+	"  -v, --verbose              also the start-up notes that need no action\n"
+	"  -Z, --relinquish-privileges USER  once attached, run as USER (files written\n"
+	"                             are USER's; under sudo they are the invoking user's)\n"
 	"  --version, -h/--help\n"
 	"\n"
 	"Exit status: 0 ok, 1 the kernel or environment cannot do it, 2 bad usage.\n";
@@ -220,6 +229,19 @@ static int parse_ts(const char *arg, enum opts_ts *ts)
 	for (int i = 0; i < 4; i++) {
 		if (!strcmp(arg, names[i])) {
 			*ts = (enum opts_ts)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_color(const char *arg, enum opts_color *c)
+{
+	static const char *const names[] = {"auto", "always", "never"};
+
+	for (int i = 0; i < 3; i++) {
+		if (!strcmp(arg, names[i])) {
+			*c = (enum opts_color)i;
 			return 0;
 		}
 	}
@@ -329,6 +351,9 @@ static enum opts_result check_drop_modes(const struct opts *o)
 				 mode);
 	if (o->out.skb)
 		return usage_err("%s: --output-skb is for the event lines of a trace", mode);
+	if (o->trace_tc || o->trace_xdp)
+		return usage_err("%s: --filter-trace-tc and --filter-trace-xdp are for a trace",
+				 mode);
 	return OPTS_OK;
 }
 
@@ -336,6 +361,12 @@ static enum opts_result check_combinations(struct opts *o)
 {
 	if (o->all_kmods && o->kmods)
 		return usage_err("%s: give --all-kmods or --kmods, not both", "modules");
+	/* Programs that load later are attached by the running tracer: root is kept. */
+	if (o->user && (o->trace_tc || o->trace_xdp))
+		return usage_err(
+			"-Z drops the privileges %s needs to follow programs that load and "
+			"unload while it runs",
+			o->trace_tc ? "--filter-trace-tc" : "--filter-trace-xdp");
 	if (check_drop_modes(o) != OPTS_OK)
 		return OPTS_USAGE;
 	if (o->track_max_set && !o->track && !o->group)
@@ -481,6 +512,10 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 	case OPT_GROUP:
 		o->group = true;
 		break;
+	case OPT_COLOR:
+		if (parse_color(arg, &o->color))
+			return usage_err("bad --color '%s' (auto, always, never)", arg);
+		break;
 	case OPT_DROPS_ONLY:
 		o->drops_only = true;
 		break;
@@ -498,6 +533,14 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 		break;
 	case 'q':
 		o->quiet = true;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case 'Z':
+		if (!*arg)
+			return usage_err("%s: -Z needs a user name", "relinquish-privileges");
+		o->user = arg;
 		break;
 	default:
 		return parse_metrics_opt(o, c, arg);
@@ -520,7 +563,7 @@ enum opts_result opts_parse(struct opts *o, int argc, char **argv)
 	o->drop_summary_max = 4096;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hq", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hqvZ:", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			return OPTS_EXIT_OK;
@@ -544,4 +587,14 @@ void opts_free(struct opts *o)
 {
 	free(o->pcap_expr);
 	o->pcap_expr = NULL;
+}
+
+/* "auto": a terminal only, not when NO_COLOR is set (no-color.org) or TERM is dumb. */
+bool opts_want_color(const struct opts *o, bool tty, const char *no_color, const char *term)
+{
+	if (o->out.json || o->color == OPTS_COLOR_NEVER)
+		return false;
+	if (o->color == OPTS_COLOR_ALWAYS)
+		return true;
+	return tty && !(no_color && *no_color) && !(term && !strcmp(term, "dumb"));
 }

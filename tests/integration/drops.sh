@@ -365,7 +365,7 @@ test_drops_only_text() {
 # one (skb_defer_free_flush, at its next receive) and comes with neither
 # device nor socket on the skb.  Reader on CPU 1, sender on CPU 0, then a
 # second send from CPU 0 flushes.  No event of those packets may lack its
-# netns; on the tracepoint backend their consume_skb events must be in B.
+# netns; on the tracepoint backends their consume_skb events must be in B.
 test_packet_end_netns() {
 	local out=$TMP/d_end.json rpid
 	need "packet end" taskset || return
@@ -388,7 +388,7 @@ test_packet_end_netns() {
 		'[.[] | select(.tuple.sport == 40063)] as $e | ($e | length) > 0
 		 and ($e | all(.netns == $a or .netns == $b))' \
 		--argjson a "$(ns_inode "$NS_A")" --argjson b "$(ns_inode "$NS_B")"
-	if [ "$BACKEND" = tracepoint ]; then
+	if [ "$ON_TRACEPOINTS" = 1 ]; then
 		jq_check "packet end: each delivered packet's deferred free (consume_skb) is in B" "$out" \
 			'[.[] | select(.func == "skb:consume_skb" and .tuple.sport == 40063)] as $c
 			 | ($c | length) == 5 and ($c | all(.netns == $ino))' --argjson ino "$(ns_inode "$NS_B")"

@@ -22,10 +22,10 @@
 #                         failed smoke test in its matrix row; with
 #                         SKBT_VM_EXEC the default is debian alone
 #   SKBT_VM_BACKENDS      backends to run the suite with
-#                         (kprobe kprobe-multi tracepoint fentry; auto is
+#                         (kprobe kprobe-multi tracepoint tp_btf fentry; auto is
 #                         checked inside every group by test_auto_backend)
 #   SKBT_VM_FILTER_FUNC   SKBT_FILTER_FUNC for the suite with every backend
-#                         but tracepoint: the receive, netfilter and transmit
+#                         but tracepoint and tp_btf: the receive, netfilter and transmit
 #                         functions the tests check.  Emulated, the ~1,400
 #                         sk_buff kprobes take a minute to attach, so most
 #                         tests use these and test_all_functions attaches
@@ -77,7 +77,7 @@ if [[ -n ${SKBT_VM_EXEC:-} ]]; then
 else
 	: "${SKBT_VM_KERNELS=debian fprobe}"
 fi
-: "${SKBT_VM_BACKENDS=kprobe kprobe-multi tracepoint fentry}"
+: "${SKBT_VM_BACKENDS=kprobe kprobe-multi tracepoint tp_btf fentry}"
 : "${SKBT_VM_PARTS:=2}"
 : "${SKBT_VM_SPLIT:=0}"
 : "${SKBT_VM_JOBS:=$(($(nproc) >= 2 ? 2 : 1))}"
@@ -253,7 +253,7 @@ group_weight() {
 	case $2 in
 	smoke | exec) echo 1 ;;
 	kprobe-multi*) [[ $1 == fprobe ]] && echo 3 || echo 1 ;; # skipped without fprobe
-	tracepoint*) echo 2 ;;
+	tracepoint* | tp_btf*) echo 2 ;;
 	*.*) echo 2 ;; # a part of a function backend's suite
 	*) echo 3 ;;   # function backends attach the full set once
 	esac
@@ -513,7 +513,7 @@ groups_of() {
 	fi
 	echo smoke
 	for b in $SKBT_VM_BACKENDS; do
-		if [[ $b == tracepoint || $SKBT_VM_PARTS -le 1 ]]; then
+		if [[ $b == tracepoint || $b == tp_btf || $SKBT_VM_PARTS -le 1 ]]; then
 			echo "$b"
 		else
 			for ((i = 1; i <= SKBT_VM_PARTS; i++)); do echo "$b.$i"; done
@@ -617,7 +617,7 @@ main() {
 		fi
 		record "$kid" smoke
 		for b in $SKBT_VM_BACKENDS; do
-			if [[ $b == tracepoint || $SKBT_VM_PARTS -le 1 ]]; then
+			if [[ $b == tracepoint || $b == tp_btf || $SKBT_VM_PARTS -le 1 ]]; then
 				record "$kid" "$b"
 			else
 				record "$kid" "$b" "$SKBT_VM_PARTS"
