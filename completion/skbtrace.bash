@@ -104,7 +104,7 @@ _skbtrace()
 	fi
 	case $prev in
 	--backend)
-		COMPREPLY=($(compgen -W 'auto kprobe-multi kprobe fentry tracepoint' -- "$cur"))
+		COMPREPLY=($(compgen -W 'auto kprobe-multi kprobe fentry tracepoint tp_btf' -- "$cur"))
 		return
 		;;
 	--timestamp)

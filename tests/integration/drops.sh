@@ -349,7 +349,7 @@ test_drops_only_text() {
 	send_udp "$NS_A" $IP_B $DROP_PORT 2 64 40062 >/dev/null
 	stop_trace
 	check "drops-only text: one line per drop, tcpdrop-like" test "$(grep -cE \
-		"^[0-9:.]+ +$NS_B +veth-b +10\.231\.0\.1:40062 > 10\.231\.0\.2:9999 +- \(udp\) +NETFILTER_DROP +nft_do_chain\+0x[0-9a-f]+$" "$out")" -eq 2
+		"^[0-9:.]+ +$NS_B +veth-b +10\.231\.0\.1:40062 > 10\.231\.0\.2:9999 +- \(udp\) +NETFILTER_DROP +nft_do_chain\+0x[0-9a-f]+( \[nf_tables\])?$" "$out")" -eq 2
 	check "drops-only text: each followed by its hint" test "$(grep -cE '^ +hint: an nftables rule dropped it in the INPUT hook' "$out")" -eq 2
 	check "drops-only text: nothing but drops and hints" test "$(grep -cvE '(NETFILTER_DROP|hint: |^TIME )' "$out")" -eq 0
 }

@@ -138,7 +138,7 @@ metrics_check_rest() {
 	local v
 	v=$(prom_value 'min_over_time(up{job="skbtrace"}[1m])')
 	check "metrics: every prometheus scrape was parsed (min of up = $v)" test "$v" = 1
-	v=$(prom_value 'count(skbtrace_drops_total{location=~"nft_do_chain\\+0x[0-9a-f]+"})')
+	v=$(prom_value 'count(skbtrace_drops_total{location=~"nft_do_chain\\+0x[0-9a-f]+( \\[nf_tables\\])?"})')
 	check "metrics: the nftables drop's location is named ($v series)" test "${v:-0}" -ge 1
 	v=$(prom_value 'skbtrace_probes{state="attached"}')
 	check "metrics: skbtrace_probes{state=\"attached\"} is $v" test "${v:-0}" -ge 1
