@@ -5,7 +5,7 @@
 set -eu
 
 build="make gcc clang llvm libbpf-dev bpftool libpcap-dev libelf-dev libdw-dev zlib1g-dev pkg-config"
-test_pkgs="$build groff-base libcmocka-dev libclang-rt-14-dev iproute2 nftables iptables jq procps"
+test_pkgs="$build groff-base libcmocka-dev libclang-rt-14-dev iproute2 nftables iptables jq procps tshark tcpdump"
 vm="qemu-system-x86 busybox-static cpio kmod xz-utils zstd"
 bench="$test_pkgs bpftrace iperf3 time"
 
@@ -32,6 +32,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps.sh: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# tshark pulls wireshark-common (capinfos), whose postinst asks whether
+# non-root users may capture: answer no rather than prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
