@@ -44,6 +44,10 @@ const volatile __u8 cfg_track_tp_free = 0;
 const volatile __u8 cfg_skb_span = 0;
 /* Programs may read kernel memory in place: direct_view(). */
 const volatile __u8 cfg_direct = 0;
+/* -w: packet bytes each record has room for (0: no capture), and which events get one. */
+const volatile __u32 cfg_cap_len = 0;
+const volatile __u8 cfg_cap_at = SKBT_CAP_ALL;
+const volatile __u32 cfg_consumed_reason = ~0U; /* SKB_CONSUMED in this kernel's enum */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -623,10 +627,58 @@ static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns)
 	return 1;
 }
 
+/*
+ * -w: a bounded copy of the linear data, from the MAC header when the skb
+ * has one before its network header (the same rule the pcap filter
+ * follows), else from the network header, else from data.  Paged data is
+ * out of reach of a probe read: a GSO packet shows its headers, and its
+ * true length in cap_orig_len.
+ */
+static __always_inline void capture(struct skbt_event *e, const struct pkt *p, __u32 off)
+{
+	__u32 start, caplen = 0, len = p->len;
+	__u64 n;
+
+	if (hdr_set(p->mac) && hdr_set(p->nh) && p->nh > p->mac) {
+		start = p->mac;
+		e->cap_l2 = 1;
+	} else if (hdr_set(p->nh)) {
+		start = p->nh;
+	} else {
+		start = p->data - p->head;
+	}
+	e->flags |= SKBT_F_CAPTURE;
+	e->cap_off = off;
+	if (!pkt_view(p, start, &caplen, &len)) {
+		e->cap_orig_len = p->len;
+		return;
+	}
+	e->cap_orig_len = len;
+	n = caplen < cfg_cap_len ? caplen : cfg_cap_len;
+	/* Keeps the bound the verifier checks against the record's size. */
+	asm volatile("" : "+r"(n));
+	if (n > cfg_cap_len)
+		return;
+	if (!bpf_probe_read_kernel(e->skb_data + off, n, p->head + start))
+		e->cap_len = n;
+}
+
+/* Whether this event carries a packet record (--capture-at). */
+static __always_inline int capture_wanted(__u16 flags, __u32 reason, int first)
+{
+	if (!cfg_cap_len)
+		return 0;
+	if (cfg_cap_at == SKBT_CAP_FIRST)
+		return first;
+	if (cfg_cap_at == SKBT_CAP_DROP)
+		return (flags & SKBT_F_HAS_REASON) && reason != cfg_consumed_reason;
+	return 1;
+}
+
 /* Fills and submits one event; the caller has checked the filters. */
 static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
 				__u64 func, __u16 flags, __u32 reason, __u64 caller,
-				const struct skbt_track *tr)
+				const struct skbt_track *tr, int cap)
 {
 	__u32 size = sizeof(struct skbt_event);
 	struct skbt_event *e;
@@ -634,6 +686,7 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 
 	if (skb_size)
 		size += SKBT_SKB_DATA_MAX;
+	size += cfg_cap_len;
 	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e) {
 		count(SKBT_CNT_LOST);
@@ -683,6 +736,8 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 			e->flags |= SKBT_F_HAS_SKB_DATA;
 		}
 	}
+	if (cap)
+		capture(e, p, cfg_skb_size ? SKBT_SKB_DATA_MAX : 0);
 	count(SKBT_CNT_MATCHED);
 	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes
 				      ? BPF_RB_FORCE_WAKEUP
@@ -785,6 +840,7 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 	__u32 netns = 0;
 	__u64 key = (__u64)skb;
 	struct pkt p;
+	int first = 0;
 
 	if (!skb)
 		return 0;
@@ -796,10 +852,12 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 			return 0;
 		if (cfg_track)
 			track_start(skb, &tr, how);
+		first = 1;
 	}
 	if (cfg_track && how != HOW_TRACE)
 		flags |= SKBT_F_FREED;
-	emit(ctx, skb, &p, netns, event_func(ctx, flags), flags, reason, caller, &tr);
+	emit(ctx, skb, &p, netns, event_func(ctx, flags), flags, reason, caller, &tr,
+	     capture_wanted(flags, reason, first));
 	/* After the event: the last event of a packet is still reported. */
 	if (cfg_track && how != HOW_TRACE)
 		bpf_map_delete_elem(&tracked_skbs, &key);
@@ -979,7 +1037,7 @@ int skbt_clone_ret(struct pt_regs *regs)
 	s.parent.flags |= SKBT_F_CLONE;
 	track_insert(child, &s.parent);
 	pkt_read(child, &p);
-	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent);
+	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent, capture_wanted(0, 0, 0));
 }
 
 /*
@@ -1065,5 +1123,5 @@ int skbt_fx_clone(void *ctx)
 	track_insert((struct sk_buff *)child, &tr);
 	pkt_read((struct sk_buff *)child, &p);
 	return emit(ctx, (struct sk_buff *)child, &p, 0, bpf_get_func_ip(ctx), SKBT_F_FENTRY, 0, 0,
-		    &tr);
+		    &tr, capture_wanted(0, 0, 0));
 }

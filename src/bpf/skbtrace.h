@@ -23,6 +23,7 @@ enum skbt_event_flags {
 	SKBT_F_CLONE = 1 << 8,	      /* skb is a clone or copy of a tracked skb */
 	SKBT_F_FREED = 1 << 9,	      /* skb is being freed: last event of this skb */
 	SKBT_F_FENTRY = 1 << 10,      /* from a BPF trampoline: its frames top the stack */
+	SKBT_F_CAPTURE = 1 << 11,     /* a packet record for -w: cap_* are valid */
 };
 
 /* Value of the tracked_skbs map (--filter-track-skb), key: the skb address. */
@@ -67,9 +68,13 @@ struct skbt_event {
 	unsigned short proto;	     /* skb->protocol, host order */
 	unsigned short flags;	     /* enum skbt_event_flags */
 	unsigned short skb_data_len; /* bytes of struct sk_buff that follow */
-	unsigned short pad;
+	unsigned short cap_len;	     /* packet bytes captured, at skb_data + cap_off */
 	struct skbt_tuple tuple;
-	unsigned char skb_data[]; /* only with --output-skb */
+	unsigned int cap_orig_len; /* the packet's length from where the capture starts */
+	unsigned short cap_off;	   /* where the captured bytes start in skb_data[] */
+	unsigned char cap_l2;	   /* 1: from the MAC header, 0: from the network header */
+	unsigned char cap_pad;
+	unsigned char skb_data[]; /* --output-skb, then -w's packet bytes */
 };
 
 /* Indexes of the per-CPU counters in the "counters" map. */
@@ -84,6 +89,16 @@ enum skbt_counter {
 
 /* Bytes of struct sk_buff from len that one probe read takes for pkt_read(). */
 #define SKBT_SKB_SPAN 128
+
+/* Most packet bytes one record carries (-s 0): cap_len is 16 bits. */
+#define SKBT_CAPTURE_MAX 65535
+
+/* Which events carry a packet record (--capture-at). */
+enum skbt_capture_at {
+	SKBT_CAP_ALL = 0,
+	SKBT_CAP_FIRST, /* a packet's first event (with --filter-track-skb) */
+	SKBT_CAP_DROP,	/* events with a drop reason other than SKB_CONSUMED */
+};
 
 /* Largest struct sk_buff copied for --output-skb. */
 #define SKBT_SKB_DATA_MAX 512
