@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "host/netns.h"
 #include "out/capture.h"
 
 /* The fixed part of a record: skb_data starts inside sizeof's tail padding. */
@@ -115,8 +114,7 @@ static long iface_of(struct capture *c, const struct skbt_event *e, enum pcapng_
 
 	if (pcapng_iface_known(c->w, e->netns, e->ifindex, lt, &id))
 		return id;
-	if (netns_name(e->netns, ns, sizeof(ns)))
-		snprintf(ns, sizeof(ns), "%u", e->netns);
+	snprintf(ns, sizeof(ns), "%u", e->netns);
 	snprintf(name, sizeof(name), "%.*s@%s", SKBT_IFNAMSIZ,
 		 e->ifindex && e->ifname[0] ? e->ifname : "nodev", ns);
 	snprintf(descr, sizeof(descr),
