@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -108,41 +107,4 @@ out:
 	if (self >= 0)
 		close(self);
 	return rc;
-}
-
-/*
- * The name "ip netns" gave the namespace: its files in dir are bind
- * mounts of the namespace, with its inode.  The init namespace is
- * "host" unless it has a name of its own.
- */
-int netns_name_in(const char *dir, unsigned int inode, char *buf, size_t len)
-{
-	char path[4096];
-	struct dirent *d;
-	struct stat st;
-	DIR *dp = opendir(dir);
-	int rc = -1;
-
-	while (dp && (d = readdir(dp))) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (!stat(path, &st) && st.st_ino == inode) {
-			snprintf(buf, len, "%s", d->d_name);
-			rc = 0;
-			break;
-		}
-	}
-	if (dp)
-		closedir(dp);
-	if (rc && !stat("/proc/1/ns/net", &st) && st.st_ino == inode) {
-		snprintf(buf, len, "host");
-		rc = 0;
-	}
-	return rc;
-}
-
-int netns_name(unsigned int inode, char *buf, size_t len)
-{
-	return netns_name_in("/run/netns", inode, buf, len);
 }

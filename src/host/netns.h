@@ -18,12 +18,5 @@ unsigned int netns_self(void);
  */
 int netns_ifindex(const char *spec, const char *name, unsigned int *ifindex, char *err,
 		  size_t errlen);
-/*
- * The name of the namespace with this inode: its "ip netns" name (a
- * file in /run/netns), or "host" for the init namespace.  Returns 0, or
- * -1 when it has none.  netns_name_in() looks in dir instead.
- */
-int netns_name(unsigned int inode, char *buf, size_t len);
-int netns_name_in(const char *dir, unsigned int inode, char *buf, size_t len);
 
 #endif
