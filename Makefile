@@ -68,7 +68,12 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS) | $(BUILD)/asan/tests
 $(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
 	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
-tools: $(TOOLS)
+# pfdump (tests/pcap/) prints what the filter compiler makes of an expression.
+FILTER_OBJS := $(filter $(BUILD)/filter/%,$(OBJS))
+$(BUILD)/tools/pfdump: tests/pcap/pfdump.c tests/pcap/ebpf_dis.h $(FILTER_OBJS) | $(BUILD)/tools
+	$(CC) $(CFLAGS) $< $(FILTER_OBJS) -o $@ $(LDLIBS)
+
+tools: $(TOOLS) $(BUILD)/tools/pfdump
 
 # Benchmarks link the tool's own objects, optimised, without sanitizers.
 $(BUILD)/bench/%: bench/%.c $(OBJS)

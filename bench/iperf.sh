@@ -37,14 +37,17 @@ SPID=""
 TPID=""
 FPID=""
 OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+# shellcheck source=tests/lib/netns.sh
+. "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/proc.sh
+. "$ROOT/tests/lib/proc.sh"
 
 cleanup() {
 	[ -n "$TPID" ] && kill -INT "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
 	[ -n "$FPID" ] && kill -INT "$FPID" 2>/dev/null && wait "$FPID" 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS" 2>/dev/null
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
+	netns_del "$NS_A" "$NS_B"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -54,13 +57,7 @@ trap 'exit 130' INT TERM
 command -v iperf3 >/dev/null || { echo "iperf.sh: no iperf3 (scripts/deps.sh bench)" >&2; exit 1; }
 [ -x "$SKBTRACE" ] || { echo "iperf.sh: no $SKBTRACE; run make" >&2; exit 1; }
 
-ip netns add "$NS_A" && ip netns add "$NS_B" || exit 1
-ip link add veth-a netns "$NS_A" type veth peer name veth-b netns "$NS_B" || exit 1
-ip -n "$NS_A" addr add 10.233.0.1/24 dev veth-a
-ip -n "$NS_B" addr add 10.233.0.2/24 dev veth-b
-for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_A" link set veth-a up
-ip -n "$NS_B" link set veth-b up
+netns_pair "$NS_A" "$NS_B" 10.233.0.1 10.233.0.2 || exit 1
 # shellcheck disable=SC2086 # CPU_S is a command and its arguments, or nothing
 ip netns exec "$NS_B" $CPU_S iperf3 -s -B 10.233.0.2 >/dev/null 2>&1 &
 SPID=$!
@@ -79,18 +76,14 @@ trace_start() {
 	"$SKBTRACE" -q --backend tracepoint --ready-file "$TMP/ready" --output-file /dev/null \
 		${IPERF_SKBT_ARGS:-} $FILTER 2>"$TMP/skbt.err" &
 	TPID=$!
-	for _ in $(seq 1 300); do [ -e "$TMP/ready" ] && return 0; sleep 0.1; done
+	wait_file "$TMP/ready" "$TPID" 30 && return 0
 	echo "iperf.sh: skbtrace did not start: $(cat "$TMP/skbt.err")" >&2
 	exit 1
 }
 
 # Adds the run count and run time of skbtrace's programs (kernel.bpf_stats_enabled).
-prog_stats() {
-	local ids
-	ids=$(sed -n 's/^prog_id:[[:space:]]*//p' /proc/"$TPID"/fdinfo/* 2>/dev/null | sort -un)
-	for id in $ids; do
-		bpftool prog show id "$id" -j 2>/dev/null | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
-	done | awk '{ c += $1; t += $2 } END { print c + 0, t + 0 }' >>"$TMP/stats"
+trace_prog_stats() {
+	prog_stats "$(prog_ids "$TPID")" | cut -d' ' -f1,2 >>"$TMP/stats"
 }
 
 trace_stop() {
@@ -104,7 +97,7 @@ floor_start() {
 	"$SKBTRACE" --backend tracepoint --list-funcs 2>/dev/null |
 		"$TP_FLOOR" "$TMP/fready" 2>"$TMP/floor.err" &
 	FPID=$!
-	for _ in $(seq 1 100); do [ -e "$TMP/fready" ] && return 0; sleep 0.1; done
+	wait_file "$TMP/fready" "$FPID" 10 && return 0
 	echo "iperf.sh: tp_floor did not start: $(cat "$TMP/floor.err")" >&2
 	exit 1
 }
@@ -163,7 +156,7 @@ done
 sysctl -qw kernel.bpf_stats_enabled=1
 trace_start
 STATS_GBPS=$(client)
-prog_stats
+trace_prog_stats
 trace_stop
 # The same for the do-nothing program: what the statistics' clock reads
 # themselves add to a run, to take off skbtrace's figure.

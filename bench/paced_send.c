@@ -7,26 +7,25 @@
  * by bench/storm.sh to find the highest send rate skbtrace keeps up with.
  */
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include "clock.h"
+#include "../tests/lib/udp_sock.h"
 
 int main(int argc, char **argv)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST };
+	struct sockaddr_storage dst;
+	socklen_t dlen;
 	unsigned long long sent = 0, owed;
 	unsigned int size = 64, sport = 0;
 	struct timespec tick;
-	struct addrinfo *ai;
 	double rate, secs, t0, t;
 	char *buf;
-	int fd, rc;
+	int fd;
 
 	if (argc < 5) {
 		fprintf(stderr, "usage: paced_send ADDR PORT RATE SECONDS [SIZE [SRCPORT]]\n");
@@ -38,27 +37,10 @@ int main(int argc, char **argv)
 		size = strtoul(argv[5], NULL, 0);
 	if (argc > 6)
 		sport = strtoul(argv[6], NULL, 0);
-	rc = getaddrinfo(argv[1], argv[2], &hints, &ai);
-	if (rc) {
-		fprintf(stderr, "paced_send: %s: %s\n", argv[1], gai_strerror(rc));
-		return 1;
-	}
-	fd = socket(ai->ai_family, SOCK_DGRAM, 0);
+	fd = udp_sock_open("paced_send", argv[1], argv[2], sport, &dst, &dlen);
 	buf = calloc(1, size ? size : 1);
-	if (fd < 0 || !buf) {
-		perror("paced_send");
+	if (fd < 0 || !buf)
 		return 1;
-	}
-	if (sport) {
-		struct sockaddr_storage src = { .ss_family = ai->ai_family };
-
-		if (ai->ai_family == AF_INET)
-			((struct sockaddr_in *)&src)->sin_port = htons(sport);
-		else
-			((struct sockaddr_in6 *)&src)->sin6_port = htons(sport);
-		if (bind(fd, (struct sockaddr *)&src, ai->ai_addrlen))
-			perror("paced_send: bind");
-	}
 	clock_gettime(CLOCK_MONOTONIC, &tick);
 	t0 = bench_now_s();
 	for (;;) {
@@ -67,7 +49,8 @@ int main(int argc, char **argv)
 			break;
 		owed = (unsigned long long)(rate * t);
 		while (sent < owed) {
-			if (sendto(fd, buf, size, 0, ai->ai_addr, ai->ai_addrlen) == (ssize_t)size)
+			if (sendto(fd, buf, size, 0, (struct sockaddr *)&dst, dlen) ==
+			    (ssize_t)size)
 				sent++;
 			else if (errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED)
 				break;
@@ -81,7 +64,6 @@ int main(int argc, char **argv)
 	}
 	t = bench_now_s() - t0;
 	printf("sent %llu elapsed_s %.3f rate %.0f\n", sent, t, sent / t);
-	freeaddrinfo(ai);
 	free(buf);
 	close(fd);
 	return 0;

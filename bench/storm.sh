@@ -39,6 +39,10 @@ TMP=$(mktemp -d /tmp/skbt-bench.XXXXXX)
 SHM=$(mktemp -d /dev/shm/skbt-bench.XXXXXX)
 PIDS=()
 STATS_OLD=
+# shellcheck source=tests/lib/netns.sh
+. "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/proc.sh
+. "$ROOT/tests/lib/proc.sh"
 
 cleanup() {
 	local p
@@ -50,8 +54,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	[ -n "$STATS_OLD" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
+	netns_del "$NS_A" "$NS_B"
 	rm -rf "$TMP" "$SHM"
 }
 trap cleanup EXIT
@@ -63,32 +66,7 @@ die() {
 }
 
 topo_up() {
-	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
-	ip link add veth-a netns "$NS_A" type veth peer name veth-b netns "$NS_B" || return 1
-	local ns
-	for ns in "$NS_A" "$NS_B"; do
-		# No IPv6: no DAD or router solicitations among the counted events.
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1
-		ip -n "$ns" link set lo up
-	done
-	ip -n "$NS_A" addr add $IP_A/24 dev veth-a
-	ip -n "$NS_B" addr add $IP_B/24 dev veth-b
-	ip -n "$NS_A" link set veth-a up
-	ip -n "$NS_B" link set veth-b up
-	local mac_a mac_b
-	mac_a=$(ip -n "$NS_A" -o link show veth-a | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
-	mac_b=$(ip -n "$NS_B" -o link show veth-b | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
-	ip -n "$NS_A" neigh replace $IP_B lladdr "$mac_b" dev veth-a nud permanent
-	ip -n "$NS_B" neigh replace $IP_A lladdr "$mac_a" dev veth-b nud permanent
-	ip netns exec "$NS_B" nft -f - <<-NFT || return 1
-		table inet skbt_bench {
-			chain input {
-				type filter hook input priority 0; policy accept;
-				udp dport $PORT drop
-			}
-		}
-	NFT
+	netns_pair "$NS_A" "$NS_B" $IP_A $IP_B && netns_drop_udp "$NS_B" $PORT
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -139,11 +117,7 @@ start_skbtrace() {
 	"$SKBTRACE" --backend tracepoint --ready-file "$TMP/ready" "$@" 2>"$err" &
 	SK_PID=$!
 	PIDS+=("$SK_PID")
-	for _ in $(seq 1 1000); do
-		[ -e "$TMP/ready" ] && return 0
-		kill -0 "$SK_PID" 2>/dev/null || break
-		sleep 0.01
-	done
+	wait_file "$TMP/ready" "$SK_PID" 10 && return 0
 	cat "$err" >&2
 	die "skbtrace did not become ready"
 }
@@ -206,17 +180,21 @@ report() { # LABEL EXPECTED [LINES]: prints the human line and the RESULT line
 		"elapsed_ms=$SEND_MS events_per_s=$evs cpu_s=$CPU ns_per_event=$nsev rss_kb=$HWM lines=$lines"
 }
 
-# prog_ids PID: JSON array of the BPF program ids the process holds open.
-prog_ids() {
-	cat /proc/"$1"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -un |
-		jq -s -c .
-}
-
-# prog_stats IDS: "run_cnt run_time_ns nprogs" summed over those programs.
-prog_stats() {
-	bpftool prog show -j | jq -r --argjson ids "$1" \
-		'[.[] | select(.id as $i | $ids | index($i))]
-		 | "\(map(.run_cnt // 0) | add // 0) \(map(.run_time_ns // 0) | add // 0) \(length)"'
+# bt_storm_run LABEL PAGES PACKETS: bpftrace (bench/tp_storm.bt) with a perf
+# buffer of PAGES pages per CPU printing the storm to a tmpfs file, where it
+# reports what it lost ("Lost N events"); prints report's lines.
+bt_storm_run() {
+	BPFTRACE_PERF_RB_PAGES=$2 start_bpftrace "$ROOT/bench/tp_storm.bt" "$SHM/bt.txt" "$NETNS_INO"
+	CPU0=$(cpu_s "$BT_PID")
+	send "$3"
+	sleep 0.5
+	CPU=$(cpu_since "$BT_PID" "$CPU0")
+	HWM=$(hwm_kb "$BT_PID")
+	stop_pid "$BT_PID"
+	N=$(grep -c '^0x' "$SHM/bt.txt")
+	LOST=$(awk '/^Lost [0-9]+ events/ { s += $2 } END { print s + 0 }' "$SHM/bt.txt")
+	report "$1" $((SENT * PER_PKT_INT)) "$N"
+	rm -f "$SHM/bt.txt"
 }
 
 [ "$(id -u)" -eq 0 ] || die "run as root"
@@ -307,34 +285,9 @@ echo "RESULT label=truth sent=$SENT skbt_n_plus_lost=$((N + LOST)) bpftrace_coun
 #    ring).  Its output goes to a tmpfs file: it reports lost events in
 #    that stream ("Lost N events").
 if [ $HAVE_BPFTRACE = 1 ]; then
-	export BPFTRACE_PERF_RB_PAGES=512
-	start_bpftrace "$ROOT/bench/tp_storm.bt" "$SHM/bt.txt" "$NETNS_INO"
-	CPU0=$(cpu_s "$BT_PID")
-	send "$BT_PKTS"
-	sleep 0.5
-	CPU=$(cpu_since "$BT_PID" "$CPU0")
-	HWM=$(hwm_kb "$BT_PID")
-	stop_pid "$BT_PID"
-	unset BPFTRACE_PERF_RB_PAGES
-	N=$(grep -c '^0x' "$SHM/bt.txt")
-	LOST=$(awk '/^Lost [0-9]+ events/ { s += $2 } END { print s + 0 }' "$SHM/bt.txt")
-	report bpftrace-file $((SENT * PER_PKT_INT)) "$N"
-	rm -f "$SHM/bt.txt"
-
+	bt_storm_run bpftrace-file 512 "$BT_PKTS"
 	# 6b. Its loss accounting: a 4 KiB perf buffer per CPU, so that it loses.
-	export BPFTRACE_PERF_RB_PAGES=1
-	start_bpftrace "$ROOT/bench/tp_storm.bt" "$SHM/bt.txt" "$NETNS_INO"
-	CPU0=$(cpu_s "$BT_PID")
-	send "$CAL_PKTS"
-	sleep 0.5
-	CPU=$(cpu_since "$BT_PID" "$CPU0")
-	HWM=$(hwm_kb "$BT_PID")
-	stop_pid "$BT_PID"
-	unset BPFTRACE_PERF_RB_PAGES
-	N=$(grep -c '^0x' "$SHM/bt.txt")
-	LOST=$(awk '/^Lost [0-9]+ events/ { s += $2 } END { print s + 0 }' "$SHM/bt.txt")
-	report bpftrace-4k-buffer $((SENT * PER_PKT_INT)) "$N"
-	rm -f "$SHM/bt.txt"
+	bt_storm_run bpftrace-4k-buffer 1 "$CAL_PKTS"
 fi
 
 # 7. The highest paced rate with zero loss (text to /dev/null, 4 MiB ring):

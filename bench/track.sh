@@ -21,25 +21,19 @@ NA=skbtt-a-$$ NB=skbtt-b-$$
 OUT=$(mktemp -d /dev/shm/skbt-track.XXXXXX)
 STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
 
+# shellcheck source=tests/lib/netns.sh
+. "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/proc.sh
+. "$ROOT/tests/lib/proc.sh"
+
 cleanup() {
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
+	netns_del "$NA" "$NB"
 	rm -rf "$OUT"
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
 }
 trap cleanup EXIT
 
-ip netns add "$NA" && ip netns add "$NB" || exit 1
-ip link add veth-a netns "$NA" type veth peer name veth-b netns "$NB"
-ip -n "$NA" addr add 10.234.0.1/24 dev veth-a
-ip -n "$NB" addr add 10.234.0.2/24 dev veth-b
-ip -n "$NA" link set veth-a up
-ip -n "$NB" link set veth-b up
-mac=$(ip -n "$NB" -o link show veth-b | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
-ip -n "$NA" neigh replace 10.234.0.2 lladdr "$mac" dev veth-a nud permanent
-ip netns exec "$NB" nft add table inet t
-ip netns exec "$NB" nft add chain inet t in '{ type filter hook input priority 0; policy accept; }'
-ip netns exec "$NB" nft add rule inet t in udp dport 9999 drop
+netns_pair "$NA" "$NB" 10.234.0.1 10.234.0.2 && netns_drop_udp "$NB" 9999 || exit 1
 sysctl -qw kernel.bpf_stats_enabled=1
 
 # run MODE ARGS...: prints "events lost ns_per_run packets_per_s"
@@ -50,15 +44,12 @@ run() {
 	"$SKBTRACE" --backend tracepoint --ready-file "$OUT/ready" --output-json -q \
 		--filter-netns /run/netns/"$NB" --output-file "$OUT/ev" "$@" 2>"$OUT/err" &
 	pid=$!
-	while [ ! -e "$OUT/ready" ]; do sleep 0.05; done
-	ids=$(cat /proc/$pid/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -un | jq -s -c .)
+	wait_file "$OUT/ready" $pid 30 || { cat "$OUT/err" >&2; exit 1; }
+	ids=$(prog_ids $pid)
 	t0=$(date +%s.%N)
 	ip netns exec "$NA" "$TOOLS/udp_send" 10.234.0.2 9999 "$PKTS" 64 40001 >/dev/null
 	t1=$(date +%s.%N)
-	stats=$(bpftool prog show -j | jq -r --argjson ids "$ids" \
-		'[.[] | select(.id as $i | $ids | index($i))] as $p
-		 | ($p | map(.run_cnt // 0) | add) as $c | ($p | map(.run_time_ns // 0) | add) as $t
-		 | if $c > 0 then $t / $c | floor else 0 end')
+	stats=$(prog_stats "$ids" | awk '{ print $1 ? int($2 / $1) : 0 }')
 	kill -INT $pid
 	wait $pid
 	ev=$(sed -nE 's/^skbtrace: ([0-9]+) events, ([0-9]+) lost.*/\1/p' "$OUT/err")

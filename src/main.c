@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * skbtrace: follow struct sk_buff through the kernel.  main() wires the
- * pieces: options, discovery, backend choice, loading and attaching,
- * the event loop and the exit summary.
+ * pieces: options -> probes (discovery, backend, selection) -> tracer
+ * (load, attach) -> event loop -> summary.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,11 +14,11 @@
 #include <time.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "load/attach.h"
+#include "load/backend.h"
+#include "load/tracer.h"
 #include "probe/btf_discover.h"
 #include "diag/drop_reason.h"
 #include "out/group.h"
@@ -30,8 +29,9 @@
 #include "out/output.h"
 #include "load/pcap_hook.h"
 #include "bpf/skbtrace.h"
-#include "skbtrace.skel.h"
-#include "probe/track_hooks.h"
+#include "out/report.h"
+#include "probe/list.h"
+#include "probe/select.h"
 
 #define EXIT_ENV   1
 #define EXIT_USAGE 2
@@ -42,10 +42,10 @@ struct app {
 	struct btf **mod_btfs;
 	char **mod_names;
 	int nmods;
-	struct probe_list found;  /* everything discovery saw */
-	struct probe_list probes; /* what will be attached */
-	size_t unprobeable, unreadable;
-	const char *probe_source;
+	struct probe_list found;     /* everything discovery saw */
+	struct probe_list probes;    /* what will be attached */
+	struct selection sel;	     /* how probes came from found */
+	unsigned int netns, ifindex; /* --filter-netns, --filter-ifname resolved */
 	const char *tracefs;
 	struct kernel_features kf;
 	struct ksyms *ks;
@@ -54,8 +54,6 @@ struct app {
 	struct tracer tr;
 	struct pcap_hook *pcap;
 	struct grouper *group;
-	size_t track_hooks; /* probes attached only for --filter-track-skb */
-	bool track_tp_free; /* tracked skbs are forgotten at the free tracepoints */
 	struct ring_buffer *rb;
 	FILE *out_file;
 	unsigned long long events, lost_reported;
@@ -138,202 +136,10 @@ static int discover(struct app *a)
 	return 0;
 }
 
-/*
- * auto: kprobe-multi, then kprobe, then fentry, then tracepoint; one line
- * says why.  kprobe comes before fentry: measured faster end to end
- * (docs/design.md), and fentry loads one program per function.
- */
-static int choose_backend(struct app *a)
-{
-	enum backend want = a->o.backend;
-
-	features_probe(&a->kf, a->tracefs);
-	features_probe_direct(&a->kf, a->btf);
-	if (want == BACKEND_FENTRY || (want == BACKEND_AUTO && !a->kf.kprobe))
-		features_probe_fentry(&a->kf, a->btf);
-	if (want == BACKEND_KPROBE_MULTI && !a->kf.kprobe_multi)
-		return fail(a, EXIT_ENV,
-			    "backend kprobe-multi unavailable: %s; try --backend kprobe",
-			    a->kf.kprobe_multi_why);
-	if (want == BACKEND_KPROBE && !a->kf.kprobe)
-		return fail(a, EXIT_ENV, "backend kprobe unavailable: %s; try --backend tracepoint",
-			    a->kf.kprobe_why);
-	if (want == BACKEND_FENTRY && !a->kf.fentry)
-		return fail(a, EXIT_ENV, "backend fentry unavailable: %s; try --backend %s",
-			    a->kf.fentry_why, a->kf.kprobe ? "kprobe" : "tracepoint");
-	if (want != BACKEND_AUTO)
-		return 0;
-	if (a->kf.kprobe_multi)
-		a->o.backend = BACKEND_KPROBE_MULTI;
-	else if (a->kf.kprobe)
-		a->o.backend = BACKEND_KPROBE;
-	else if (a->kf.fentry)
-		a->o.backend = BACKEND_FENTRY;
-	else
-		a->o.backend = BACKEND_TRACEPOINT;
-	return 0;
-}
-
-/* Tracepoints match by name or by category:name. */
-/*
- * The tracing machinery itself takes an sk_buff too; probing it would
- * trace our own tracepoint plumbing (and recurse), so it is never selected.
- */
-static bool is_tracing_internal(const struct probe *p)
-{
-	static const char *const prefixes[] = {"__bpf_trace_",		 "__traceiter_",
-					       "__probestub_",		 "perf_trace_",
-					       "trace_event_raw_event_", "trace_raw_output_"};
-
-	if (p->kind != PROBE_FUNC)
-		return false;
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(p->name, prefixes[i], strlen(prefixes[i])))
-			return true;
-	return false;
-}
-
-static int name_matches(const regex_t *re, const struct probe *p)
-{
-	char buf[128];
-
-	if (!re || regexec(re, p->name, 0, NULL, 0) == 0)
-		return 1;
-	return p->kind == PROBE_TRACEPOINT &&
-	       regexec(re, probe_display_name(p, buf, sizeof(buf)), 0, NULL, 0) == 0;
-}
-
-/*
- * The drop hook is always attached, whatever --filter-func says: the
- * free function with a reason when the backend can probe functions,
- * else (and on kernels without one) the skb:kfree_skb tracepoint.
- */
-static const struct probe *drop_hook(const struct app *a)
-{
-	const struct probe *tp = NULL, *r2 = NULL, *r3 = NULL;
-
-	for (size_t i = 0; i < a->found.n; i++) {
-		const struct probe *p = &a->found.v[i];
-
-		if (p->kind == PROBE_TRACEPOINT && !strcmp(p->name, "kfree_skb"))
-			tp = p;
-		else if (probe_drop_func(p) == DROP_FUNC_R3)
-			r3 = p;
-		else if (probe_drop_func(p) == DROP_FUNC_R2)
-			r2 = p;
-	}
-	if (a->o.backend == BACKEND_TRACEPOINT)
-		return tp;
-	return r3 ? r3 : r2 ? r2 : tp;
-}
-
-static bool wanted_kind(const struct app *a, const struct probe *p)
-{
-	if (a->o.backend == BACKEND_TRACEPOINT)
-		return p->kind == PROBE_TRACEPOINT;
-	return p->kind == PROBE_FUNC;
-}
-
-static int compile_filter(struct app *a, regex_t *re)
-{
-	char *anchored;
-	size_t len;
-	int rc;
-
-	len = strlen(a->o.filter_func) + 8;
-	anchored = malloc(len);
-	if (!anchored)
-		return fail(a, EXIT_ENV, "out of memory");
-	/* Whole-name match, as pwru's --filter-func. */
-	snprintf(anchored, len, "^(%s)$", a->o.filter_func);
-	rc = regcomp(re, anchored, REG_EXTENDED | REG_NOSUB);
-	free(anchored);
-	if (rc) {
-		char msg[128];
-
-		regerror(rc, re, msg, sizeof(msg));
-		return fail(a, EXIT_USAGE, "bad --filter-func '%s': %s", a->o.filter_func, msg);
-	}
-	return 0;
-}
-
-/* Adds the wanted probes; returns how many matched rep, the drop hook included. */
-static int add_matching(struct app *a, const regex_t *rep, const struct probe *drop,
-			size_t *matched)
-{
-	*matched = drop && name_matches(rep, drop);
-	for (size_t i = 0; i < a->found.n; i++) {
-		const struct probe *p = &a->found.v[i];
-
-		if (p == drop || !wanted_kind(a, p) || is_tracing_internal(p) ||
-		    !name_matches(rep, p))
-			continue;
-		/* The generic programs must not see the drop functions a second time. */
-		if (probe_drop_func(p))
-			continue;
-		if (!probe_list_add(&a->probes, p))
-			return -ENOMEM;
-		(*matched)++;
-	}
-	if (drop && !probe_list_add(&a->probes, drop))
-		return -ENOMEM;
-	return 0;
-}
-
-static int select_probes(struct app *a)
-{
-	const char *what = a->o.backend == BACKEND_TRACEPOINT ? "tracepoint" : "function";
-	const struct probe *drop = drop_hook(a);
-	regex_t re, *rep = NULL;
-	size_t matched;
-	int rc;
-
-	if (a->o.filter_func) {
-		rc = compile_filter(a, &re);
-		if (rc)
-			return rc;
-		rep = &re;
-	}
-	rc = add_matching(a, rep, drop, &matched);
-	if (rep)
-		regfree(rep);
-	if (rc)
-		return fail(a, EXIT_ENV, "out of memory");
-	if (!matched && a->o.filter_func)
-		return fail(a, EXIT_USAGE, "no sk_buff %s matches --filter-func '%s'", what,
-			    a->o.filter_func);
-	if (!a->probes.n)
-		return fail(a, EXIT_ENV, "this kernel's BTF lists no sk_buff %s", what);
-	return 0;
-}
-
-static int add_track_hooks(struct app *a)
-{
-	enum clone_hooks clones = CLONE_HOOKS_NONE;
-
-	if (!a->o.track)
-		return 0;
-	a->track_tp_free = track_free_at_tracepoints(&a->found, a->o.backend);
-	if (a->o.backend == BACKEND_FENTRY)
-		clones = CLONE_HOOKS_FEXIT;
-	else if (a->kf.kprobe)
-		clones = CLONE_HOOKS_KPROBE;
-	if (track_add_hooks(&a->found, &a->probes, a->track_tp_free, clones, &a->track_hooks))
-		return fail(a, EXIT_ENV, "out of memory");
-	if (clones == CLONE_HOOKS_NONE && !a->o.list_funcs)
-		fprintf(stderr,
-			"skbtrace: --filter-track-skb: clones are not followed: kernel without "
-			"kprobes%s\n",
-			a->kf.fentry	      ? "; --backend fentry follows them"
-			: a->kf.fentry_probed ? " or fentry"
-					      : "");
-	return 0;
-}
-
 static bool need_ksyms(const struct app *a)
 {
 	/* The clone hooks name their events by function address, on any backend. */
-	return a->o.backend != BACKEND_TRACEPOINT || a->o.out.caller || a->o.out.stack ||
+	return a->sel.backend != BACKEND_TRACEPOINT || a->o.out.caller || a->o.out.stack ||
 	       (a->o.track && a->kf.kprobe);
 }
 
@@ -351,74 +157,19 @@ static int load_ksyms(struct app *a)
 	return 0;
 }
 
-static int filter_probeable(struct app *a)
-{
-	if (a->o.backend == BACKEND_TRACEPOINT)
-		return 0;
-	if (discover_filter_probeable(&a->probes, a->tracefs, a->ks, &a->unprobeable,
-				      &a->probe_source))
-		return fail(a, EXIT_ENV, "cannot tell which functions can be probed");
-	return 0;
-}
-
-static void count_unreadable(struct app *a)
-{
-	struct tracer probe_only = {.cfg.backend = a->o.backend};
-
-	a->unreadable = 0;
-	for (size_t i = 0; i < a->probes.n; i++)
-		if (!tracer_prog_name(&probe_only, &a->probes.v[i]))
-			a->unreadable++;
-}
-
-static const char *unreadable_why(const struct app *a, const struct probe *p)
-{
-	if (a->o.backend == BACKEND_FENTRY && p->nr_args > SKBT_FENTRY_MAX_ARGS)
-		return "(more arguments than a BPF program can be verified against)";
-	return "(sk_buff beyond what the backend reads)";
-}
-
-static int list_funcs(struct app *a)
-{
-	struct tracer probe_only = {.cfg.backend = a->o.backend};
-	char buf[128];
-
-	printf("%-48s %-4s %-7s %s\n", "NAME", "SKB", "REASON", "PROGRAM");
-	for (size_t i = 0; i < a->probes.n; i++) {
-		const struct probe *p = &a->probes.v[i];
-		const char *prog = tracer_prog_name(&probe_only, p);
-		char reason[8] = "-";
-
-		if (p->reason_arg)
-			snprintf(reason, sizeof(reason), "%d", p->reason_arg);
-		printf("%-48s %-4d %-7s %s%s%s%s\n", probe_display_name(p, buf, sizeof(buf)),
-		       p->skb_arg, reason, prog ? prog : unreadable_why(a, p),
-		       p->module ? " [" : "", p->module ? p->module : "", p->module ? "]" : "");
-	}
-	printf("# backend %s: %zu probes, %zu whose sk_buff the backend cannot read",
-	       backend_name(a->o.backend), a->probes.n - a->unreadable, a->unreadable);
-	if (a->probe_source)
-		printf(", %zu not probeable (per %s)", a->unprobeable, a->probe_source);
-	printf("\n");
-	return 0;
-}
-
-static int resolve_filters(struct app *a, struct tracer_cfg *c)
+static int resolve_filters(struct app *a)
 {
 	if (a->o.filter_netns &&
-	    netns_resolve(a->o.filter_netns, &c->netns, a->err, sizeof(a->err)))
+	    netns_resolve(a->o.filter_netns, &a->netns, a->err, sizeof(a->err)))
 		return fail(a, EXIT_USAGE, "%s", a->err);
 	if (a->o.filter_ifname) {
-		if (netns_ifindex(a->o.filter_netns, a->o.filter_ifname, &c->ifindex, a->err,
+		if (netns_ifindex(a->o.filter_netns, a->o.filter_ifname, &a->ifindex, a->err,
 				  sizeof(a->err)))
 			return fail(a, EXIT_USAGE, "%s", a->err);
 		/* An ifindex only means something inside one namespace. */
-		if (!c->netns)
-			c->netns = netns_self();
+		if (!a->netns)
+			a->netns = netns_self();
 	}
-	c->filter_mark = a->o.filter_mark_set;
-	c->mark = a->o.mark;
-	c->mark_mask = a->o.mark_mask;
 	return 0;
 }
 
@@ -445,6 +196,22 @@ static unsigned long long mono_to_real(void)
 	return (r.tv_sec - m.tv_sec) * 1000000000ULL + r.tv_nsec - m.tv_nsec;
 }
 
+static void output_cfg_from_opts(struct output_cfg *c, const struct opts_out *o)
+{
+	static const enum ts_mode ts[] = {[OPTS_TS_NONE] = TS_NONE,
+					  [OPTS_TS_CURRENT] = TS_CURRENT,
+					  [OPTS_TS_RELATIVE] = TS_RELATIVE,
+					  [OPTS_TS_ABSOLUTE] = TS_ABSOLUTE};
+
+	c->json = o->json;
+	c->meta = o->meta;
+	c->tuple = o->tuple;
+	c->caller = o->caller;
+	c->stack = o->stack;
+	c->skb = o->skb;
+	c->ts = ts[o->ts];
+}
+
 static int setup_output(struct app *a)
 {
 	struct output *o = &a->out;
@@ -453,7 +220,7 @@ static int setup_output(struct app *a)
 	a->dr = drop_reasons_load(a->btf, a->mod_btfs, a->nmods);
 	if (!a->dr)
 		return fail(a, EXIT_ENV, "out of memory");
-	o->cfg = a->o.out;
+	output_cfg_from_opts(&o->cfg, &a->o.out);
 	o->cfg.track = a->o.track;
 	o->cfg.group = a->o.group;
 	o->f = a->out_file;
@@ -489,24 +256,39 @@ static void on_group(void *ctx, const struct group_pkt *p, enum group_end why)
 	output_group(ctx, p, why);
 }
 
+/* The one place the tracer's configuration comes from. */
+static void configure_tracer(struct app *a)
+{
+	struct tracer *t = &a->tr;
+	struct tracer_cfg *c = &t->cfg;
+
+	t->probes = &a->probes;
+	c->backend = a->sel.backend;
+	c->netns = a->netns;
+	c->ifindex = a->ifindex;
+	c->filter_mark = a->o.filter_mark_set;
+	c->mark = a->o.mark;
+	c->mark_mask = a->o.mark_mask;
+	c->tp_cookie = a->kf.raw_tp_cookie && !getenv("SKBT_NO_TP_COOKIE");
+	c->stack = a->o.out.stack;
+	c->caller = a->o.out.caller;
+	c->skb_size = a->o.out.skb ? skb_struct_size(a) : 0;
+	c->ringbuf_size = a->o.ringbuf_size;
+	c->stack_map_size = a->o.stack_map_size;
+	c->track = a->o.track;
+	c->track_max = a->o.track_max;
+	c->track_tp_free = a->sel.track_tp_free;
+	c->skb_span = discover_skb_span_fits(a->btf, SKBT_SKB_SPAN);
+	c->direct_id = getenv("SKBT_NO_DIRECT") ? 0 : a->kf.rdonly_cast_id;
+	c->show_progress = isatty(STDERR_FILENO) && !a->o.quiet;
+	pcap_hook_apply(a->pcap, t);
+}
+
 static int start_tracer(struct app *a)
 {
 	struct tracer *t = &a->tr;
 
-	t->probes = &a->probes;
-	t->cfg.backend = a->o.backend;
-	t->cfg.tp_cookie = a->kf.raw_tp_cookie && !getenv("SKBT_NO_TP_COOKIE");
-	t->cfg.stack = a->o.out.stack;
-	t->cfg.caller = a->o.out.caller;
-	t->cfg.skb_size = a->o.out.skb ? skb_struct_size(a) : 0;
-	t->cfg.ringbuf_size = a->o.ringbuf_size;
-	t->cfg.stack_map_size = a->o.stack_map_size;
-	t->cfg.track = a->o.track;
-	t->cfg.track_max = a->o.track_max;
-	t->cfg.track_tp_free = a->track_tp_free;
-	t->cfg.skb_span = discover_skb_span_fits(a->btf, SKBT_SKB_SPAN);
-	t->cfg.direct_id = getenv("SKBT_NO_DIRECT") ? 0 : a->kf.rdonly_cast_id;
-	t->cfg.show_progress = isatty(STDERR_FILENO) && !a->o.quiet;
+	configure_tracer(a);
 	if (tracer_load(t, a->err, sizeof(a->err)))
 		return fail(a, EXIT_ENV, "%s", a->err);
 	if (tracer_attach(t, a->err, sizeof(a->err)))
@@ -516,7 +298,7 @@ static int start_tracer(struct app *a)
 			    t->failed ? ", first error: " : "",
 			    t->failed ? strerror(-a->probes.v[0].attach_err) : "");
 	if (a->o.out.stack)
-		a->out.stack_map_fd = bpf_map__fd(t->skel->maps.stacks);
+		a->out.stack_map_fd = tracer_stacks_fd(t);
 	if (output_init(&a->out))
 		return fail(a, EXIT_ENV, "cannot set up the output formatter");
 	if (a->o.group) {
@@ -525,71 +307,6 @@ static int start_tracer(struct app *a)
 			return fail(a, EXIT_ENV, "out of memory");
 	}
 	return 0;
-}
-
-/* Why probes failed, the first few by name: a count alone helps nobody. */
-static void say_failures(const struct app *a)
-{
-	size_t shown = 0;
-
-	fprintf(stderr, "skbtrace: not attached:");
-	for (size_t i = 0; i < a->probes.n; i++) {
-		const struct probe *p = &a->probes.v[i];
-		int err = -p->attach_err;
-
-		if (p->attached || !err || err == ERANGE)
-			continue;
-		if (shown++ == 4) {
-			fprintf(stderr, " and %zu more", a->tr.failed - 4);
-			break;
-		}
-		fprintf(stderr, "%s %s (%s)", shown > 1 ? "," : "", p->name,
-			err == SKBT_ENOTSUPP ? "not supported" : strerror(err));
-		if (a->o.backend == BACKEND_FENTRY && p->nr_args > SKBT_TRAMPOLINE_REG_ARGS &&
-		    (err == SKBT_ENOTSUPP || err == EOPNOTSUPP))
-			fprintf(stderr, " [%d arguments]", p->nr_args);
-	}
-	fputc('\n', stderr);
-}
-
-static void say_started(struct app *a)
-{
-	const char *what =
-		a->o.backend == BACKEND_TRACEPOINT ? "sk_buff tracepoints" : "sk_buff functions";
-
-	if (a->o.quiet)
-		return;
-	if (a->o.backend == BACKEND_TRACEPOINT && a->kf.kprobe_why[0] && a->kf.fentry_why[0])
-		fprintf(stderr, "skbtrace: kprobes unavailable (%s), fentry unavailable (%s); ",
-			a->kf.kprobe_why, a->kf.fentry_why);
-	else if ((a->o.backend == BACKEND_TRACEPOINT || a->o.backend == BACKEND_FENTRY) &&
-		 a->kf.kprobe_why[0])
-		fprintf(stderr, "skbtrace: kprobes unavailable (%s); ", a->kf.kprobe_why);
-	else if (a->o.backend == BACKEND_KPROBE && a->kf.kprobe_multi_why[0])
-		fprintf(stderr, "skbtrace: kprobe-multi unavailable (%s); ",
-			a->kf.kprobe_multi_why);
-	else
-		fprintf(stderr, "skbtrace: ");
-	fprintf(stderr, "backend %s: tracing %zu %s", backend_name(a->o.backend), a->tr.attached,
-		what);
-	if (a->tr.failed)
-		fprintf(stderr, ", %zu failed to attach", a->tr.failed);
-	if (a->unreadable)
-		fprintf(stderr, ", %zu skipped (sk_buff beyond argument %d%s)", a->unreadable,
-			a->o.backend == BACKEND_TRACEPOINT ? SKBT_TP_MAX_ARG : SKBT_KPROBE_MAX_ARG,
-			a->o.backend == BACKEND_FENTRY ? ", or over 12 arguments" : "");
-	if (a->unprobeable)
-		fprintf(stderr, ", %zu not probeable (per %s)", a->unprobeable, a->probe_source);
-	if (a->track_hooks)
-		fprintf(stderr, ", %zu of them hooks of --filter-track-skb", a->track_hooks);
-	fprintf(stderr, " (ready in %.0f ms)\n", (now_s() - a->t_start) * 1e3);
-	if (a->tr.failed)
-		say_failures(a);
-	if (getenv("SKBT_DEBUG"))
-		fprintf(stderr, "skbtrace: load %.1f ms, attach %.1f ms; packets read %s\n",
-			a->tr.load_ms, a->tr.attach_ms,
-			a->tr.cfg.direct_id ? "in place (bpf_rdonly_cast)"
-					    : "with bpf_probe_read_kernel");
 }
 
 static int write_ready_file(struct app *a)
@@ -629,41 +346,12 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static unsigned long long read_counter(struct app *a, enum skbt_counter idx)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	unsigned long long sum = 0, *v;
-	__u32 key = idx;
-
-	if (ncpu <= 0)
-		return 0;
-	v = calloc(ncpu, sizeof(*v));
-	if (v && !bpf_map_lookup_elem(bpf_map__fd(a->tr.skel->maps.counters), &key, v))
-		for (int i = 0; i < ncpu; i++)
-			sum += v[i];
-	free(v);
-	return sum;
-}
-
-static void report_lost(struct app *a)
-{
-	unsigned long long lost = read_counter(a, SKBT_CNT_LOST);
-
-	if (lost > a->lost_reported) {
-		output_flush(&a->out);
-		fprintf(stderr,
-			"skbtrace: lost %llu events (ring buffer full; try --ringbuf-size)\n",
-			lost - a->lost_reported);
-		a->lost_reported = lost;
-	}
-}
-
 static int event_loop(struct app *a)
 {
 	double last_report = now_s();
 	int rc = 0;
 
-	a->rb = ring_buffer__new(bpf_map__fd(a->tr.skel->maps.events), on_event, a, NULL);
+	a->rb = ring_buffer__new(tracer_events_fd(&a->tr), on_event, a, NULL);
 	if (!a->rb)
 		return fail(a, EXIT_ENV, "cannot open the event ring buffer: %s", strerror(errno));
 	output_header(&a->out);
@@ -678,7 +366,8 @@ static int event_loop(struct app *a)
 		if (rc < 0 && rc != -EINTR && rc != -ECANCELED)
 			return fail(a, EXIT_ENV, "reading events failed: %s", strerror(-rc));
 		if (now_s() - last_report >= 1.0) {
-			report_lost(a);
+			a->lost_reported = report_lost(
+				&a->out, tracer_counter(&a->tr, SKBT_CNT_LOST), a->lost_reported);
 			output_flush(&a->out);
 			last_report = now_s();
 		}
@@ -686,83 +375,38 @@ static int event_loop(struct app *a)
 	return 0;
 }
 
-/* Cloning calls whose return was never seen (a missed kretprobe) leave their slot behind. */
-static unsigned long long clone_slots_left(struct app *a)
-{
-	int fd = bpf_map__fd(a->tr.skel->maps.clone_parents);
-	unsigned long long n = 0;
-	__u64 key, next;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		n++;
-	}
-	return n;
-}
-
-/* What tracking could not do, in the summary. */
-static void report_tracking(struct app *a)
-{
-	unsigned long long full = read_counter(a, SKBT_CNT_TRACK_FULL);
-	unsigned long long clones = read_counter(a, SKBT_CNT_CLONE_LOST) + clone_slots_left(a);
-
-	if (full)
-		fprintf(stderr,
-			"skbtrace: tracking map full: %llu events of matching skbs were not "
-			"tracked (raise --filter-track-max)\n",
-			full);
-	if (clones)
-		fprintf(stderr, "skbtrace: %llu clones of tracked skbs not followed\n", clones);
-	if (group_evicted(a->group))
-		fprintf(stderr,
-			"skbtrace: %llu packets printed before they were freed (--output-group holds "
-			"at most 4096 packets and 65536 events)\n",
-			group_evicted(a->group));
-}
-
 /* Detach first, then drain what is already in the ring, so every event is accounted for. */
 static void finish(struct app *a, int status)
 {
-	unsigned long long lost = 0, stack_lost = 0, missed = 0;
-	size_t attached = a->tr.attached, failed = a->tr.failed;
-	bool traced = a->tr.skel != NULL;
+	struct summary sum = {.events = a->events,
+			      .attached = a->tr.attached,
+			      .failed = a->tr.failed,
+			      .status = status};
+	double t0 = now_s();
 
-	if (traced) {
-		double t0 = now_s();
-
-		tracer_detach(&a->tr);
-		/* bench/vm.sh reads this: detaching thousands of kprobes is slow. */
-		if (getenv("SKBT_DEBUG"))
-			fprintf(stderr, "skbtrace: detach %.1f ms\n", (now_s() - t0) * 1e3);
-		if (a->rb && !(a->o.limit_lines && a->events >= a->o.limit_lines))
-			ring_buffer__consume(a->rb);
-		lost = read_counter(a, SKBT_CNT_LOST);
-		stack_lost = read_counter(a, SKBT_CNT_STACK_LOST);
-		missed = tracer_missed(&a->tr);
+	if (!tracer_loaded(&a->tr)) {
+		group_flush_all(a->group);
+		output_flush(&a->out);
+		return;
 	}
+	tracer_detach(&a->tr);
+	/* bench/vm.sh reads this: detaching thousands of kprobes is slow. */
+	if (getenv("SKBT_DEBUG"))
+		fprintf(stderr, "skbtrace: detach %.1f ms\n", (now_s() - t0) * 1e3);
+	if (a->rb && !(a->o.limit_lines && a->events >= a->o.limit_lines))
+		ring_buffer__consume(a->rb);
+	sum.lost = tracer_counter(&a->tr, SKBT_CNT_LOST);
+	sum.stack_lost = tracer_counter(&a->tr, SKBT_CNT_STACK_LOST);
+	sum.missed = tracer_missed(&a->tr);
 	group_flush_all(a->group);
 	output_flush(&a->out);
-	if (traced && a->o.track)
-		report_tracking(a);
-	/* Even with -q: the exact event and loss counts are the point. */
-	if (traced) {
-		fprintf(stderr,
-			"skbtrace: %llu events, %llu lost, %zu probes attached, %zu failed, "
-			"ran %.1f s",
-			a->events, lost, attached, failed, now_s() - a->t_start);
-		if (stack_lost)
-			fprintf(stderr, ", %llu stacks lost (stack map full)", stack_lost);
-		if (missed)
-			fprintf(stderr,
-				", %llu probe hits skipped by the kernel (a program of ours was "
-				"already running on that CPU)",
-				missed);
-		if (status)
-			fprintf(stderr, ", exit %d", status);
-		fputc('\n', stderr);
-	}
+	if (a->o.track)
+		report_tracking(tracer_counter(&a->tr, SKBT_CNT_TRACK_FULL),
+				tracer_counter(&a->tr, SKBT_CNT_CLONE_LOST) +
+					tracer_clone_slots_left(&a->tr),
+				group_evicted(a->group));
+	sum.ran_s = now_s() - a->t_start;
+	report_summary(&sum);
 }
 
 static void cleanup(struct app *a)
@@ -816,7 +460,7 @@ static int add_pcap(struct app *a, enum pcap_hook_kind kind, const char *what, c
 
 	if (!expr)
 		return 0;
-	if (pcap_hook_add(&a->tr, &a->pcap, kind, expr, &note, a->err, sizeof(a->err)))
+	if (pcap_hook_add(&a->pcap, kind, expr, &note, a->err, sizeof(a->err)))
 		return fail(a, EXIT_USAGE, "bad %s '%s': %s", what, expr, a->err);
 	if (note && !a->o.quiet)
 		fprintf(stderr, "skbtrace: %s\n", note);
@@ -834,6 +478,32 @@ static int setup_pcap(struct app *a)
 	return rc;
 }
 
+/* Which probes: discovery, the backend, then --filter-func and the hooks. */
+static int choose_probes(struct app *a)
+{
+	struct selection *sel = &a->sel;
+	int rc;
+
+	sel->filter_func = a->o.filter_func;
+	sel->found = &a->found;
+	sel->probes = &a->probes;
+	if (backend_choose(&sel->backend, &a->kf, a->tracefs, a->btf, a->err, sizeof(a->err)))
+		return fail(a, EXIT_ENV, "%s", a->err);
+	rc = select_probes(sel, a->err, sizeof(a->err));
+	if (!rc && a->o.track)
+		rc = select_track_hooks(sel, &a->kf, !a->o.list_funcs, a->err, sizeof(a->err));
+	if (rc)
+		return fail(a, rc, "%s", a->err);
+	rc = load_ksyms(a);
+	if (rc)
+		return rc;
+	rc = select_probeable(sel, a->tracefs, a->ks, a->err, sizeof(a->err));
+	if (rc)
+		return fail(a, rc, "%s", a->err);
+	select_count_unreadable(sel);
+	return 0;
+}
+
 /* Everything that can be wrong with the input is found before this returns. */
 static int prepare(struct app *a)
 {
@@ -847,30 +517,21 @@ static int prepare(struct app *a)
 	if (!rc)
 		rc = discover(a);
 	if (!rc)
-		rc = choose_backend(a);
-	if (!rc)
-		rc = select_probes(a);
-	if (!rc)
-		rc = add_track_hooks(a);
-	if (!rc)
-		rc = load_ksyms(a);
-	if (!rc)
-		rc = filter_probeable(a);
-	if (rc)
-		return rc;
-	count_unreadable(a);
-	return 0;
+		rc = choose_probes(a);
+	return rc;
 }
 
 static int run(struct app *a)
 {
-	struct tracer_cfg *c = &a->tr.cfg;
 	int rc;
 
 	rc = prepare(a);
-	if (rc || a->o.list_funcs)
-		return rc ? rc : list_funcs(a);
-	rc = resolve_filters(a, c);
+	if (rc || a->o.list_funcs) {
+		if (!rc)
+			list_funcs(&a->sel);
+		return rc;
+	}
+	rc = resolve_filters(a);
 	if (!rc)
 		rc = open_output(a);
 	if (!rc)
@@ -881,7 +542,8 @@ static int run(struct app *a)
 		rc = write_ready_file(a);
 	if (rc)
 		return rc;
-	say_started(a);
+	if (!a->o.quiet)
+		report_started(&a->sel, &a->kf, &a->tr, (now_s() - a->t_start) * 1e3);
 	return event_loop(a);
 }
 
@@ -901,6 +563,8 @@ int main(int argc, char **argv)
 	default:
 		break;
 	}
+	if (backend_parse(a.o.backend, &a.sel.backend))
+		return EXIT_USAGE; /* opts_parse took it: OPTS_BACKENDS and backend.c differ */
 	install_signals();
 	rc = run(&a);
 	finish(&a, rc);

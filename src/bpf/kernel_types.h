@@ -59,10 +59,4 @@ struct sk_buff {
 	unsigned char *data;
 } SKBT_CORE;
 
-/* x86-64 kprobe context: the layout is ABI, no relocation needed. */
-struct pt_regs {
-	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
-	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
-};
-
 #endif

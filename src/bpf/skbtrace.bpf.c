@@ -6,9 +6,11 @@
  * context offsets must be constants.
  */
 #include <linux/bpf.h>
+#include <asm/ptrace.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
 #include "bpf/kernel_types.h"
 #include "bpf/skbtrace.h"
 
@@ -128,7 +130,7 @@ static __always_inline void count(__u32 idx)
 
 /*
  * The pcap-filter hook.  User space replaces the body of these stubs with
- * the translated filter before load (see pcap_filter.c); without a filter
+ * the translated filter before load (see src/filter/splice.c); without a filter
  * cfg_pcap is 0 and the calls are pruned.  Arguments: packet start (MAC
  * header for l2, network header for l3), readable linear bytes, skb->len,
  * and the copy of the packet's first bytes the filter reads (pcap_run()).
@@ -909,15 +911,15 @@ static __always_inline __u64 kp_arg(struct pt_regs *regs, int n)
 {
 	switch (n) {
 	case 1:
-		return regs->di;
+		return PT_REGS_PARM1(regs);
 	case 2:
-		return regs->si;
+		return PT_REGS_PARM2(regs);
 	case 3:
-		return regs->dx;
+		return PT_REGS_PARM3(regs);
 	case 4:
-		return regs->cx;
+		return PT_REGS_PARM4(regs);
 	default:
-		return regs->r8;
+		return PT_REGS_PARM5(regs);
 	}
 }
 
@@ -927,7 +929,7 @@ static __always_inline __u64 kp_caller(struct pt_regs *regs)
 
 	/* At function entry the return address is on top of the stack. */
 	if (cfg_caller)
-		bpf_probe_read_kernel(&ret, sizeof(ret), (void *)regs->sp);
+		bpf_probe_read_kernel(&ret, sizeof(ret), (void *)PT_REGS_SP(regs));
 	return ret;
 }
 
@@ -959,7 +961,8 @@ KP_PROG(5)
 SEC("skbt.kprobe")
 int skbt_kp_drop_r2(struct pt_regs *regs)
 {
-	return handle_skb(regs, (struct sk_buff *)regs->di, SKBT_F_HAS_REASON, (__u32)regs->si,
+	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), SKBT_F_HAS_REASON,
+			  (__u32)PT_REGS_PARM2(regs),
 			  kp_caller(regs), HOW_TRACE);
 }
 
@@ -967,7 +970,8 @@ int skbt_kp_drop_r2(struct pt_regs *regs)
 SEC("skbt.kprobe")
 int skbt_kp_drop_r3(struct pt_regs *regs)
 {
-	return handle_skb(regs, (struct sk_buff *)regs->si, SKBT_F_HAS_REASON, (__u32)regs->dx,
+	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM2(regs), SKBT_F_HAS_REASON,
+			  (__u32)PT_REGS_PARM3(regs),
 			  kp_caller(regs), HOW_TRACE);
 }
 
@@ -980,13 +984,13 @@ int skbt_kp_drop_r3(struct pt_regs *regs)
 SEC("skbt.kprobe")
 int skbt_kp_free(struct pt_regs *regs)
 {
-	return handle_skb(regs, (struct sk_buff *)regs->di, 0, 0, kp_caller(regs), HOW_FREE);
+	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs), HOW_FREE);
 }
 
 SEC("skbt.kprobe")
 int skbt_kp_forget(struct pt_regs *regs)
 {
-	return handle_skb(regs, (struct sk_buff *)regs->di, 0, 0, kp_caller(regs), HOW_FORGET);
+	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs), HOW_FORGET);
 }
 
 /*
@@ -998,7 +1002,7 @@ SEC("skbt.kprobe")
 int skbt_clone_entry(struct pt_regs *regs)
 {
 	struct clone_slot s = {.func = bpf_get_func_ip(regs)};
-	__u64 key = regs->sp;
+	__u64 key = PT_REGS_SP(regs);
 
 	if (!cfg_track)
 		return 0;
@@ -1008,7 +1012,7 @@ int skbt_clone_entry(struct pt_regs *regs)
 	 */
 	if (!bpf_map_delete_elem(&clone_parents, &key))
 		count(SKBT_CNT_CLONE_LOST);
-	if (!track_lookup((struct sk_buff *)regs->di, &s.parent))
+	if (!track_lookup((struct sk_buff *)PT_REGS_PARM1(regs), &s.parent))
 		return 0;
 	if (bpf_map_update_elem(&clone_parents, &key, &s, BPF_ANY))
 		count(SKBT_CNT_CLONE_LOST);
@@ -1019,8 +1023,8 @@ int skbt_clone_entry(struct pt_regs *regs)
 SEC("skbt.kprobe")
 int skbt_clone_ret(struct pt_regs *regs)
 {
-	struct sk_buff *child = (struct sk_buff *)regs->ax;
-	__u64 key = regs->sp - 8;
+	struct sk_buff *child = (struct sk_buff *)PT_REGS_RC(regs);
+	__u64 key = PT_REGS_SP(regs) - 8;
 	struct clone_slot *v, s;
 	struct pkt p;
 

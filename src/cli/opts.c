@@ -114,22 +114,6 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 ok, 1 the kernel or environment cannot do it, 2 bad usage.\n";
 
-const char *backend_name(enum backend b)
-{
-	switch (b) {
-	case BACKEND_KPROBE_MULTI:
-		return "kprobe-multi";
-	case BACKEND_KPROBE:
-		return "kprobe";
-	case BACKEND_FENTRY:
-		return "fentry";
-	case BACKEND_TRACEPOINT:
-		return "tracepoint";
-	default:
-		return "auto";
-	}
-}
-
 static int usage_err(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "skbtrace: ");
@@ -184,13 +168,12 @@ static int parse_mark(struct opts *o, const char *arg)
 	return 0;
 }
 
-static int parse_backend(const char *arg, enum backend *b)
+static int parse_backend(const char *arg, const char **b)
 {
-	static const enum backend all[] = {BACKEND_AUTO, BACKEND_KPROBE_MULTI, BACKEND_KPROBE,
-					   BACKEND_FENTRY, BACKEND_TRACEPOINT};
+	static const char *const all[] = {OPTS_BACKENDS};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (!strcmp(arg, backend_name(all[i]))) {
+		if (!strcmp(arg, all[i])) {
 			*b = all[i];
 			return 0;
 		}
@@ -198,20 +181,20 @@ static int parse_backend(const char *arg, enum backend *b)
 	return -1;
 }
 
-static int parse_ts(const char *arg, enum ts_mode *ts)
+static int parse_ts(const char *arg, enum opts_ts *ts)
 {
 	static const char *const names[] = {"none", "current", "relative", "absolute"};
 
 	for (int i = 0; i < 4; i++) {
 		if (!strcmp(arg, names[i])) {
-			*ts = (enum ts_mode)i;
+			*ts = (enum opts_ts)i;
 			return 0;
 		}
 	}
 	return -1;
 }
 
-static int set_toggle(int c, const char *arg, struct output_cfg *out)
+static int set_toggle(int c, const char *arg, struct opts_out *out)
 {
 	bool *t;
 
@@ -408,6 +391,7 @@ enum opts_result opts_parse(struct opts *o, int argc, char **argv)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->backend = "auto";
 	o->out.meta = true;
 	o->out.tuple = true;
 	o->ringbuf_size = 4UL << 20;

@@ -4,18 +4,28 @@
 #define SKBT_OPTS_H
 
 #include <stdbool.h>
-#include "out/output.h"
 
-enum backend {
-	BACKEND_AUTO = 0,
-	BACKEND_KPROBE_MULTI,
-	BACKEND_KPROBE,
-	BACKEND_FENTRY,
-	BACKEND_TRACEPOINT,
+/* --timestamp */
+enum opts_ts {
+	OPTS_TS_NONE = 0,
+	OPTS_TS_CURRENT,  /* wall-clock time of the event */
+	OPTS_TS_RELATIVE, /* since the first event */
+	OPTS_TS_ABSOLUTE, /* the kernel's monotonic clock */
+};
+
+/* The --output-* switches, as given. */
+struct opts_out {
+	bool json;
+	bool meta; /* NETNS MARK IFACE PROTO MTU LEN columns */
+	bool tuple;
+	bool caller;
+	bool stack;
+	bool skb;
+	enum opts_ts ts;
 };
 
 struct opts {
-	enum backend backend;
+	const char *backend;	  /* one of OPTS_BACKENDS; "auto" by default */
 	const char *filter_func;  /* POSIX extended regex, matched against whole names */
 	const char *filter_netns; /* "/proc/PID/ns/net" or "inode:N" */
 	const char *filter_ifname;
@@ -25,7 +35,7 @@ struct opts {
 	bool all_kmods;
 	const char *kmods;
 	const char *kernel_btf;
-	struct output_cfg out;
+	struct opts_out out;
 	const char *output_file;
 	unsigned long long limit_lines; /* 0: no limit */
 	const char *ready_file;
@@ -50,6 +60,8 @@ enum opts_result {
 /* Parses argv into o (which it initialises); prints errors to stderr. */
 enum opts_result opts_parse(struct opts *o, int argc, char **argv);
 void opts_free(struct opts *o);
-const char *backend_name(enum backend b);
+
+/* The words --backend takes; the loader names its backends the same (load/backend.h). */
+#define OPTS_BACKENDS "auto", "kprobe-multi", "kprobe", "fentry", "tracepoint"
 
 #endif

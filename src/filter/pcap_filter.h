@@ -70,7 +70,7 @@
 /* Snapshot length handed to libpcap; only the accept value depends on it. */
 #define PCAP_FILTER_SNAPLEN 262144
 /* Default and largest packet window the caller copies, in bytes. */
-#define PCAP_FILTER_WINDOW 128
+#define PCAP_FILTER_WINDOW     128
 #define PCAP_FILTER_WINDOW_MAX 256
 /* A caller's buffer for any window: win_pad (< 8) + PCAP_FILTER_WINDOW_MAX. */
 #define PCAP_FILTER_BUF (PCAP_FILTER_WINDOW_MAX + 8)
@@ -98,8 +98,8 @@ struct pcap_filter_opts {
 struct pcap_filter_prog {
 	struct bpf_insn *insns; /* malloc'd eBPF code, see the top comment */
 	size_t cnt;
-	bool match_nothing; /* the code is "return 0" (e.g. arp on raw IP) */
-	size_t cbpf_cnt; /* classic instructions translated (0 if none) */
+	bool match_nothing;	 /* the code is "return 0" (e.g. arp on raw IP) */
+	size_t cbpf_cnt;	 /* classic instructions translated (0 if none) */
 	unsigned int stack_size; /* bytes of its own stack the code uses */
 	unsigned int window;	 /* bytes the caller copies to r4 (0: none) */
 	unsigned int win_pad;	 /* r4 modulo 8 the code is built for */
@@ -119,9 +119,8 @@ struct pcap_filter {
  * classic program in *insns (free() it).  On error returns -1 with
  * libpcap's own message in err.
  */
-int pcap_filter_cbpf(const char *expr, int linktype, int snaplen,
-		     struct sock_filter **insns, size_t *cnt, char *err,
-		     size_t errlen);
+int pcap_filter_cbpf(const char *expr, int linktype, int snaplen, struct sock_filter **insns,
+		     size_t *cnt, char *err, size_t errlen);
 
 /*
  * Check a classic program the way the kernel does before running one:
@@ -131,8 +130,7 @@ int pcap_filter_cbpf(const char *expr, int linktype, int snaplen,
  * no constant division by 0, no constant shift by 32 or more.
  * Returns 0, or -1 with the reason in err.
  */
-int pcap_filter_validate(const struct sock_filter *insns, size_t cnt,
-			 char *err, size_t errlen);
+int pcap_filter_validate(const struct sock_filter *insns, size_t cnt, char *err, size_t errlen);
 
 /*
  * Validate and translate a classic program (pure: no syscall, no
@@ -140,14 +138,12 @@ int pcap_filter_validate(const struct sock_filter *insns, size_t cnt,
  * message in err (out is then empty).
  */
 int pcap_filter_translate(const struct sock_filter *insns, size_t cnt,
-			  const struct pcap_filter_opts *opts,
-			  struct pcap_filter_prog *out, char *err,
-			  size_t errlen);
+			  const struct pcap_filter_opts *opts, struct pcap_filter_prog *out,
+			  char *err, size_t errlen);
 
 /* pcap_filter_cbpf() + pcap_filter_translate(). */
-int pcap_filter_compile(const char *expr, int linktype, int snaplen,
-			struct pcap_filter_prog *out, char *err,
-			size_t errlen);
+int pcap_filter_compile(const char *expr, int linktype, int snaplen, struct pcap_filter_prog *out,
+			char *err, size_t errlen);
 
 /* Fill out with "return 0" (match nothing). Returns 0 or -1 (ENOMEM). */
 int pcap_filter_match_nothing(struct pcap_filter_prog *out);
@@ -159,8 +155,7 @@ int pcap_filter_match_nothing(struct pcap_filter_prog *out);
  * host, ...), l3 matches nothing and l3_reason says why, so the caller
  * can say so once.  Returns 0 on success.
  */
-int pcap_filter_build(const char *expr, struct pcap_filter *f, char *err,
-		      size_t errlen);
+int pcap_filter_build(const char *expr, struct pcap_filter *f, char *err, size_t errlen);
 void pcap_filter_free(struct pcap_filter *f);
 
 void pcap_filter_prog_free(struct pcap_filter_prog *p);
@@ -178,10 +173,8 @@ void pcap_filter_prog_free(struct pcap_filter_prog *p);
  * line_info need a record for it too (see pcap_filter_splice_btf_ext()).
  * Returns 0, or a negative errno.
  */
-int pcap_filter_splice(const struct bpf_insn *prog, size_t cnt,
-		       size_t stub_off, size_t stub_len,
-		       const struct pcap_filter_prog *f, struct bpf_insn **out,
-		       size_t *out_cnt);
+int pcap_filter_splice(const struct bpf_insn *prog, size_t cnt, size_t stub_off, size_t stub_len,
+		       const struct pcap_filter_prog *f, struct bpf_insn **out, size_t *out_cnt);
 
 /*
  * Extend a program's BTF func_info and line_info after
@@ -193,10 +186,8 @@ int pcap_filter_splice(const struct bpf_insn *prog, size_t cnt,
  * record each (*line_out is NULL when line is NULL).  Returns 0 or a
  * negative errno (-ENOENT: no func_info record for the stub).
  */
-int pcap_filter_splice_btf_ext(const void *func, size_t func_cnt,
-			       size_t func_rec, const void *line,
-			       size_t line_cnt, size_t line_rec,
-			       size_t stub_off, size_t new_off,
+int pcap_filter_splice_btf_ext(const void *func, size_t func_cnt, size_t func_rec, const void *line,
+			       size_t line_cnt, size_t line_rec, size_t stub_off, size_t new_off,
 			       void **func_out, void **line_out);
 
 /*
@@ -218,8 +209,7 @@ size_t pcap_filter_emit_call(const struct pcap_filter_prog *f, int buf_off, size
  * verify.
  * *prog is malloc'd.  Returns 0 or a negative errno.
  */
-int pcap_filter_wrap(const struct pcap_filter_prog *f, struct bpf_insn **prog,
-		     size_t *cnt);
+int pcap_filter_wrap(const struct pcap_filter_prog *f, struct bpf_insn **prog, size_t *cnt);
 
 /*
  * Load f's code in a minimal raw tracepoint program (needs root) so the
@@ -227,11 +217,9 @@ int pcap_filter_wrap(const struct pcap_filter_prog *f, struct bpf_insn **prog,
  * it is one, whether the verifier accepts it.  log (optional) receives
  * the verifier log.  Returns 0, or -1 with err filled.
  */
-int pcap_filter_check_load(const struct pcap_filter_prog *f, char *err,
-			   size_t errlen);
+int pcap_filter_check_load(const struct pcap_filter_prog *f, char *err, size_t errlen);
 
 /* Explain a failed program load (errno value, verifier log) in err. */
-void pcap_filter_explain_load_error(int error, const char *log, char *err,
-				    size_t errlen);
+void pcap_filter_explain_load_error(int error, const char *log, char *err, size_t errlen);
 
 #endif /* SKBTRACE_PCAP_FILTER_H */

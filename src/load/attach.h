@@ -1,110 +1,49 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Loading the BPF programs and attaching them to the selected probes,
- * per backend; and taking everything down again.
+ * Inside src/load/: attaching one probe per backend (attach_tp.c,
+ * attach_fentry.c, attach_kprobe.c), for tracer_attach() in attach.c.
+ * Each records its result in the probe and returns 0 or a negative errno.
  */
 #ifndef SKBT_ATTACH_H
 #define SKBT_ATTACH_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "cli/opts.h"
-#include "probe/probes.h"
-#include "bpf/skbtrace.h"
+#include <time.h>
 
-struct skbtrace_bpf;
-struct bpf_link;
-struct bpf_insn;
+struct tracer;
 struct bpf_program;
 
-struct tracer_cfg {
-	enum backend backend; /* resolved: never BACKEND_AUTO */
-	unsigned int netns, ifindex, mark, mark_mask;
-	bool filter_mark, stack, caller;
-	unsigned int skb_size; /* bytes of struct sk_buff per event, 0: none */
-	unsigned long ringbuf_size;
-	unsigned int stack_map_size;
-	bool show_progress; /* N/M on stderr while attaching (a terminal) */
-	bool pcap;	    /* a packet filter is spliced in by insn_hook */
-	unsigned int tun;   /* tunnel filters spliced in: enum skbt_tun_filter */
-	/* Per enum skbt_pcap_stub: window bytes the caller copies, and where mod 8. */
-	unsigned int pcap_win[SKBT_PCAP_STUBS], pcap_pad[SKBT_PCAP_STUBS];
-	bool tp_cookie;	    /* tracepoint links carry the probe index: no copies */
-	bool track;	    /* --filter-track-skb */
-	bool track_tp_free; /* tracked skbs are forgotten at the free tracepoints */
-	unsigned int track_max;
-	bool skb_span; /* discover_skb_span_fits(): pkt_read() reads one span */
-	int direct_id; /* kfunc bpf_rdonly_cast for direct_view(); 0: probe reads */
+static inline double load_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Records probe i's attach result (0 or a negative errno). */
+void attach_mark(struct tracer *t, size_t i, int err);
+/* Keeps probe i's link (an fd, or a negative errno) and records the result. */
+int attach_keep_link(struct tracer *t, size_t i, int link);
+
+/* A raw tracepoint: a cookie, or a copy of the template with probe i's index. */
+int attach_tp(struct tracer *t, size_t i);
+/* fentry/fexit: the template, or a copy verified against probe i's function. */
+int attach_fentry(struct tracer *t, size_t i);
+
+/* How the single kprobes of one attach run name their functions. */
+struct kprobe_names {
+	bool by_addr; /* the kprobe PMU takes kallsyms addresses */
+	bool *shared; /* per probe: an earlier probe of its kind has its address */
 };
 
-struct bpf_prog_load_opts;
-
-/*
- * Called on each program's final instructions right before it is loaded
- * (after libbpf's relocations); may replace them (*out, malloc'd) and
- * adjust opts (BTF func/line info).  The packet filter splices itself in
- * here.  Returns 0 or a negative errno.
- */
-typedef int (*insn_hook_fn)(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
-			    const struct bpf_insn *insns, size_t cnt, struct bpf_insn **out,
-			    size_t *out_cnt, void *ctx);
-
-/* A module's kernel BTF object, for fentry on its functions. */
-struct mod_btf {
-	const char *name; /* the probe's module string, not owned */
-	int fd;		  /* -ENOENT: the module has no BTF */
-};
-
-struct tracer {
-	struct skbtrace_bpf *skel;
-	struct probe_list *probes; /* what to attach; attach results written back */
-	struct tracer_cfg cfg;
-	insn_hook_fn insn_hook;
-	void *insn_hook_ctx;
-	struct bpf_link **links;
-	size_t nlinks;
-	int *fds; /* program copies and raw tracepoint links we own */
-	size_t nfds;
-	struct mod_btf *mod_btfs;
-	size_t nmod_btfs;
-	size_t attached, failed, unreadable;
-	double load_ms, attach_ms;
-};
-
-/* Opens, configures and loads the BPF object for t->probes. */
-int tracer_load(struct tracer *t, char *err, size_t errlen);
-/* Attaches every probe; failures are counted per probe, not fatal. */
-int tracer_attach(struct tracer *t, char *err, size_t errlen);
-/* Detaches every probe (programs stay loaded); safe to call twice. */
-void tracer_detach(struct tracer *t);
-void tracer_destroy(struct tracer *t);
-/*
- * Probe hits the kernel did not run our programs for, because one of
- * them was already running on that CPU (an interrupt in the middle of
- * one): events nobody could report, summed over every program.
- */
-unsigned long long tracer_missed(const struct tracer *t);
-/* Which BPF program a probe needs under cfg->backend, or NULL if none can read it. */
-const char *tracer_prog_name(const struct tracer *t, const struct probe *p);
-/* The kernel's free-with-reason functions, with the argument layout our programs read. */
-enum drop_func {
-	DROP_FUNC_NONE = 0,
-	DROP_FUNC_R2, /* kfree_skb_reason(skb, reason), 5.17 to 6.10 */
-	DROP_FUNC_R3, /* sk_skb_reason_drop(sk, skb, reason), 6.11+ */
-};
-
-enum drop_func probe_drop_func(const struct probe *p);
-/* Where an skb's struct is freed, for --filter-track-skb on function backends. */
-bool probe_free_func(const struct probe *p);
-
-/* Largest sk_buff argument position the kprobe and fentry programs read. */
-#define SKBT_KPROBE_MAX_ARG 5
-#define SKBT_TP_MAX_ARG	    5
-/* Arguments an x86-64 trampoline took before 6.5 (in registers only). */
-#define SKBT_TRAMPOLINE_REG_ARGS 6
-/* A BPF program cannot be verified against a function with more (MAX_BPF_FUNC_ARGS). */
-#define SKBT_FENTRY_MAX_ARGS 12
-/* Cloning calls in flight at once whose source is tracked. */
-#define SKBT_CLONE_SLOTS 1024
+/* Decides for the probes list[0..n-1]; without memory, all go by address. */
+void kprobe_names_init(struct kprobe_names *kn, const struct tracer *t, const size_t *list,
+		       size_t n);
+void kprobe_names_free(struct kprobe_names *kn);
+int attach_kprobe(struct tracer *t, const struct kprobe_names *kn, size_t i);
+/* Every kprobe-multi program's probes, one link per program where the kernel takes it. */
+int attach_kprobe_multi_all(struct tracer *t);
 
 #endif

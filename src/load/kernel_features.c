@@ -9,6 +9,7 @@
 #include <bpf/btf.h>
 
 #include "load/kernel_features.h"
+#include "probe/kernel_syms.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -125,7 +126,7 @@ static bool raw_tp_cookie_probe(void)
 	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "skbt_probe", "GPL", insns, 3, NULL);
 	if (fd < 0)
 		return false;
-	link = raw_tp_open_cookie("kfree_skb", fd, 1);
+	link = raw_tp_open_cookie(KSYM_DROP_TRACEPOINT, fd, 1);
 	close(fd);
 	if (link < 0)
 		return false;

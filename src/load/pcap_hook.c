@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Finds the skbt_pcap_l2/l3 and skbt_pcap_tun_l2/l3 stub subprograms in
- * each program's final
- * (relocated) instructions by their marker immediates, splices the
+ * each program's final (relocated) instructions by their marker
+ * immediates (load/rewrite.c), splices the
  * translated filter over them, and gives the new subprograms BTF
  * func/line info records so the kernel accepts the program.
  */
@@ -13,9 +13,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "load/attach.h"
+#include "load/tracer.h"
 #include "filter/pcap_filter.h"
 #include "load/pcap_hook.h"
+#include "load/rewrite.h"
 #include "bpf/skbtrace.h"
 
 /* Translated code for the stub that holds marker. */
@@ -29,6 +30,8 @@ struct pcap_hook {
 	size_t nstubs;
 	void **keep; /* func/line info arrays that must outlive the load */
 	size_t nkeep;
+	bool outer;	  /* the positional expression is in */
+	unsigned int tun; /* enum skbt_tun_filter bits */
 	char note[512];
 };
 
@@ -41,37 +44,6 @@ static int keep(struct pcap_hook *h, void *p)
 	h->keep = v;
 	h->keep[h->nkeep++] = p;
 	return 0;
-}
-
-static bool is_call(const struct bpf_insn *i)
-{
-	return i->code == (BPF_JMP | BPF_CALL) && i->src_reg == BPF_PSEUDO_CALL;
-}
-
-/* The [start, end) of the subprogram holding the marker, or -ENOENT. */
-static int find_stub(const struct bpf_insn *in, size_t cnt, int marker, size_t *start, size_t *end)
-{
-	size_t m = cnt;
-
-	for (size_t i = 0; i < cnt; i++)
-		if (in[i].code == (BPF_ALU64 | BPF_MOV | BPF_K) && in[i].imm == marker)
-			m = i;
-	if (m == cnt)
-		return -ENOENT;
-	*start = 0;
-	*end = cnt;
-	for (size_t i = 0; i < cnt; i++) {
-		size_t target;
-
-		if (!is_call(&in[i]))
-			continue;
-		target = i + 1 + in[i].imm;
-		if (target <= m && target > *start)
-			*start = target;
-		if (target > m && target < *end)
-			*end = target;
-	}
-	return *start ? 0 : -ENOENT;
 }
 
 /* Gives the appended subprogram at new_off the stub's BTF records. */
@@ -109,7 +81,7 @@ static int splice_one(struct pcap_hook *h, struct bpf_prog_load_opts *o, struct 
 	size_t start, end, out_cnt;
 	int err;
 
-	if (find_stub(*code, *cnt, marker, &start, &end))
+	if (rewrite_find_subprog(*code, *cnt, marker, &start, &end))
 		return 0; /* this program has no such stub */
 	err = pcap_filter_splice(*code, *cnt, start, end - start, f, &out, &out_cnt);
 	if (err)
@@ -130,14 +102,12 @@ static int hook(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 		void *ctx)
 {
 	struct pcap_hook *h = ctx;
-	struct bpf_insn *code = malloc(cnt * sizeof(*code));
-	int err;
+	struct bpf_insn *code = rewrite_copy(insns, cnt);
+	int err = 0;
 
 	(void)prog;
 	if (!code)
 		return -ENOMEM;
-	memcpy(code, insns, cnt * sizeof(*code));
-	err = 0;
 	for (size_t i = 0; i < h->nstubs && !err; i++)
 		err = splice_one(h, opts, &code, &cnt, h->stubs[i].marker, &h->stubs[i].prog);
 	if (err) {
@@ -200,43 +170,37 @@ static int add_tunnel(struct pcap_hook *h, int marker, int linktype, const char 
 	return add_stub(h, marker, &prog, err, errlen);
 }
 
-/*
- * The BPF side copies each filter's window before calling it: tell it how
- * much, and at which residue modulo 8 the filter's loads are aligned for.
- */
-static int set_windows(struct tracer *t, const struct pcap_hook *h, char *err, size_t errlen)
+static int stub_index(int marker)
+{
+	switch (marker) {
+	case SKBT_PCAP_L2_MARKER:
+		return SKBT_PCAP_L2;
+	case SKBT_PCAP_L3_MARKER:
+		return SKBT_PCAP_L3;
+	case SKBT_PCAP_TUN_L2_MARKER:
+		return SKBT_PCAP_TUN_L2;
+	default:
+		return SKBT_PCAP_TUN_L3;
+	}
+}
+
+/* The window each filter reads must fit what the BPF side copies. */
+static int check_windows(const struct pcap_hook *h, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < h->nstubs; i++) {
 		const struct pcap_filter_prog *p = &h->stubs[i].prog;
-		int idx;
 
-		switch (h->stubs[i].marker) {
-		case SKBT_PCAP_L2_MARKER:
-			idx = SKBT_PCAP_L2;
-			break;
-		case SKBT_PCAP_L3_MARKER:
-			idx = SKBT_PCAP_L3;
-			break;
-		case SKBT_PCAP_TUN_L2_MARKER:
-			idx = SKBT_PCAP_TUN_L2;
-			break;
-		default:
-			idx = SKBT_PCAP_TUN_L3;
-			break;
-		}
 		if (p->window > SKBT_PCAP_WINDOW || p->win_pad > 7) {
 			snprintf(err, errlen, "filter window of %u bytes, more than %d", p->window,
 				 SKBT_PCAP_WINDOW);
 			return -1;
 		}
-		t->cfg.pcap_win[idx] = p->window;
-		t->cfg.pcap_pad[idx] = p->win_pad;
 	}
 	return 0;
 }
 
-int pcap_hook_add(struct tracer *t, struct pcap_hook **hp, enum pcap_hook_kind kind,
-		  const char *expr, const char **note, char *err, size_t errlen)
+int pcap_hook_add(struct pcap_hook **hp, enum pcap_hook_kind kind, const char *expr,
+		  const char **note, char *err, size_t errlen)
 {
 	struct pcap_hook *h = *hp;
 	int rc;
@@ -249,27 +213,42 @@ int pcap_hook_add(struct tracer *t, struct pcap_hook **hp, enum pcap_hook_kind k
 			return -1;
 		}
 		*hp = h;
-		t->insn_hook = hook;
-		t->insn_hook_ctx = h;
 	}
 	switch (kind) {
 	case PCAP_HOOK_OUTER:
 		rc = add_outer(h, expr, note, err, errlen);
-		if (!rc)
-			t->cfg.pcap = true;
+		h->outer |= !rc;
 		break;
 	case PCAP_HOOK_TUN_L2:
 		rc = add_tunnel(h, SKBT_PCAP_TUN_L2_MARKER, DLT_EN10MB, expr, err, errlen);
-		if (!rc)
-			t->cfg.tun |= SKBT_TUN_L2;
+		h->tun |= rc ? 0 : SKBT_TUN_L2;
 		break;
 	default:
 		rc = add_tunnel(h, SKBT_PCAP_TUN_L3_MARKER, DLT_RAW, expr, err, errlen);
-		if (!rc)
-			t->cfg.tun |= SKBT_TUN_L3;
+		h->tun |= rc ? 0 : SKBT_TUN_L3;
 		break;
 	}
-	return rc ? rc : set_windows(t, h, err, errlen);
+	return rc ? rc : check_windows(h, err, errlen);
+}
+
+/*
+ * The BPF side copies each filter's window before calling it: tell it how
+ * much, and at which residue modulo 8 the filter's loads are aligned for.
+ */
+void pcap_hook_apply(struct pcap_hook *h, struct tracer *t)
+{
+	if (!h)
+		return;
+	t->insn_hook = hook;
+	t->insn_hook_ctx = h;
+	t->cfg.pcap = h->outer;
+	t->cfg.tun = h->tun;
+	for (size_t i = 0; i < h->nstubs; i++) {
+		int idx = stub_index(h->stubs[i].marker);
+
+		t->cfg.pcap_win[idx] = h->stubs[i].prog.window;
+		t->cfg.pcap_pad[idx] = h->stubs[i].prog.win_pad;
+	}
 }
 
 void pcap_hook_free(struct pcap_hook *h)

@@ -15,15 +15,19 @@ enum pcap_hook_kind {
 };
 
 /*
- * Compiles expr for kind and checks the verifier takes it; on success
- * sets t->insn_hook (creating *h on first use) so every program gets the
- * filter spliced into its stub, and sets t->cfg.pcap / t->cfg.tun.  On a
- * bad expression returns -1 with libpcap's (or the verifier limit's)
- * message in err.  *note gets a line to print once when the outer L3
- * variant can match nothing, else NULL.
+ * Compiles expr for kind and checks the verifier takes it (creating *h
+ * on first use).  On a bad expression returns -1 with libpcap's (or the
+ * verifier limit's) message in err.  *note gets a line to print once when
+ * the outer L3 variant can match nothing, else NULL.
  */
-int pcap_hook_add(struct tracer *t, struct pcap_hook **h, enum pcap_hook_kind kind,
-		  const char *expr, const char **note, char *err, size_t errlen);
+int pcap_hook_add(struct pcap_hook **h, enum pcap_hook_kind kind, const char *expr,
+		  const char **note, char *err, size_t errlen);
+/*
+ * Sets t up to splice h's filters into every program's stub (insn_hook)
+ * and tells the BPF side which are there and what windows they read.
+ * Nothing when h is NULL.
+ */
+void pcap_hook_apply(struct pcap_hook *h, struct tracer *t);
 void pcap_hook_free(struct pcap_hook *h);
 
 #endif

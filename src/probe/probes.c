@@ -57,13 +57,3 @@ const char *probe_display_name(const struct probe *p, char *buf, size_t len)
 	snprintf(buf, len, "%s:%s", p->category ? p->category : "tp", p->name);
 	return buf;
 }
-
-bool probe_skb_func_in(const struct probe *p, const char *const *names, size_t n)
-{
-	if (p->kind != PROBE_FUNC || p->skb_arg != 1 || p->module)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(p->name, names[i]))
-			return true;
-	return false;
-}

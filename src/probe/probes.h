@@ -43,8 +43,6 @@ struct probe_list {
 /* Appends a copy of p (strings are duplicated); returns the new entry or NULL. */
 struct probe *probe_list_add(struct probe_list *l, const struct probe *p);
 void probe_list_free(struct probe_list *l);
-/* A vmlinux function whose sk_buff is argument 1, named in names[0..n-1]. */
-bool probe_skb_func_in(const struct probe *p, const char *const *names, size_t n);
 /* "category:name" for tracepoints, the plain name for functions. */
 const char *probe_display_name(const struct probe *p, char *buf, size_t len);
 

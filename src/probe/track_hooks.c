@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "load/attach.h"
+#include "probe/kernel_syms.h"
 #include "probe/track_hooks.h"
 
 /* Appends a copy of p in role r. */
@@ -26,10 +26,15 @@ static bool selected(const struct probe_list *probes, const struct probe *p)
 	return false;
 }
 
+/* Where an skb's struct is freed, for function backends. */
+static bool free_func(const struct probe *p)
+{
+	return p->kind == PROBE_FUNC && ksym_has(p, KSYM_FREE);
+}
+
 static bool free_tracepoint(const struct probe *p)
 {
-	return p->kind == PROBE_TRACEPOINT && p->skb_arg == 1 &&
-	       (!strcmp(p->name, "kfree_skb") || !strcmp(p->name, "consume_skb"));
+	return p->kind == PROBE_TRACEPOINT && ksym_has(p, KSYM_FREE);
 }
 
 /*
@@ -37,22 +42,14 @@ static bool free_tracepoint(const struct probe *p)
  * every function that still runs on it; the tracepoint backend at the
  * free tracepoints, the last it can see.
  */
-bool track_free_at_tracepoints(const struct probe_list *found, enum backend backend)
+bool track_free_at_tracepoints(const struct probe_list *found, bool functions)
 {
-	if (backend == BACKEND_TRACEPOINT)
+	if (!functions)
 		return true;
 	for (size_t i = 0; i < found->n; i++)
-		if (!strcmp(found->v[i].name, "kfree_skbmem") && probe_free_func(&found->v[i]))
+		if (!strcmp(found->v[i].name, KSYM_SKB_FREE) && free_func(&found->v[i]))
 			return false;
 	return true;
-}
-
-static bool cloning_func(const struct probe *p)
-{
-	static const char *const names[] = {"skb_clone", "skb_copy", "__pskb_copy_fclone",
-					    "skb_copy_expand"};
-
-	return probe_skb_func_in(p, names, sizeof(names) / sizeof(names[0]));
 }
 
 int track_add_hooks(const struct probe_list *found, struct probe_list *probes, bool tp_free,
@@ -60,13 +57,13 @@ int track_add_hooks(const struct probe_list *found, struct probe_list *probes, b
 {
 	for (size_t i = 0; i < found->n; i++) {
 		const struct probe *p = &found->v[i];
-		bool free_point = tp_free ? free_tracepoint(p) : probe_free_func(p);
+		bool free_point = tp_free ? free_tracepoint(p) : free_func(p);
 		int err = 0;
 
 		/* A free point --filter-func left out still forgets (and reports) tracked skbs. */
 		if (free_point && !selected(probes, p))
 			err = add_role(probes, p, PROBE_ROLE_FORGET, added);
-		if (err || !cloning_func(p))
+		if (err || !ksym_has(p, KSYM_CLONE))
 			;
 		else if (clones == CLONE_HOOKS_KPROBE)
 			err = add_role(probes, p, PROBE_ROLE_CLONE_ENTRY, added)

@@ -8,15 +8,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "cli/opts.h"
 #include "probe/probes.h"
 
 /*
- * Whether tracked skbs are forgotten at the free tracepoints (the
- * tracepoint backend, or a kernel without kfree_skbmem) rather than
- * where a function backend sees the struct freed.
+ * Whether tracked skbs are forgotten at the free tracepoints (a backend
+ * that cannot probe functions, or a kernel without kfree_skbmem) rather
+ * than where a function backend sees the struct freed.
  */
-bool track_free_at_tracepoints(const struct probe_list *found, enum backend backend);
+bool track_free_at_tracepoints(const struct probe_list *found, bool functions);
 /* How clones of tracked skbs are followed. */
 enum clone_hooks {
 	CLONE_HOOKS_NONE = 0, /* not at all: no kprobes, no trampolines */

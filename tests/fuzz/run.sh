@@ -15,7 +15,7 @@ mkdir -p "$out"
 if ! clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-Wno-missing-field-initializers \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-Isrc tests/fuzz/fuzz_pcap_translate.c src/filter/pcap_filter.c \
+	-Isrc tests/fuzz/fuzz_pcap_translate.c src/filter/*.c \
 	-o "$bin" -lbpf -lpcap -lelf -lz 2>"$out/build.log"; then
 	cat "$out/build.log"
 	echo "not ok - fuzz_pcap_translate: build failed"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shared set-up for the integration tests: two network namespaces joined
-# by veth, a drop rule, traffic tools, and TAP reporting.  Everything
-# created here is removed by topo_down (also on interrupt).
+# by veth, a drop rule, traffic tools, and TAP reporting (the fixtures and
+# TAP helpers are tests/lib/'s, shared with bench/).  Everything created
+# here is removed by topo_down (also on interrupt).
 set -u
 
 TOOLS=${TOOLS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/tools}
@@ -14,76 +15,20 @@ IP6_B=fd00:5ca1::2
 DROP_PORT=9999
 PASS_PORT=9998
 TMP=$(mktemp -d /tmp/skbt-it.XXXXXX)
-TAP_N=0
-TAP_FAILED=0
-
-tap_ok() {
-	TAP_N=$((TAP_N + 1))
-	echo "ok $TAP_N - ${SKBT_TAP_PREFIX:-}$1"
-}
-
-tap_not_ok() {
-	TAP_N=$((TAP_N + 1))
-	TAP_FAILED=$((TAP_FAILED + 1))
-	echo "not ok $TAP_N - ${SKBT_TAP_PREFIX:-}$1"
-	shift
-	for line in "$@"; do
-		echo "#   $line"
-	done
-}
-
-tap_skip() {
-	TAP_N=$((TAP_N + 1))
-	echo "ok $TAP_N - ${SKBT_TAP_PREFIX:-}$1 # SKIP $2"
-}
-
-# check NAME COMMAND...: one TAP line from the command's exit status.
-check() {
-	local name=$1
-	shift
-	if "$@" >"$TMP/check.out" 2>&1; then
-		tap_ok "$name"
-	else
-		tap_not_ok "$name" "$(tail -n 5 "$TMP/check.out")"
-	fi
-}
-
-mac_of() { # NS DEV: the device's MAC address
-	ip -n "$1" -o link show "$2" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2
-}
+TESTLIB=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$TESTLIB/tap.sh"
+# shellcheck source=tests/lib/netns.sh
+. "$TESTLIB/netns.sh"
+# shellcheck source=tests/lib/proc.sh
+. "$TESTLIB/proc.sh"
 
 topo_up() {
-	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
-	ip link add veth-a netns "$NS_A" type veth peer name veth-b netns "$NS_B" || return 1
-	ip -n "$NS_A" addr add $IP_A/24 dev veth-a
-	ip -n "$NS_B" addr add $IP_B/24 dev veth-b
-	ip -n "$NS_A" addr add $IP6_A/64 dev veth-a nodad
-	ip -n "$NS_B" addr add $IP6_B/64 dev veth-b nodad
-	ip -n "$NS_A" link set lo up
-	ip -n "$NS_B" link set lo up
-	ip -n "$NS_A" link set veth-a up
-	ip -n "$NS_B" link set veth-b up
-	# Static neighbours: no ARP/ND traffic in the way of exact counts.
-	local mac_a mac_b
-	mac_a=$(mac_of "$NS_A" veth-a)
-	mac_b=$(mac_of "$NS_B" veth-b)
-	ip -n "$NS_A" neigh replace $IP_B lladdr "$mac_b" dev veth-a nud permanent
-	ip -n "$NS_B" neigh replace $IP_A lladdr "$mac_a" dev veth-b nud permanent
-	ip -n "$NS_A" neigh replace $IP6_B lladdr "$mac_b" dev veth-a nud permanent
-	ip -n "$NS_B" neigh replace $IP6_A lladdr "$mac_a" dev veth-b nud permanent
-	ip netns exec "$NS_B" nft -f - <<-NFT || return 1
-		table inet skbt_test {
-			chain input {
-				type filter hook input priority 0; policy accept;
-				udp dport $DROP_PORT drop
-			}
-		}
-	NFT
+	netns_pair "$NS_A" "$NS_B" $IP_A $IP_B $IP6_A $IP6_B && netns_drop_udp "$NS_B" $DROP_PORT
 }
 
 topo_down() {
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
+	netns_del "$NS_A" "$NS_B"
 	rm -rf "$TMP"
 }
 
@@ -109,11 +54,7 @@ start_trace() {
 	rm -f "$TMP/ready"
 	"$SKBTRACE" --ready-file "$TMP/ready" "$@" >"$out" 2>"$out.err" &
 	TRACE_PID=$!
-	for _ in $(seq 1 $((${SKBT_READY_TIMEOUT:-30} * 10))); do
-		[ -e "$TMP/ready" ] && return 0
-		kill -0 "$TRACE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_file "$TMP/ready" "$TRACE_PID" "${SKBT_READY_TIMEOUT:-30}" && return 0
 	echo "skbtrace did not become ready in ${SKBT_READY_TIMEOUT:-30} s:" >&2
 	cat "$out.err" >&2
 	return 1

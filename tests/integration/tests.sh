@@ -111,13 +111,6 @@ test_limit_lines() {
 	check "limit: exactly 2 lines written" test "$(wc -l <"$out")" -eq 2
 }
 
-# ids_of PID: the ids of the BPF programs process PID holds, from its fdinfo
-# (program and link file descriptors both name a prog_id).
-ids_of() {
-	cat /proc/"$1"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -un |
-		jq -s -c .
-}
-
 # still_there IDS: how many of those programs, and links to them, exist
 # after the kernel's RCU grace period (3 s at most).
 still_there() {
@@ -135,12 +128,12 @@ still_there() {
 test_sigint_cleanup() {
 	local out=$TMP/sig.json ids
 	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json || { tap_not_ok "cleanup: starts"; return; }
-	ids=$(ids_of "$TRACE_PID")
+	ids=$(prog_ids "$TRACE_PID")
 	check "cleanup: programs were loaded while tracing" test "$(jq length <<<"$ids")" -gt 0
 	stop_trace
 	check "cleanup: SIGINT leaves no program of ours and no link to one" test "$(still_there "$ids")" -eq 0
 	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json || { tap_not_ok "cleanup: starts"; return; }
-	ids=$(ids_of "$TRACE_PID")
+	ids=$(prog_ids "$TRACE_PID")
 	kill -TERM "$TRACE_PID"
 	wait "$TRACE_PID"
 	check "cleanup: SIGTERM exits 0" test "$?" -eq 0

@@ -4,7 +4,8 @@
  *   pfdump [-3] [-n] [-w WINDOW] [-l] [-v LEVEL] EXPR...
  * -v LEVEL: load with that verifier log level (4: statistics only).
  * -3: raw IP (DLT_RAW) instead of Ethernet; -n: no window (one helper
- * call per load); -l: also load it in the kernel (needs root).
+ * call per load); -w: largest window in bytes; -l: also load it in the
+ * kernel (needs root).  Built by `make tools` as build/tools/pfdump.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +82,7 @@ int main(int argc, char **argv)
 			vlevel = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-3] [-n] [-w N] [-l] EXPR\n",
+			fprintf(stderr, "usage: %s [-3] [-n] [-w N] [-l] [-v LEVEL] EXPR\n",
 				argv[0]);
 			return 2;
 		}

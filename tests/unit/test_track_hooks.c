@@ -55,11 +55,11 @@ static void test_free_points_per_backend(void **state)
 	struct probe_list none = {0};
 
 	(void)state;
-	assert_true(track_free_at_tracepoints(&found, BACKEND_TRACEPOINT));
-	assert_false(track_free_at_tracepoints(&found, BACKEND_KPROBE));
-	assert_false(track_free_at_tracepoints(&found, BACKEND_KPROBE_MULTI));
+	assert_true(track_free_at_tracepoints(&found, false));
+	assert_false(track_free_at_tracepoints(&found, true));
+	assert_false(track_free_at_tracepoints(&found, true));
 	/* no kfree_skbmem in BTF: a function backend falls back to the tracepoints */
-	assert_true(track_free_at_tracepoints(&none, BACKEND_KPROBE));
+	assert_true(track_free_at_tracepoints(&none, true));
 }
 
 static void test_tracepoint_backend_hooks(void **state)

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Packet header values spelled alike in text and JSON. */
+#ifndef SKBT_OUT_NET_H
+#define SKBT_OUT_NET_H
+
+#include <stdbool.h>
+#include "out/buf.h"
+
+/* An IPv4 (l3 4) or IPv6 (l3 6, in [] when bracket) address, else "?". */
+void ap_addr(struct obuf *b, const unsigned char *a, int l3, bool bracket);
+/* The IP protocol: tcp, udp, icmp, icmpv6, sctp, or its number. */
+void ap_l4(struct obuf *b, int l4);
+/* SYN|ACK */
+void ap_tcp_flags(struct obuf *b, unsigned int flags);
+
+#endif

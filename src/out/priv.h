@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inside the formatter (src/out/): the state behind output->priv and
+ * what one part of it offers the others.  Not for use outside src/out/.
+ */
+#ifndef SKBT_OUT_PRIV_H
+#define SKBT_OUT_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "bpf/skbtrace.h"
+#include "out/buf.h"
+#include "out/output.h"
+
+/* PERF_MAX_STACK_DEPTH: what a BPF stack trace map holds at most. */
+#define STACK_FRAMES_MAX 127
+#define STACK_CACHE	 16   /* recently read stacks kept, see lookup_stack */
+#define SYM_CACHE_SIZE	 2048 /* power of two */
+/* The fixed part of a record: skb_data starts inside sizeof's tail padding. */
+#define SKBT_EVENT_MIN offsetof(struct skbt_event, skb_data)
+
+struct sym_slot {
+	unsigned long long addr;
+	const struct ksym *sym; /* NULL: no symbol, printed as hex */
+	unsigned int len;	/* of sym->name, clamped */
+	bool used;
+};
+
+struct out_priv {
+	struct obuf b;
+	struct sym_slot syms[SYM_CACHE_SIZE];
+	char **tp_names; /* "category:name" per probe index, built on first use */
+	size_t ntp;
+	long long hms_sec; /* the second hms[] spells, -1 when none */
+	char hms[8];
+	unsigned long long *stack;
+	size_t stack_frames;
+	/* Stacks read lately, by id: see fetch_stack. */
+	unsigned long long *stack_cache;
+	long long stack_cache_id[STACK_CACHE]; /* id + 1, 0: empty */
+	struct btf_dump *dump;
+	char *dump_buf;
+	size_t dump_len, dump_cap;
+	bool dump_oom;
+	long long delta_ns; /* --output-group: since the packet's previous event */
+};
+
+static inline struct obuf *out_buf(const struct output *o)
+{
+	return &((struct out_priv *)o->priv)->b;
+}
+
+static inline bool is_drop(const struct output *o, const struct skbt_event *e)
+{
+	return (e->flags & SKBT_F_HAS_REASON) && (long long)e->reason != o->consumed_reason;
+}
+
+static inline long long rel_ts(const struct output *o, unsigned long long ts)
+{
+	return (long long)(ts - o->first_ts);
+}
+
+/* names.c: symbols (cached per address), probe names, drop reasons */
+void ap_frame(struct output *o, unsigned long long addr, bool module);
+void ap_func(struct output *o, const struct skbt_event *e);
+void ap_reason(struct output *o, unsigned int reason);
+
+/* stack.c: the stack map and the caller, past the tracing frames */
+unsigned long long first_caller(const struct output *o, const struct skbt_event *e);
+size_t fetch_stack(struct output *o, const struct skbt_event *e);
+
+/* skb_dump.c: --output-skb */
+int skb_dump_init(struct output *o, struct out_priv *pv);
+const char *dump_skb(struct output *o, const struct skbt_event *e, size_t size, bool compact);
+
+/* text.c and json.c: one event, without the JSON line's newline */
+void text_event(struct output *o, const struct skbt_event *e, size_t size);
+void json_event(struct output *o, const struct skbt_event *e, size_t size);
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* skbtrace's own lines on stderr: what started, what was lost, the exit summary. */
+#ifndef SKBT_REPORT_H
+#define SKBT_REPORT_H
+
+#include <stddef.h>
+
+struct kernel_features;
+struct output;
+struct selection;
+struct tracer;
+
+/* The start-up line (backend, probes, why not a better backend), then what failed. */
+void report_started(const struct selection *s, const struct kernel_features *kf,
+		    const struct tracer *tr, double ready_ms);
+/* Events the ring buffer had no room for since reported; returns lost, now reported. */
+unsigned long long report_lost(struct output *out, unsigned long long lost,
+			       unsigned long long reported);
+/* What --filter-track-skb could not do. */
+void report_tracking(unsigned long long map_full, unsigned long long clones_lost,
+		     unsigned long long evicted);
+
+struct summary {
+	unsigned long long events, lost, stack_lost, missed;
+	size_t attached, failed;
+	double ran_s;
+	int status; /* the exit status, shown when not 0 */
+};
+
+/* The exit line: exact event and loss counts. */
+void report_summary(const struct summary *s);
+
+#endif

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Watching the processes under test: readiness, and the kernel's run
+# statistics of the BPF programs one holds (kernel.bpf_stats_enabled).
+
+# wait_file FILE PID SECONDS: 0 once FILE exists (a tracer's ready file);
+# 1 when PID has exited or SECONDS have passed first.
+wait_file() {
+	local file=$1 pid=$2 i
+	for ((i = 0; i < $3 * 100; i += 5)); do
+		[ -e "$file" ] && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -e "$file" ]
+}
+
+# prog_ids PID: JSON array of the BPF program ids the process holds open
+# (program and link file descriptors both name a prog_id).
+prog_ids() {
+	cat /proc/"$1"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -un |
+		jq -s -c .
+}
+
+# prog_stats IDS: "run_cnt run_time_ns nprogs" summed over those programs.
+prog_stats() {
+	bpftool prog show -j | jq -r --argjson ids "$1" \
+		'[.[] | select(.id as $i | $ids | index($i))]
+		 | "\(map(.run_cnt // 0) | add // 0) \(map(.run_time_ns // 0) | add // 0) \(length)"'
+}
