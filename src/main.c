@@ -27,6 +27,7 @@
 #include "host/netns.h"
 #include "cli/opts.h"
 #include "out/output.h"
+#include "out/capture.h"
 #include "load/pcap_hook.h"
 #include "bpf/skbtrace.h"
 #include "out/report.h"
@@ -55,6 +56,8 @@ struct app {
 	struct pcap_hook *pcap;
 	struct grouper *group;
 	struct ring_buffer *rb;
+	struct capture *cap; /* -w */
+	bool print;	     /* events go to out_file (not with -w - alone) */
 	FILE *out_file;
 	unsigned long long events, lost_reported;
 	double t_start;
@@ -176,6 +179,17 @@ static int resolve_filters(struct app *a)
 static int open_output(struct app *a)
 {
 	a->out_file = stdout;
+	a->print = true;
+	/* -w - takes stdout: events print only where --output-file says. */
+	if (!a->o.output_file && a->o.pcap_file && !strcmp(a->o.pcap_file, "-")) {
+		a->print = false;
+		a->out_file = fopen("/dev/null", "w");
+		if (!a->out_file) {
+			a->out_file = stdout;
+			return fail(a, EXIT_ENV, "cannot open /dev/null: %s", strerror(errno));
+		}
+		return 0;
+	}
 	if (!a->o.output_file)
 		return 0;
 	a->out_file = fopen(a->o.output_file, "w");
@@ -241,6 +255,17 @@ static int setup_output(struct app *a)
 	return 0;
 }
 
+static int open_capture(struct app *a)
+{
+	if (!a->o.pcap_file)
+		return 0;
+	a->cap = capture_open(a->o.pcap_file, a->o.capture_len, a->out.mono_to_real_ns,
+			      "skbtrace " SKBTRACE_VERSION, a->err, sizeof(a->err));
+	if (!a->cap)
+		return fail(a, EXIT_USAGE, "%s", a->err);
+	return 0;
+}
+
 static unsigned int skb_struct_size(const struct app *a)
 {
 	int id = btf__find_by_name_kind(a->btf, "sk_buff", BTF_KIND_STRUCT);
@@ -281,6 +306,9 @@ static void configure_tracer(struct app *a)
 	c->skb_span = discover_skb_span_fits(a->btf, SKBT_SKB_SPAN);
 	c->direct_id = getenv("SKBT_NO_DIRECT") ? 0 : a->kf.rdonly_cast_id;
 	c->show_progress = isatty(STDERR_FILENO) && !a->o.quiet;
+	c->cap_len = a->cap ? a->o.capture_len : 0;
+	c->cap_at = a->o.capture_at;
+	c->consumed = a->out.consumed_reason >= 0 ? (unsigned int)a->out.consumed_reason : ~0U;
 	pcap_hook_apply(a->pcap, t);
 }
 
@@ -323,6 +351,19 @@ static int write_ready_file(struct app *a)
 	return 0;
 }
 
+/* -w: the event's packet record, its text as the comment.  A write error ends the run. */
+static void capture_one(struct app *a, const struct skbt_event *e, size_t size)
+{
+	char text[1024];
+	size_t n, func_len;
+
+	if (!(e->flags & SKBT_F_CAPTURE) || capture_error(a->cap))
+		return;
+	n = output_comment(&a->out, e, text, sizeof(text), &func_len);
+	if (capture_event(a->cap, e, size, text, n, func_len) && capture_error(a->cap))
+		stop_flag = 1;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct app *a = ctx;
@@ -332,10 +373,12 @@ static int on_event(void *ctx, void *data, size_t size)
 	/* libbpf stops consuming only on a negative return. */
 	if (a->o.limit_lines && a->events >= a->o.limit_lines)
 		return -ECANCELED;
-	if (a->group) {
+	if (a->cap)
+		capture_one(a, data, size);
+	if (a->print && a->group) {
 		if (group_add(a->group, data, size))
 			return -ENOMEM;
-	} else {
+	} else if (a->print) {
 		output_event(&a->out, data, size);
 	}
 	a->events++;
@@ -354,7 +397,8 @@ static int event_loop(struct app *a)
 	a->rb = ring_buffer__new(tracer_events_fd(&a->tr), on_event, a, NULL);
 	if (!a->rb)
 		return fail(a, EXIT_ENV, "cannot open the event ring buffer: %s", strerror(errno));
-	output_header(&a->out);
+	if (a->print)
+		output_header(&a->out);
 	while (!stop_flag) {
 		/*
 		 * Below the wakeup mark the kernel does not wake us, and a poll
@@ -365,14 +409,38 @@ static int event_loop(struct app *a)
 			rc = ring_buffer__consume(a->rb);
 		if (rc < 0 && rc != -EINTR && rc != -ECANCELED)
 			return fail(a, EXIT_ENV, "reading events failed: %s", strerror(-rc));
+		/* A reader of -w - (Wireshark) sees each batch as soon as it is read. */
+		if (a->cap && capture_flush(a->cap))
+			stop_flag = 1;
 		if (now_s() - last_report >= 1.0) {
 			a->lost_reported = report_lost(
 				&a->out, tracer_counter(&a->tr, SKBT_CNT_LOST), a->lost_reported);
+			if (a->cap)
+				capture_lost(a->cap, a->lost_reported);
 			output_flush(&a->out);
 			last_report = now_s();
 		}
 	}
+	/* A reader that went away (-w - | head) is a normal end; a full disk is not. */
+	if (a->cap && capture_error(a->cap) && capture_error(a->cap) != -EPIPE)
+		return EXIT_ENV;
 	return 0;
+}
+
+/* Writes out the -w file and says how many records it holds. */
+static void close_capture(struct app *a)
+{
+	unsigned long long records;
+	int err;
+
+	if (!a->cap)
+		return;
+	err = capture_flush(a->cap);
+	records = capture_records(a->cap);
+	if (capture_close(a->cap) && !err)
+		err = -EIO;
+	a->cap = NULL;
+	report_capture(a->o.pcap_file, records, err);
 }
 
 /* Detach first, then drain what is already in the ring, so every event is accounted for. */
@@ -387,6 +455,7 @@ static void finish(struct app *a, int status)
 	if (!tracer_loaded(&a->tr)) {
 		group_flush_all(a->group);
 		output_flush(&a->out);
+		close_capture(a);
 		return;
 	}
 	tracer_detach(&a->tr);
@@ -400,6 +469,7 @@ static void finish(struct app *a, int status)
 	sum.missed = tracer_missed(&a->tr);
 	group_flush_all(a->group);
 	output_flush(&a->out);
+	close_capture(a);
 	if (a->o.track)
 		report_tracking(tracer_counter(&a->tr, SKBT_CNT_TRACK_FULL),
 				tracer_counter(&a->tr, SKBT_CNT_CLONE_LOST) +
@@ -536,6 +606,8 @@ static int run(struct app *a)
 		rc = open_output(a);
 	if (!rc)
 		rc = setup_output(a);
+	if (!rc)
+		rc = open_capture(a);
 	if (!rc)
 		rc = start_tracer(a);
 	if (!rc)

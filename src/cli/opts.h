@@ -5,6 +5,10 @@
 
 #include <stdbool.h>
 
+#ifndef SKBTRACE_VERSION
+#define SKBTRACE_VERSION "0.1.0"
+#endif
+
 /* --timestamp */
 enum opts_ts {
 	OPTS_TS_NONE = 0,
@@ -23,6 +27,18 @@ struct opts_out {
 	bool skb;
 	enum opts_ts ts;
 };
+
+/* --capture-at: which events carry a packet record in the -w file. */
+enum opts_capture_at {
+	OPTS_CAP_ALL = 0,
+	OPTS_CAP_FIRST, /* each packet's first event (needs --filter-track-skb) */
+	OPTS_CAP_DROP,	/* drops only */
+};
+
+/* Default -s: the headers of a TCP packet in VXLAN over IPv6, with room to spare. */
+#define OPTS_CAPTURE_LEN_DEFAULT 256
+/* -s 0: as much as one record holds (SKBT_CAPTURE_MAX). */
+#define OPTS_CAPTURE_LEN_MAX 65535
 
 struct opts {
 	const char *backend;	  /* one of OPTS_BACKENDS; "auto" by default */
@@ -49,6 +65,11 @@ struct opts {
 	const char *tun_l2_expr; /* --filter-tunnel-pcap-l2, or NULL */
 	const char *tun_l3_expr; /* --filter-tunnel-pcap-l3, or NULL */
 	bool quiet;
+	const char *pcap_file;	  /* -w / --output-pcap; "-": standard output */
+	unsigned int capture_len; /* -s, 0 already turned into OPTS_CAPTURE_LEN_MAX */
+	bool capture_len_set;
+	enum opts_capture_at capture_at;
+	bool capture_at_set;
 };
 
 enum opts_result {

@@ -134,6 +134,9 @@ static void configure_rodata(struct tracer *t)
 	s->rodata->cfg_track_tp_free = t->cfg.track_tp_free;
 	s->rodata->cfg_skb_span = t->cfg.skb_span;
 	s->rodata->cfg_direct = t->cfg.direct_id > 0;
+	s->rodata->cfg_cap_len = t->cfg.cap_len;
+	s->rodata->cfg_cap_at = t->cfg.cap_at;
+	s->rodata->cfg_consumed_reason = t->cfg.consumed;
 }
 
 static void configure(struct tracer *t)

@@ -36,8 +36,11 @@ struct tracer_cfg {
 	bool track;	    /* --filter-track-skb */
 	bool track_tp_free; /* tracked skbs are forgotten at the free tracepoints */
 	unsigned int track_max;
-	bool skb_span; /* discover_skb_span_fits(): pkt_read() reads one span */
-	int direct_id; /* kfunc bpf_rdonly_cast for direct_view(); 0: probe reads */
+	bool skb_span;	       /* discover_skb_span_fits(): pkt_read() reads one span */
+	int direct_id;	       /* kfunc bpf_rdonly_cast for direct_view(); 0: probe reads */
+	unsigned int cap_len;  /* -w: packet bytes per record, 0: no capture */
+	unsigned int cap_at;   /* enum skbt_capture_at */
+	unsigned int consumed; /* SKB_CONSUMED's value, ~0U when unknown */
 };
 
 struct bpf_prog_load_opts;

@@ -18,8 +18,18 @@
 /* The fixed part of a record: skb_data starts inside sizeof's tail padding. */
 #define EVENT_MIN offsetof(struct skbt_event, skb_data)
 
+/* Directions by function, cached: the name rules run once per hook. */
+#define DIR_CACHE 256 /* a power of two */
+
+struct dir_slot {
+	unsigned long long key; /* e->func, tracepoints with bit 63 flipped */
+	enum pcapng_dir dir;
+	bool used;
+};
+
 struct capture {
 	struct pcapng_writer *w;
+	struct dir_slot dirs[DIR_CACHE];
 	unsigned int snaplen;
 	unsigned long long mono_to_real_ns;
 	unsigned long long lost_seen, lost_pending;
@@ -123,10 +133,27 @@ static long iface_of(struct capture *c, const struct skbt_event *e, enum pcapng_
 	return pcapng_iface_id(c->w, &i);
 }
 
-int capture_event(struct capture *c, const struct skbt_event *e, size_t size, enum pcapng_dir dir,
-		  const char *comment, size_t comment_len)
+static enum pcapng_dir dir_of(struct capture *c, const struct skbt_event *e, const char *func,
+			      size_t func_len)
 {
-	struct pcapng_packet p = {.dir = dir, .comment = comment, .comment_len = comment_len};
+	unsigned long long key = e->func ^ (e->flags & SKBT_F_TRACEPOINT ? 1ULL << 63 : 0);
+	struct dir_slot *s = &c->dirs[(key ^ key >> 12) & (DIR_CACHE - 1)];
+	char name[256];
+
+	if (s->used && s->key == key)
+		return s->dir;
+	if (func_len >= sizeof(name))
+		func_len = sizeof(name) - 1;
+	memcpy(name, func, func_len);
+	name[func_len] = '\0';
+	*s = (struct dir_slot){key, capture_direction(name), true};
+	return s->dir;
+}
+
+int capture_event(struct capture *c, const struct skbt_event *e, size_t size, const char *comment,
+		  size_t comment_len, size_t func_len)
+{
+	struct pcapng_packet p = {.comment = comment, .comment_len = comment_len};
 	unsigned int len = e->cap_len;
 	const unsigned char *data;
 	long id;
@@ -143,6 +170,7 @@ int capture_event(struct capture *c, const struct skbt_event *e, size_t size, en
 	if (id < 0)
 		return (int)id;
 	p.iface = id;
+	p.dir = comment ? dir_of(c, e, comment, func_len) : PCAPNG_DIR_UNKNOWN;
 	p.ts_ns = e->ts + c->mono_to_real_ns;
 	p.data = data;
 	p.cap_len = len;

@@ -21,11 +21,12 @@ struct capture *capture_open(const char *path, unsigned int snaplen,
 
 /*
  * Writes the packet record of e (size bytes, SKBT_F_CAPTURE set) with the
- * event's text as its comment.  Returns 0, or a negative errno: a write
- * error stops the capture for good (capture_error()).
+ * event's text as its comment (output_comment()), whose first func_len
+ * bytes name the hook: its direction.  Returns 0, or a negative errno: a
+ * write error stops the capture for good (capture_error()).
  */
-int capture_event(struct capture *c, const struct skbt_event *e, size_t size, enum pcapng_dir dir,
-		  const char *comment, size_t comment_len);
+int capture_event(struct capture *c, const struct skbt_event *e, size_t size, const char *comment,
+		  size_t comment_len, size_t func_len);
 
 /* The kernel has lost lost events in all so far: the next record says how many since. */
 void capture_lost(struct capture *c, unsigned long long lost);

@@ -20,6 +20,12 @@ unsigned long long report_lost(struct output *out, unsigned long long lost,
 void report_tracking(unsigned long long map_full, unsigned long long clones_lost,
 		     unsigned long long evicted);
 
+/*
+ * -w's line: records written to path, and why it stopped early if it did
+ * (err: the write error, negative errno, or 0).
+ */
+void report_capture(const char *path, unsigned long long records, int err);
+
 struct summary {
 	unsigned long long events, lost, stack_lost, missed;
 	size_t attached, failed;
