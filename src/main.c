@@ -257,12 +257,21 @@ static int setup_output(struct app *a)
 
 static int open_capture(struct app *a)
 {
+	unsigned long records;
+
 	if (!a->o.pcap_file)
 		return 0;
 	a->cap = capture_open(a->o.pcap_file, a->o.capture_len, a->out.mono_to_real_ns,
 			      "skbtrace " SKBTRACE_VERSION, a->err, sizeof(a->err));
 	if (!a->cap)
 		return fail(a, EXIT_USAGE, "%s", a->err);
+	/* Each record reserves room for -s bytes: say when the ring holds few. */
+	records = a->o.ringbuf_size / (sizeof(struct skbt_event) + a->o.capture_len);
+	if (records < 1024 && !a->o.quiet)
+		fprintf(stderr,
+			"skbtrace: -s %u: the %lu KiB ring buffer holds %lu records at a time; "
+			"raise --ringbuf-size if events are lost\n",
+			a->o.capture_len, a->o.ringbuf_size >> 10, records);
 	return 0;
 }
 
