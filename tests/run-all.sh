@@ -26,6 +26,10 @@ suite integration bash -c 'tests/integration/run.sh build/asan/skbtrace |
 	tests/matrix.sh record --backend tracepoint --where "host (ASan)"; exit "${PIPESTATUS[0]}"'
 # The translator's fuzzer, bounded: new crashes fail the run; its corpus is in git.
 suite fuzz tests/fuzz/run.sh "${SKBT_FUZZ_SECONDS:-20}"
+# Source lines against binutils on the VM kernel's debug vmlinux and modules.
+suite srcline tests/srcline/diff.sh ./skbtrace
+# A live trace from the VM, resolved on the host with the same debug files.
+suite srcline-vm tests/srcline/vm_live.sh ./skbtrace
 suite vm tests/vm/run.sh ./skbtrace
 
 pass=$(grep -cE '^ok ' "$log" | head -1)

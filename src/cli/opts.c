@@ -19,6 +19,7 @@ enum {
 	OPT_ALL_KMODS,
 	OPT_KMODS,
 	OPT_KERNEL_BTF,
+	OPT_KERNEL_DEBUGINFO,
 	OPT_OUTPUT_META,
 	OPT_OUTPUT_TUPLE,
 	OPT_OUTPUT_CALLER,
@@ -50,6 +51,7 @@ static const struct option long_opts[] = {
 	{"all-kmods", no_argument, NULL, OPT_ALL_KMODS},
 	{"kmods", required_argument, NULL, OPT_KMODS},
 	{"kernel-btf", required_argument, NULL, OPT_KERNEL_BTF},
+	{"kernel-debuginfo", required_argument, NULL, OPT_KERNEL_DEBUGINFO},
 	{"output-meta", optional_argument, NULL, OPT_OUTPUT_META},
 	{"output-tuple", optional_argument, NULL, OPT_OUTPUT_TUPLE},
 	{"output-caller", optional_argument, NULL, OPT_OUTPUT_CALLER},
@@ -98,7 +100,11 @@ static const char usage_text[] =
 	"  --output-meta[=false]      NETNS MARK IFACE PROTO MTU LEN columns (default on)\n"
 	"  --output-tuple[=false]     the address/port tuple column (default on)\n"
 	"  --output-caller            the calling function\n"
-	"  --output-stack             the kernel stack of each event\n"
+	"  --output-stack             the kernel stack of each event, with source lines when\n"
+	"                             the kernel's debug info is installed\n"
+	"  --kernel-debuginfo FILE|DIR  vmlinux or module .ko with DWARF, or a directory of\n"
+	"                             them, for --output-stack's source lines (repeatable;\n"
+	"                             default: where linux-image-$(uname -r)-dbg puts them)\n"
 	"  --output-skb               struct sk_buff, field by field\n"
 	"  --output-json              one JSON object per line (docs/json-schema.md)\n"
 	"  --output-group             print each packet's events together once it is freed,\n"
@@ -328,6 +334,9 @@ static enum opts_result check_combinations(struct opts *o)
 		return usage_err("%s: give --all-kmods or --kmods, not both", "modules");
 	if (o->track_max_set && !o->track && !o->group)
 		return usage_err("%s needs --filter-track-skb", "--filter-track-max");
+	if (o->n_kernel_debuginfo && !o->out.stack)
+		return usage_err("%s gives source lines to stacks: it needs --output-stack",
+				 "--kernel-debuginfo");
 	/* A packet needs an id to be grouped. */
 	if (o->group)
 		o->track = true;
@@ -379,6 +388,11 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 		break;
 	case OPT_KERNEL_BTF:
 		o->kernel_btf = arg;
+		break;
+	case OPT_KERNEL_DEBUGINFO:
+		if (o->n_kernel_debuginfo == OPTS_DEBUGINFO_MAX)
+			return usage_err("--kernel-debuginfo: at most 16 of them (%s)", arg);
+		o->kernel_debuginfo[o->n_kernel_debuginfo++] = arg;
 		break;
 	case OPT_OUTPUT_META:
 	case OPT_OUTPUT_TUPLE:

@@ -40,6 +40,8 @@ enum opts_capture_at {
 /* -s 0: as much as one record holds (SKBT_CAPTURE_MAX). */
 #define OPTS_CAPTURE_LEN_MAX 65535
 
+#define OPTS_DEBUGINFO_MAX 16
+
 struct opts {
 	const char *backend;	  /* one of OPTS_BACKENDS; "auto" by default */
 	const char *filter_func;  /* POSIX extended regex, matched against whole names */
@@ -51,6 +53,9 @@ struct opts {
 	bool all_kmods;
 	const char *kmods;
 	const char *kernel_btf;
+	/* --kernel-debuginfo FILE|DIR, for source lines in stacks; none: default places */
+	const char *kernel_debuginfo[OPTS_DEBUGINFO_MAX];
+	size_t n_kernel_debuginfo;
 	struct opts_out out;
 	const char *output_file;
 	unsigned long long limit_lines; /* 0: no limit */

@@ -175,6 +175,7 @@ static void json_stack(struct output *o, const struct skbt_event *e)
 		ap_c(b, '"');
 	}
 	ap_c(b, ']');
+	ap_stack_src_json(o, ((struct out_priv *)o->priv)->stack, n);
 }
 
 void json_event(struct output *o, const struct skbt_event *e, size_t size)

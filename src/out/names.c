@@ -26,6 +26,11 @@ static struct sym_slot *sym_get(struct output *o, unsigned long long addr)
 	return s;
 }
 
+const struct ksym *frame_ksym(struct output *o, unsigned long long addr)
+{
+	return sym_get(o, addr)->sym;
+}
+
 /* "sym+0xoff", with " [module]" when asked and the symbol has one. */
 void ap_frame(struct output *o, unsigned long long addr, bool module)
 {

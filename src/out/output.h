@@ -12,6 +12,7 @@
 struct btf;
 struct ksyms;
 struct drop_reasons;
+struct srcline;
 
 enum ts_mode {
 	TS_NONE = 0,
@@ -41,6 +42,7 @@ struct output {
 	const struct btf *btf;		    /* for --output-skb */
 	int skb_type_id;		    /* BTF id of struct sk_buff, for --output-skb */
 	int stack_map_fd;		    /* stack trace map, or -1 */
+	struct srcline *src;		    /* source lines of stack frames, or NULL */
 	long long consumed_reason;	    /* SKB_CONSUMED, or -1 */
 	unsigned long long mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	unsigned long long first_ts;

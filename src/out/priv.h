@@ -16,6 +16,7 @@
 #define STACK_FRAMES_MAX 127
 #define STACK_CACHE	 16   /* recently read stacks kept, see lookup_stack */
 #define SYM_CACHE_SIZE	 2048 /* power of two */
+#define SRC_TOLD_MAX	 64   /* missing module debug files said once each */
 /* The fixed part of a record: skb_data starts inside sizeof's tail padding. */
 #define SKBT_EVENT_MIN offsetof(struct skbt_event, skb_data)
 
@@ -43,6 +44,8 @@ struct out_priv {
 	size_t dump_len, dump_cap;
 	bool dump_oom;
 	long long delta_ns; /* --output-group: since the packet's previous event */
+	const char *src_told[SRC_TOLD_MAX]; /* srcline errors already on stderr */
+	size_t nsrc_told;
 };
 
 static inline struct obuf *out_buf(const struct output *o)
@@ -64,6 +67,12 @@ static inline long long rel_ts(const struct output *o, unsigned long long ts)
 void ap_frame(struct output *o, unsigned long long addr, bool module);
 void ap_func(struct output *o, const struct skbt_event *e);
 void ap_reason(struct output *o, unsigned int reason);
+/* The kallsyms symbol of a frame (cached), or NULL. */
+const struct ksym *frame_ksym(struct output *o, unsigned long long addr);
+
+/* frame_src.c: source lines of stack frames, when o->src is set */
+void ap_frame_src_text(struct output *o, unsigned long long addr);
+void ap_stack_src_json(struct output *o, const unsigned long long *frames, size_t n);
 
 /* stack.c: the stack map and the caller, past the tracing frames */
 unsigned long long first_caller(const struct output *o, const struct skbt_event *e);

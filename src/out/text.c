@@ -174,6 +174,7 @@ static void text_stack(struct output *o, const struct skbt_event *e)
 		ap_lit(b, "    ");
 		ap_frame(o, ((struct out_priv *)o->priv)->stack[i], true);
 		ap_c(b, '\n');
+		ap_frame_src_text(o, ((struct out_priv *)o->priv)->stack[i]);
 	}
 }
 

@@ -48,6 +48,8 @@
 #                         see tests/vm/initramfs.sh
 #   SKBT_VM_EXEC          a bash command to run in the VM instead of the tests
 #                         (debugging: its output is on the console)
+#   SKBT_VM_EXEC_OUT      a file that gets SKBT_VM_EXEC's whole output, from
+#                         the results channel (no kernel messages in it)
 #   SKBT_RESULTS_DIR      where the .tap results go (build/test-results)
 #   SKBT_VM_LOGDIR        where console logs go (build/vm)
 set -euo pipefail
@@ -286,6 +288,7 @@ record_group() {
 	local group=$1 tap=$2 rc=$3 line status rest had_fail=0 out
 	out="$SKBT_RESULTS_DIR/$KERNEL_RELEASE-$group.tap"
 	[[ $group == exec ]] && out=/dev/null
+	[[ $group == exec && -n ${SKBT_VM_EXEC_OUT:-} ]] && cp "$tap" "$SKBT_VM_EXEC_OUT"
 	while IFS= read -r line; do
 		if [[ $line =~ ^(not ok|ok)([[:space:]]+[0-9]+)?([[:space:]]+-)?[[:space:]]*(.*)$ ]]; then
 			status=${BASH_REMATCH[1]}
