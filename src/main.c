@@ -237,9 +237,8 @@ static void output_cfg_from_opts(struct output_cfg *c, const struct opts_out *o)
  */
 static int setup_srcline(struct app *a)
 {
-	struct debuginfo_opts o = {.paths = a->o.kernel_debuginfo,
-				   .npaths = a->o.n_kernel_debuginfo,
-				   .running = true};
+	struct debuginfo_opts o = {
+		.paths = a->o.kernel_debuginfo, .npaths = a->o.n_kernel_debuginfo, .running = true};
 	struct debuginfo *d;
 	const char *path;
 
@@ -304,9 +303,9 @@ static int open_capture(struct app *a)
 			      "skbtrace " SKBTRACE_VERSION, a->err, sizeof(a->err));
 	if (!a->cap)
 		return fail(a, EXIT_USAGE, "%s", a->err);
-	/* Each record reserves room for -s bytes: say when the ring holds few. */
+	/* Up to SKBT_CAP_INLINE_MAX a record reserves room for -s bytes: say when the ring holds few. */
 	records = a->o.ringbuf_size / (sizeof(struct skbt_event) + a->o.capture_len);
-	if (records < 1024 && !a->o.quiet)
+	if (a->o.capture_len <= SKBT_CAP_INLINE_MAX && records < 1024 && !a->o.quiet)
 		fprintf(stderr,
 			"skbtrace: -s %u: the %lu KiB ring buffer holds %lu records at a time; "
 			"raise --ringbuf-size if events are lost\n",

@@ -63,6 +63,25 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/*
+ * -s above SKBT_CAP_INLINE_MAX: one record buffer per CPU (a per-CPU array
+ * value cannot be this large), resized to the CPU count by user space, and
+ * whether a program of ours is using this CPU's (cap_busy).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct skbt_event) + SKBT_SKB_DATA_MAX + SKBT_CAPTURE_MAX + 1);
+} cap_records SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cap_busy SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 1); /* resized when --output-stack is on */
@@ -677,19 +696,63 @@ static __always_inline int capture_wanted(__u16 flags, __u32 reason, int first)
 	return 1;
 }
 
+/*
+ * Where an event is built: in a ring reservation of the largest record,
+ * or, when -s is large, in this CPU's buffer, to be copied to the ring at
+ * its real size (record_put): a 64 KiB reservation per record would leave
+ * the ring room for a few dozen.  NULL: no room, or the buffer is taken by
+ * the program this one interrupted on this CPU.
+ */
+static __always_inline struct skbt_event *record_get(void)
+{
+	__u32 size = sizeof(struct skbt_event) + cfg_cap_len, zero = 0, cpu;
+	struct skbt_event *e;
+	__u32 *busy;
+
+	if (cfg_skb_size)
+		size += SKBT_SKB_DATA_MAX;
+	if (cfg_cap_len <= SKBT_CAP_INLINE_MAX)
+		return bpf_ringbuf_reserve(&events, size, 0);
+	busy = bpf_map_lookup_elem(&cap_busy, &zero);
+	if (!busy || *busy)
+		return NULL;
+	cpu = bpf_get_smp_processor_id();
+	e = bpf_map_lookup_elem(&cap_records, &cpu);
+	if (e)
+		*busy = 1;
+	return e;
+}
+
+/* Hands the event to user space; 0, or -1 when the ring had no room. */
+static __always_inline int record_put(struct skbt_event *e)
+{
+	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes
+			     ? BPF_RB_FORCE_WAKEUP
+			     : BPF_RB_NO_WAKEUP;
+	__u32 zero = 0, *busy;
+	__u64 size;
+	int err;
+
+	if (cfg_cap_len <= SKBT_CAP_INLINE_MAX) {
+		bpf_ringbuf_submit(e, wake);
+		return 0;
+	}
+	size = sizeof(*e) + (cfg_skb_size ? SKBT_SKB_DATA_MAX : 0) + e->cap_len;
+	err = bpf_ringbuf_output(&events, e, size, wake);
+	busy = bpf_map_lookup_elem(&cap_busy, &zero);
+	if (busy)
+		*busy = 0;
+	return err ? -1 : 0;
+}
+
 /* Fills and submits one event; the caller has checked the filters. */
 static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
 				__u64 func, __u16 flags, __u32 reason, __u64 caller,
 				const struct skbt_track *tr, int cap)
 {
-	__u32 size = sizeof(struct skbt_event);
-	struct skbt_event *e;
+	struct skbt_event *e = record_get();
 	__u32 skb_size = cfg_skb_size;
 
-	if (skb_size)
-		size += SKBT_SKB_DATA_MAX;
-	size += cfg_cap_len;
-	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e) {
 		count(SKBT_CNT_LOST);
 		return 0;
@@ -740,10 +803,7 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 	}
 	if (cap)
 		capture(e, p, cfg_skb_size ? SKBT_SKB_DATA_MAX : 0);
-	count(SKBT_CNT_MATCHED);
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes
-				      ? BPF_RB_FORCE_WAKEUP
-				      : BPF_RB_NO_WAKEUP);
+	count(record_put(e) ? SKBT_CNT_LOST : SKBT_CNT_MATCHED);
 	return 0;
 }
 
@@ -962,8 +1022,7 @@ SEC("skbt.kprobe")
 int skbt_kp_drop_r2(struct pt_regs *regs)
 {
 	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), SKBT_F_HAS_REASON,
-			  (__u32)PT_REGS_PARM2(regs),
-			  kp_caller(regs), HOW_TRACE);
+			  (__u32)PT_REGS_PARM2(regs), kp_caller(regs), HOW_TRACE);
 }
 
 /* sk_skb_reason_drop(sk, skb, reason), kernels 6.11 and later. */
@@ -971,8 +1030,7 @@ SEC("skbt.kprobe")
 int skbt_kp_drop_r3(struct pt_regs *regs)
 {
 	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM2(regs), SKBT_F_HAS_REASON,
-			  (__u32)PT_REGS_PARM3(regs),
-			  kp_caller(regs), HOW_TRACE);
+			  (__u32)PT_REGS_PARM3(regs), kp_caller(regs), HOW_TRACE);
 }
 
 /*
@@ -984,13 +1042,15 @@ int skbt_kp_drop_r3(struct pt_regs *regs)
 SEC("skbt.kprobe")
 int skbt_kp_free(struct pt_regs *regs)
 {
-	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs), HOW_FREE);
+	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs),
+			  HOW_FREE);
 }
 
 SEC("skbt.kprobe")
 int skbt_kp_forget(struct pt_regs *regs)
 {
-	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs), HOW_FORGET);
+	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs),
+			  HOW_FORGET);
 }
 
 /*

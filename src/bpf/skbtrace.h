@@ -92,6 +92,11 @@ enum skbt_counter {
 
 /* Most packet bytes one record carries (-s 0): cap_len is 16 bits. */
 #define SKBT_CAPTURE_MAX 65535
+/*
+ * Up to this -s a record is built in a ring reservation of its largest
+ * size; above it, in a per-CPU buffer copied to the ring at its real size.
+ */
+#define SKBT_CAP_INLINE_MAX 1024
 
 /* Which events carry a packet record (--capture-at). */
 enum skbt_capture_at {

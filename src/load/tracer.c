@@ -148,6 +148,11 @@ static void configure(struct tracer *t)
 	bpf_map__set_max_entries(s->maps.clone_parents, t->cfg.track ? SKBT_CLONE_SLOTS : 1);
 	bpf_map__set_max_entries(s->maps.events, t->cfg.ringbuf_size);
 	bpf_map__set_max_entries(s->maps.stacks, t->cfg.stack ? t->cfg.stack_map_size : 1);
+	/* Large -s builds records in a buffer per CPU; otherwise the buffer is unused. */
+	if (t->cfg.cap_len > SKBT_CAP_INLINE_MAX)
+		bpf_map__set_max_entries(s->maps.cap_records, libbpf_num_possible_cpus());
+	else
+		bpf_map__set_value_size(s->maps.cap_records, 8);
 }
 
 int tracer_load(struct tracer *t, char *err, size_t errlen)
