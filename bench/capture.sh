@@ -30,6 +30,7 @@ IP_B=10.234.0.2
 PORT=9999
 TMP=$(mktemp -d /tmp/skbt-capture.XXXXXX)
 PID=
+STATS_OLD=
 # shellcheck source=tests/lib/netns.sh
 . "$ROOT/tests/lib/netns.sh"
 # shellcheck source=tests/lib/proc.sh
@@ -37,6 +38,7 @@ PID=
 
 cleanup() {
 	[ -n "$PID" ] && kill -INT "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	[ -n "$STATS_OLD" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
 	netns_del "$NS_A" "$NS_B"
 	rm -rf "$TMP"
 }
@@ -63,6 +65,8 @@ send() { # sets SENT and SEND_MS
 }
 
 # finish_run: the reader drains, then SIGINT; sets CPU (since ready).
+# RUNS and RUN_NS: the BPF programs' runs and run time (every tracepoint
+# hit, in any namespace: kernel.bpf_stats_enabled).
 finish_run() {
 	sleep 0.5
 	CPU=$(awk -v a="$(cpu_s "$PID")" -v b="$CPU0" 'BEGIN { printf "%.3f", a - b }')
@@ -80,8 +84,12 @@ sk_run() {
 		--filter-netns "/run/netns/$NS_B" "$@" 2>"$err" &
 	PID=$!
 	wait_file "$TMP/ready" "$PID" 10 || { cat "$err" >&2; die "$label: skbtrace did not start"; }
+	# Again each run: another benchmark on this machine may have turned it off.
+	sysctl -qw kernel.bpf_stats_enabled=1
 	CPU0=$(cpu_s "$PID")
 	send
+	sleep 0.5
+	read -r RUNS RUN_NS _ < <(prog_stats "$(prog_ids "$PID")")
 	finish_run
 	read -r EVENTS LOST < <(sed -n 's/^skbtrace: \([0-9]*\) events, \([0-9]*\) lost,.*/\1 \2/p' "$err")
 	RECORDS=$(sed -n 's/^skbtrace: \([0-9]*\) packet records written to .*/\1/p' "$err")
@@ -91,15 +99,16 @@ sk_run() {
 }
 
 report() { # LABEL: one human line and one RESULT line
-	local per=$RECORDS
+	local per=$RECORDS bpf=-
+	[ -n "${RUNS:-}" ] && [ "$RUNS" -gt 0 ] && bpf=$((RUN_NS / RUNS))
 	[ "$per" -eq 0 ] && per=$EVENTS # text: one line an event
 	awk -v l="$1" -v s="$SENT" -v e="$EVENTS" -v lost="$LOST" -v r="$RECORDS" -v per="$per" \
-		-v ms="$SEND_MS" -v c="$CPU" -v b="$BYTES" 'BEGIN {
+		-v ms="$SEND_MS" -v c="$CPU" -v b="$BYTES" -v bpf="$bpf" 'BEGIN {
 		rps = ms ? per * 1000 / ms : 0; ns = per ? c * 1e9 / per : 0
-		printf "%-10s sent %7d  events %8d  lost %7d  records %8d  %6.2f s  %8.0f records/s  cpu %6.3f s  %5.0f ns/record  file %6.1f MiB\n",
-			l, s, e, lost, r, ms / 1000, rps, c, ns, b / 1048576
-		printf "RESULT label=%s sent=%d events=%d lost=%d records=%d elapsed_ms=%d records_per_s=%.0f cpu_s=%.3f ns_per_record=%.0f file_bytes=%d\n",
-			l, s, e, lost, r, ms, rps, c, ns, b }'
+		printf "%-11s sent %7d  events %8d  lost %7d  records %8d  %6.2f s  %8.0f records/s  cpu %6.3f s  %5.0f ns/record  BPF %s ns/run  file %6.1f MiB\n",
+			l, s, e, lost, r, ms / 1000, rps, c, ns, bpf, b / 1048576
+		printf "RESULT label=%s sent=%d events=%d lost=%d records=%d elapsed_ms=%d records_per_s=%.0f cpu_s=%.3f ns_per_record=%.0f bpf_ns_per_run=%s file_bytes=%d\n",
+			l, s, e, lost, r, ms, rps, c, ns, bpf, b }'
 }
 
 [ "$(id -u)" -eq 0 ] || die "run as root"
@@ -107,6 +116,8 @@ report() { # LABEL: one human line and one RESULT line
 [ -x "$TOOLS/udp_send" ] || die "no $TOOLS/udp_send (make tools)"
 command -v tcpdump >/dev/null || die "no tcpdump (scripts/deps.sh test)"
 netns_pair "$NS_A" "$NS_B" $IP_A $IP_B && netns_drop_udp "$NS_B" $PORT || die "cannot build the namespaces"
+STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
 echo "capture: $PKTS UDP packets $NS_A -> $NS_B port $PORT (dropped), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 send
@@ -138,6 +149,7 @@ td_run() {
 	for _ in $(seq 1 100); do grep -q 'listening on' "$TMP/td.err" && break; sleep 0.05; done
 	CPU0=$(cpu_s "$PID")
 	send
+	RUNS=
 	finish_run
 	RECORDS=$(sed -n 's/^\([0-9]*\) packets captured$/\1/p' "$TMP/td.err")
 	LOST=$(sed -n 's/^\([0-9]*\) packets dropped by kernel$/\1/p' "$TMP/td.err")
