@@ -671,6 +671,17 @@ fields() {
 	tshark -r "$f" -T fields -E separator=/t "${a[@]}" 2>/dev/null
 }
 
+# wait_quiet FILE: until FILE has not grown for half a second (10 s at most).
+wait_quiet() {
+	local last=-1 now
+	for _ in $(seq 1 20); do
+		now=$(stat -c %s "$1" 2>/dev/null || echo 0)
+		[ "$now" = "$last" ] && return 0
+		last=$now
+		sleep 0.5
+	done
+}
+
 # The receive hook where tcpdump on the device sees the same skb: the
 # netif_receive_skb tracepoint, or the function it sits in.
 recv_hook() {
@@ -694,7 +705,7 @@ test_capture_differential() {
 		tap_skip "capture: differential against tcpdump" "cannot create a vxlan device"
 		return
 	fi
-	ip netns exec "$NS_B" tcpdump -i veth-b -Q in -s 0 -B 65536 -U -w "$td" 2>"$TMP/td.err" &
+	ip netns exec "$NS_B" tcpdump -i veth-b -Q in -s 0 -B 65536 --immediate-mode -U -w "$td" 2>"$TMP/td.err" &
 	tdpid=$!
 	for _ in $(seq 1 100); do grep -q 'listening on' "$TMP/td.err" && break; sleep 0.1; done
 	start_trace "$out" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" \
@@ -711,6 +722,9 @@ test_capture_differential() {
 	ip netns exec "$NS_A" iperf3 -c $IP_B -p 5201 -n 4M -b 200M >/dev/null 2>&1
 	wait $spid
 	stop_trace
+	# tcpdump stops at SIGINT with what it has not read yet unwritten: let
+	# its file stop growing first (-U writes each packet as it is read).
+	wait_quiet "$td"
 	kill -INT $tdpid
 	wait $tdpid
 	vxlan_down
