@@ -817,6 +817,24 @@ test_capture_at() {
 		"$(fields "$sk" frame.number | wc -l)" -eq 3
 }
 
+# -s: a 1442-byte frame kept whole with -s 0 (records copied at their
+# real size), cut to 100 bytes with -s 100; its length is the frame's.
+test_capture_len() {
+	local sk=$TMP/caps.pcapng n
+	have_tshark || { tap_skip "capture: -s" "no tshark"; return; }
+	for n in 0 100; do
+		start_trace "$TMP/caps.txt" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" \
+			--filter-func "$(recv_hook)" -w "$sk" -s $n udp port $DROP_PORT ||
+			{ tap_not_ok "capture: -s $n starts"; return; }
+		send_udp "$NS_A" $IP_B $DROP_PORT 3 1400 40250 >/dev/null
+		stop_trace
+		check "capture: -s $n: 3 receive records of 1442 bytes, $([ $n = 0 ] && echo 1442 || echo $n) kept" \
+			test "$(fields "$sk" frame.len frame.cap_len frame.comment |
+				awk -F'\t' -v want=$([ $n = 0 ] && echo 1442 || echo $n) \
+				'$1 == 1442 && $2 == want && $3 !~ /^skb:/' | wc -l)" -eq 3
+	done
+}
+
 # -w - into a reader that leaves after 100 bytes: skbtrace stops by
 # itself, says so, exits 0; with -w - alone no event text is printed.
 test_capture_pipe() {
