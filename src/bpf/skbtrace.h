@@ -23,7 +23,7 @@ enum skbt_event_flags {
 	SKBT_F_CLONE = 1 << 8,	      /* skb is a clone or copy of a tracked skb */
 	SKBT_F_FREED = 1 << 9,	      /* skb is being freed: last event of this skb */
 	SKBT_F_FENTRY = 1 << 10,      /* from a BPF trampoline: its frames top the stack */
-	SKBT_F_CAPTURE = 1 << 11,     /* a packet record for -w: cap_* are valid */
+	SKBT_F_CAPTURE = 1 << 13,     /* a packet record for -w: cap_* are valid */
 };
 
 /* Value of the tracked_skbs map (--filter-track-skb), key: the skb address. */
