@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "out/capture.h"
@@ -115,6 +117,31 @@ static enum pcapng_linktype link_of(const struct skbt_event *e, const unsigned c
 	return PCAPNG_LINK_RAW;
 }
 
+/*
+ * The name "ip netns" gave the namespace (a bind mount in /run/netns with
+ * its inode), else its inode number.  Once per interface block.
+ */
+static void netns_label(unsigned int inode, char *buf, size_t len)
+{
+	char path[300];
+	struct dirent *d;
+	struct stat st;
+	DIR *dp = opendir("/run/netns");
+
+	snprintf(buf, len, "%u", inode);
+	while (dp && (d = readdir(dp))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", d->d_name);
+		if (!stat(path, &st) && st.st_ino == inode) {
+			snprintf(buf, len, "%.*s", (int)len - 1, d->d_name);
+			break;
+		}
+	}
+	if (dp)
+		closedir(dp);
+}
+
 /* The interface of e's device and namespace; its block is written the first time. */
 static long iface_of(struct capture *c, const struct skbt_event *e, enum pcapng_linktype lt)
 {
@@ -124,7 +151,7 @@ static long iface_of(struct capture *c, const struct skbt_event *e, enum pcapng_
 
 	if (pcapng_iface_known(c->w, e->netns, e->ifindex, lt, &id))
 		return id;
-	snprintf(ns, sizeof(ns), "%u", e->netns);
+	netns_label(e->netns, ns, sizeof(ns));
 	snprintf(name, sizeof(name), "%.*s@%s", SKBT_IFNAMSIZ,
 		 e->ifindex && e->ifname[0] ? e->ifname : "nodev", ns);
 	snprintf(descr, sizeof(descr),

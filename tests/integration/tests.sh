@@ -776,8 +776,8 @@ test_capture_fields() {
 		grep -Eq "^skbtrace: [1-9][0-9]* packet records written to $sk\$" "$out.err"
 	check "capture: fields: tshark and capinfos read the file without a warning" pcap_clean "$sk"
 	capinfos "$sk" >"$TMP/capf.info" 2>/dev/null
-	check "capture: fields: interfaces IFNAME@NETNS with the data's link type" \
-		bash -c "grep -q 'Name = veth-b@' '$TMP/capf.info' && grep -q 'Name = tun-skbt@' '$TMP/capf.info' &&
+	check "capture: fields: interfaces IFNAME@NETNS (the ip netns name) with the data's link type" \
+		bash -c "grep -q 'Name = veth-b@$NS_B\$' '$TMP/capf.info' && grep -q 'Name = tun-skbt@$NS_B\$' '$TMP/capf.info' &&
 			 grep -q 'Encapsulation = Ethernet (1 - ether)' '$TMP/capf.info' &&
 			 grep -q 'Encapsulation = Raw IPv4 (129 - rawip4)' '$TMP/capf.info' &&
 			 grep -q 'Encapsulation = Raw IPv6 (130 - rawip6)' '$TMP/capf.info' &&
