@@ -115,7 +115,7 @@ report() { # LABEL: one human line and one RESULT line
 [ -x "$SKBTRACE" ] || die "no $SKBTRACE (make)"
 [ -x "$TOOLS/udp_send" ] || die "no $TOOLS/udp_send (make tools)"
 command -v tcpdump >/dev/null || die "no tcpdump (scripts/deps.sh test)"
-netns_pair "$NS_A" "$NS_B" $IP_A $IP_B && netns_drop_udp "$NS_B" $PORT || die "cannot build the namespaces"
+{ netns_pair "$NS_A" "$NS_B" $IP_A $IP_B && netns_drop_udp "$NS_B" $PORT; } || die "cannot build the namespaces"
 STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
 echo "capture: $PKTS UDP packets $NS_A -> $NS_B port $PORT (dropped), load $(cut -d' ' -f1-3 /proc/loadavg)"
