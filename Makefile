@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Isrc -I$(BUILD)
 # libdw (source lines) and json-c (reading recorded traces): pkg-config when
 # it knows them, else the Debian names.
-LDLIBS := -lbpf $(shell pkg-config --libs libdw libdebuginfod json-c 2>/dev/null || echo -ldw -ldebuginfod -ljson-c) -lelf -lz -lpcap -lpthread
+LDLIBS := -lbpf $(shell pkg-config --libs libdw libdebuginfod json-c 2>/dev/null || echo -ldw -ldebuginfod -ljson-c) -lelf -lz -lpcap -lmicrohttpd -lpthread
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Isrc -I/usr/include/$(shell gcc -dumpmachine)
 

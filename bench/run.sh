@@ -6,7 +6,8 @@
 #   2. UDP drop storm between two namespaces (bench/storm.sh): events/s,
 #      exact lost accounting, peak RSS, bpftrace doing the same job,
 #      highest zero-loss send rate
-#   3. formatting cost and discovery time/RSS (build/bench/format, discovery)
+#   3. formatting cost and discovery time/RSS (build/bench/format, discovery),
+#      and what a --metrics scrape costs (build/bench/metrics)
 #   4. TCP throughput (iperf3) with no tracer vs a do-nothing program on
 #      the same tracepoints vs skbtrace running a pcap filter that matches
 #      nothing (bench/iperf.sh)
@@ -125,6 +126,13 @@ if [ -x "$BENCH/discovery" ]; then
 	timeout 60 "$BENCH/discovery" | tee "$TMP/discovery.out"
 else
 	echo "skipped: build/bench/discovery not built"
+fi
+echo
+echo "== --metrics scrape cost at 10, 100, 1000 series (build/bench/metrics)"
+if [ -x "$BENCH/metrics" ]; then
+	timeout 60 "$BENCH/metrics"
+else
+	echo "skipped: build/bench/metrics not built"
 fi
 
 # ---- 4. throughput cost of a filter that matches nothing

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -36,6 +37,9 @@
 #include "out/report.h"
 #include "probe/list.h"
 #include "probe/select.h"
+#include "diag/drop_desc.h"
+#include "diag/drop_session.h"
+#include "out/exporter.h"
 
 #define EXIT_ENV   1
 #define EXIT_USAGE 2
@@ -53,7 +57,12 @@ struct app {
 	const char *tracefs;
 	struct kernel_features kf;
 	struct ksyms *ks;
+	struct ksyms_async *ks_async; /* kallsyms read meanwhile, for drop locations */
 	struct drop_reasons *dr;
+	struct netns_names *nn;
+	struct drop_namer nm;	   /* names drops: dr, ks, nn */
+	struct drop_session dsess; /* --drop-summary */
+	struct exporter metrics;   /* --metrics */
 	struct output out;
 	struct tracer tr;
 	struct pcap_hook *pcap;
@@ -92,6 +101,15 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CLOCK_MONOTONIC in ns: bpf_ktime_get_ns()'s clock. */
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static int fail(struct app *a, int code, const char *fmt, ...)
@@ -151,6 +169,7 @@ static bool need_ksyms(const struct app *a)
 
 static int load_ksyms(struct app *a)
 {
+	/* only drops need names then: read after start-up (start_ksyms()) */
 	if (!need_ksyms(a))
 		return 0;
 	a->ks = ksyms_load(NULL);
@@ -283,6 +302,12 @@ static int setup_output(struct app *a)
 	o->stack_map_fd = -1;
 	o->consumed_reason = drop_reason_consumed(a->dr);
 	o->mono_to_real_ns = mono_to_real();
+	o->cfg.drops_only = a->o.drops_only;
+	a->nn = netns_names_new(NULL, NULL);
+	if (!a->nn)
+		return fail(a, EXIT_ENV, "out of memory");
+	a->nm = (struct drop_namer){.dr = a->dr, .ks = a->ks, .nn = a->nn};
+	o->nm = &a->nm;
 	if (o->cfg.skb) {
 		id = btf__find_by_name_kind(a->btf, "sk_buff", BTF_KIND_STRUCT);
 		if (id < 0)
@@ -355,8 +380,119 @@ static void configure_tracer(struct app *a)
 	c->show_progress = isatty(STDERR_FILENO) && !a->o.quiet;
 	c->cap_len = a->cap ? a->o.capture_len : 0;
 	c->cap_at = a->o.capture_at;
-	c->consumed = a->out.consumed_reason >= 0 ? (unsigned int)a->out.consumed_reason : ~0U;
+	c->consumed = drop_reason_consumed(a->dr);
+	c->nf_drop = drop_reason_value(a->dr, "SKB_DROP_REASON_NETFILTER_DROP");
+	c->drops_only = a->sel.drops_only;
+	/* --drop-summary and --metrics count drops in BPF; alone they send no event */
+	c->drop_events = (!a->o.drop_summary && !a->o.metrics) || a->o.drops_only;
+	c->drop_summary_max = a->o.drop_summary || a->o.metrics ? a->o.drop_summary_max : 0;
+	/* only a trace sees an skb's earlier events, which the memo keeps */
+	c->netns_memo = !a->sel.drops_only && !getenv("SKBT_NO_NETNS_MEMO");
+	/* no event to send: a ring of one page is plenty */
+	if (!c->drop_events)
+		c->ringbuf_size = 4096;
 	pcap_hook_apply(a->pcap, t);
+}
+
+/*
+ * On the tracepoint backend kallsyms only names drops (their site, the
+ * functions above it): read on a thread once tracing has started, so
+ * that start-up does not wait for it, and waited for when the first
+ * event or table is printed.
+ */
+static void start_ksyms(struct app *a)
+{
+	if (!a->ks)
+		a->ks_async = ksyms_load_async(NULL);
+}
+
+static void join_ksyms(struct app *a)
+{
+	if (!a->ks_async)
+		return;
+	a->ks = ksyms_join(a->ks_async);
+	a->ks_async = NULL;
+	if (!a->ks && !a->o.quiet)
+		fprintf(stderr,
+			"skbtrace: cannot read /proc/kallsyms (%s): drop locations print as "
+			"addresses, netfilter hooks are not named\n",
+			strerror(errno));
+	a->out.ks = a->nm.ks = a->ks;
+}
+
+static int start_drop_summary(struct app *a)
+{
+	struct ds_print pr = {.f = a->out_file,
+			      .json = a->o.out.json,
+			      .nm = &a->nm,
+			      .mono_to_real_ns = a->out.mono_to_real_ns,
+			      .json_realtime = a->o.out.ts == OPTS_TS_CURRENT,
+			      .map_max = a->o.drop_summary_max};
+
+	if (!a->o.drop_summary)
+		return 0;
+	if (drop_session_init(&a->dsess, tracer_drop_summary_fd(&a->tr), a->o.drop_summary_secs,
+			      &pr, now_ns()))
+		return fail(a, EXIT_ENV, "out of memory");
+	return 0;
+}
+
+/* A --drop-summary table when one is due (or the last one), after the events before it. */
+static void drop_summary_tick(struct app *a, bool final)
+{
+	unsigned long long now = now_ns();
+	int rc;
+
+	if (!a->dsess.sum ||
+	    (!final && (!a->dsess.every_ns || now < a->dsess.start_ns + a->dsess.every_ns)))
+		return;
+	output_flush(&a->out);
+	join_ksyms(a);
+	rc = drop_session_tick(&a->dsess, now, tracer_counter(&a->tr, SKBT_CNT_DROP_UNCOUNTED),
+			       final);
+	if (rc < 0)
+		fprintf(stderr, "skbtrace: --drop-summary: reading the counts failed: %s\n",
+			strerror(-rc));
+}
+
+/*
+ * Bound before anything is attached: a bad address or a taken port is a
+ * usage error, and nothing has to be undone.
+ */
+static int start_metrics(struct app *a)
+{
+	struct exporter_cfg c = {.addr = a->o.metrics,
+				 .labels = a->o.metrics_labels,
+				 .max_series = a->o.metrics_max_series,
+				 .version = SKBTRACE_VERSION};
+	struct utsname u;
+
+	if (!a->o.metrics || a->o.list_funcs)
+		return 0;
+	if (!uname(&u))
+		c.kernel = u.release;
+	if (exporter_start(&a->metrics, &c, a->err, sizeof(a->err)))
+		return fail(a, EXIT_USAGE, "%s", a->err);
+	if (!a->o.quiet)
+		fprintf(stderr, "skbtrace: metrics at http://%s/metrics\n",
+			exporter_addr(&a->metrics));
+	return 0;
+}
+
+/* The counts since the last tick to the scrape; once a second, and at the end. */
+static void metrics_tick(struct app *a)
+{
+	int rc;
+
+	if (!a->o.metrics)
+		return;
+	/* the locations are labels: name them before the first row is counted */
+	join_ksyms(a);
+	rc = exporter_tick(&a->metrics, tracer_counter(&a->tr, SKBT_CNT_DROP_UNCOUNTED), a->events,
+			   tracer_counter(&a->tr, SKBT_CNT_LOST));
+	if (rc < 0)
+		fprintf(stderr, "skbtrace: --metrics: reading the counts failed: %s\n",
+			strerror(-rc));
 }
 
 static int start_tracer(struct app *a)
@@ -372,6 +508,11 @@ static int start_tracer(struct app *a)
 		return fail(a, EXIT_ENV, "no probe could be attached (%zu failed%s%s)", t->failed,
 			    t->failed ? ", first error: " : "",
 			    t->failed ? strerror(-a->probes.v[0].attach_err) : "");
+	if (start_drop_summary(a))
+		return EXIT_ENV;
+	if (exporter_attach(&a->metrics, tracer_drop_summary_fd(t), &a->nm,
+			    backend_name(a->sel.backend), t->attached, t->failed))
+		return fail(a, EXIT_ENV, "out of memory");
 	if (a->o.out.stack)
 		a->out.stack_map_fd = tracer_stacks_fd(t);
 	if (output_init(&a->out))
@@ -417,6 +558,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct skbt_event))
 		return 0;
+	join_ksyms(a);
 	/* libbpf stops consuming only on a negative return. */
 	if (a->o.limit_lines && a->events >= a->o.limit_lines)
 		return -ECANCELED;
@@ -444,7 +586,8 @@ static int event_loop(struct app *a)
 	a->rb = ring_buffer__new(tracer_events_fd(&a->tr), on_event, a, NULL);
 	if (!a->rb)
 		return fail(a, EXIT_ENV, "cannot open the event ring buffer: %s", strerror(errno));
-	if (a->print)
+	/* --drop-summary or --metrics alone, or -w without printed events: no event lines */
+	if (a->print && a->tr.cfg.drop_events)
 		output_header(&a->out);
 	while (!stop_flag) {
 		/*
@@ -465,8 +608,10 @@ static int event_loop(struct app *a)
 			if (a->cap)
 				capture_lost(a->cap, a->lost_reported);
 			output_flush(&a->out);
+			metrics_tick(a);
 			last_report = now_s();
 		}
+		drop_summary_tick(a, false);
 	}
 	/* A reader that went away (-w - | head) is a normal end; a full disk is not. */
 	if (a->cap && capture_error(a->cap) && capture_error(a->cap) != -EPIPE)
@@ -517,6 +662,10 @@ static void finish(struct app *a, int status)
 	group_flush_all(a->group);
 	output_flush(&a->out);
 	close_capture(a);
+	drop_summary_tick(a, true);
+	metrics_tick(a);
+	if (a->dsess.uncounted)
+		report_drop_summary_full(a->dsess.uncounted, a->o.drop_summary_max);
 	if (a->o.track)
 		report_tracking(tracer_counter(&a->tr, SKBT_CNT_TRACK_FULL),
 				tracer_counter(&a->tr, SKBT_CNT_CLONE_LOST) +
@@ -536,7 +685,12 @@ static void cleanup(struct app *a)
 	srcline_free(a->out.src);
 	if (a->out_file && a->out_file != stdout)
 		fclose(a->out_file);
+	drop_session_free(&a->dsess);
+	exporter_stop(&a->metrics);
+	netns_names_free(a->nn);
 	drop_reasons_free(a->dr);
+	if (a->ks_async)
+		ksyms_free(ksyms_join(a->ks_async));
 	ksyms_free(a->ks);
 	probe_list_free(&a->probes);
 	probe_list_free(&a->found);
@@ -603,6 +757,7 @@ static int choose_probes(struct app *a)
 	int rc;
 
 	sel->filter_func = a->o.filter_func;
+	sel->drops_only = a->o.drops_only || a->o.drop_summary || a->o.metrics;
 	sel->found = &a->found;
 	sel->probes = &a->probes;
 	if (backend_choose(&sel->backend, &a->kf, a->tracefs, a->btf, a->err, sizeof(a->err)))
@@ -643,7 +798,9 @@ static int run(struct app *a)
 {
 	int rc;
 
-	rc = prepare(a);
+	rc = start_metrics(a);
+	if (!rc)
+		rc = prepare(a);
 	if (rc || a->o.list_funcs) {
 		if (!rc)
 			list_funcs(&a->sel);
@@ -662,6 +819,7 @@ static int run(struct app *a)
 		rc = write_ready_file(a);
 	if (rc)
 		return rc;
+	start_ksyms(a);
 	if (!a->o.quiet)
 		report_started(&a->sel, &a->kf, &a->tr, (now_s() - a->t_start) * 1e3);
 	return event_loop(a);

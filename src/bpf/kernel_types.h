@@ -34,16 +34,43 @@ struct net_device {
 	possible_net_t nd_net;
 } SKBT_CORE;
 
+/* Read as 16 bytes: CO-RE checks a struct's kind, not its members. */
+struct in6_addr___skbt {
+	__u8 b[16];
+};
+
 struct sock_common {
 	possible_net_t skc_net;
+	__be32 skc_daddr;
+	__be32 skc_rcv_saddr;
+	__be16 skc_dport;
+	__u16 skc_num;
+	unsigned short skc_family;
+	volatile unsigned char skc_state;
+	struct in6_addr___skbt skc_v6_daddr;
+	struct in6_addr___skbt skc_v6_rcv_saddr;
 } SKBT_CORE;
 
+/* Bitfields before 5.6: read with BPF_CORE_READ_BITFIELD_PROBED. */
 struct sock {
 	struct sock_common __sk_common;
+	__u16 sk_type;
+	__u16 sk_protocol;
+} SKBT_CORE;
+
+/* The skb:kfree_skb tracepoint's record: rx_sk exists since 6.12. */
+struct trace_event_raw_kfree_skb {
+	void *rx_sk;
+} SKBT_CORE;
+
+/* Only the function pointer's value is compared: a hook-telling fact. */
+struct dst_entry {
+	void *input;
 } SKBT_CORE;
 
 struct sk_buff {
 	struct net_device *dev;
+	unsigned long _skb_refdst; /* struct dst_entry *, low bit: not refcounted */
 	struct sock *sk;
 	unsigned int len;
 	__u32 mark;

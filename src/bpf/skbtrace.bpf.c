@@ -13,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 #include "bpf/kernel_types.h"
 #include "bpf/skbtrace.h"
+#include "bpf/drop.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -49,7 +50,18 @@ const volatile __u8 cfg_direct = 0;
 /* -w: packet bytes each record has room for (0: no capture), and which events get one. */
 const volatile __u32 cfg_cap_len = 0;
 const volatile __u8 cfg_cap_at = SKBT_CAP_ALL;
-const volatile __u32 cfg_consumed_reason = ~0U; /* SKB_CONSUMED in this kernel's enum */
+/* Drop diagnosis: SKB_CONSUMED's value (a free with a reason that is no drop). */
+const volatile __u32 cfg_consumed = ~0U;
+/* SKB_DROP_REASON_NETFILTER_DROP's value: its drops look for their hook; 0: never. */
+const volatile __u32 cfg_nf_drop = 0;
+/* --drop-summary: count drops in drop_summary. */
+const volatile __u8 cfg_drop_summary = 0;
+/* Report drops as events (off for --drop-summary alone). */
+const volatile __u8 cfg_drop_events = 1;
+/* --drops-only: a free that is no drop is not reported. */
+const volatile __u8 cfg_drops_only = 0;
+/* Remember each skb's last namespace for the events where it has none left. */
+const volatile __u8 cfg_netns_memo = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -115,6 +127,75 @@ struct {
 	__type(value, struct clone_slot);
 } clone_parents SEC(".maps");
 
+/* --drop-summary: drops counted per site; only ever added to (drop_summary.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1); /* resized by --drop-summary-max */
+	__type(key, struct skbt_drop_key);
+	__type(value, struct skbt_drop_val);
+} drop_summary SEC(".maps");
+
+/*
+ * The namespace each skb was last seen in: skb_netns()'s fallback.  The
+ * struct's address outlives the packet (the slab hands it out again), so
+ * the data buffer's address must match too.
+ */
+struct netns_memo_val {
+	__u64 head;
+	__u32 netns;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1); /* resized when cfg_netns_memo is on */
+	__type(key, __u64);
+	__type(value, struct netns_memo_val);
+} netns_memo SEC(".maps");
+
+/*
+ * Frames walked for a netfilter drop's hook: ours, the tracing glue, the
+ * drop function, nft_do_chain(), nft_do_chain_<family>(), nf_hook_slow()
+ * and the hook's caller take 8.
+ */
+#define DROP_FRAMES 10
+
+/* Room for the stack a drop's hook is looked for in: too big for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[DROP_FRAMES]);
+} drop_frames SEC(".maps");
+
+/*
+ * The hook search's results.  A walk costs ~2 us; what tells the hooks
+ * apart on the skb is in the key: no route yet (PREROUTING), the route's
+ * input function (ip_local_deliver: INPUT, ip_forward: FORWARD), the
+ * device (none before OUTPUT's routing picks one; the output device in
+ * POSTROUTING).  Entries are walked again once a second.
+ */
+struct nf_above_key {
+	__u64 location;
+	__u64 dst_input;
+	__u32 netns;
+	__u32 ifindex;
+};
+
+struct nf_above_val {
+	__u64 above[SKBT_DROP_ABOVE];
+	__u64 ts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct nf_above_key);
+	__type(value, struct nf_above_val);
+} nf_above_cache SEC(".maps");
+
+#define NF_ABOVE_TTL_NS 1000000000ULL
+
 /* The last packet id handed out; ids start at 1, 0 is "not tracked". */
 __u64 track_last_id = 0;
 
@@ -138,6 +219,12 @@ __u64 track_last_id = 0;
 #define VXLAN_PORT	 4789
 #define VXLAN_LINUX_PORT 8472 /* Linux's default before IANA's, flannel's */
 #define GENEVE_PORT	 6081
+#define AF_UNIX		 1
+#define AF_INET		 2
+#define AF_INET6	 10
+#define SOCK_STREAM	 1
+#define TCP_TIME_WAIT	 6
+#define TCP_NEW_SYN_RECV 12
 
 static __always_inline void count(__u32 idx)
 {
@@ -201,12 +288,12 @@ static __always_inline void *direct_view(const void *p)
 #define IN_PLACE(ptr) ((typeof(ptr))direct_view(ptr))
 
 /*
- * The device's namespace, else the socket's.  Once UDP queues an skb to
+ * The device's namespace, else the socket's, from the skb's state now.  Once UDP queues an skb to
  * a socket it reuses skb->dev's storage (dev_scratch): reading through
  * that non-pointer fails (a probe read) or reads as 0 (in place), and the
  * socket answers instead.
  */
-static __always_inline __u32 skb_netns(struct sk_buff *skb)
+static __always_inline __u32 skb_netns_now(struct sk_buff *skb)
 {
 	struct net_device *dev;
 	struct sock *sk;
@@ -226,6 +313,51 @@ static __always_inline __u32 skb_netns(struct sk_buff *skb)
 		inum = BPF_CORE_READ(dev, nd_net.net, ns.inum);
 	if (!inum)
 		inum = BPF_CORE_READ(skb, sk, __sk_common.skc_net.net, ns.inum);
+	return inum;
+}
+
+/*
+ * The skb's namespace: its state's, else (cfg_netns_memo) the one it was
+ * last seen in.  A UDP skb queued to a socket keeps neither device nor
+ * socket, so its last events (the copy to the reader, the free) have no
+ * namespace of their own.  Every sighting refreshes the memo, so a packet
+ * that moved to another namespace is not kept in the one it left.
+ */
+static __always_inline __u32 skb_netns(struct sk_buff *skb)
+{
+	__u32 inum = skb_netns_now(skb);
+	struct netns_memo_val *m, v = {};
+	__u64 key = (__u64)skb;
+
+	if (!cfg_netns_memo)
+		return inum;
+	v.head = cfg_direct ? (__u64)IN_PLACE(skb)->head : (__u64)BPF_CORE_READ(skb, head);
+	m = bpf_map_lookup_elem(&netns_memo, &key);
+	if (!inum)
+		return m && m->head == v.head ? m->netns : 0;
+	if (m) {
+		if (m->netns != inum || m->head != v.head) {
+			m->netns = inum;
+			m->head = v.head;
+		}
+	} else if (!cfg_netns || inum == cfg_netns) {
+		/* a packet only ever seen elsewhere needs no memo to be told apart */
+		v.netns = inum;
+		bpf_map_update_elem(&netns_memo, &key, &v, BPF_ANY);
+	}
+	return inum;
+}
+
+/*
+ * A drop's namespace: the skb's, else the socket it was dropped on (a
+ * listener's drops come with neither device nor socket on the skb).
+ */
+static __always_inline __u32 netns_of(struct sk_buff *skb, struct sock *sk)
+{
+	__u32 inum = skb_netns(skb);
+
+	if (!inum && sk)
+		inum = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	return inum;
 }
 
@@ -532,7 +664,8 @@ static __always_inline int pass_tunnel(struct sk_buff *skb, const struct pkt *p)
 	return 1;
 }
 
-static __always_inline void parse_ports(struct skbt_event *e, unsigned char *l4, __u8 proto)
+static __always_inline void parse_ports(struct skbt_tuple *t, __u16 *flags, unsigned char *l4,
+					__u8 proto)
 {
 	__u8 th[14];
 
@@ -540,30 +673,30 @@ static __always_inline void parse_ports(struct skbt_event *e, unsigned char *l4,
 		return;
 	if (bpf_probe_read_kernel(th, proto == IPPROTO_TCP ? 14 : 4, l4))
 		return;
-	e->tuple.sport = (th[0] << 8) | th[1];
-	e->tuple.dport = (th[2] << 8) | th[3];
+	t->sport = (th[0] << 8) | th[1];
+	t->dport = (th[2] << 8) | th[3];
 	if (proto == IPPROTO_TCP)
-		e->tuple.tcp_flags = th[13];
-	e->flags |= SKBT_F_HAS_PORTS;
+		t->tcp_flags = th[13];
+	*flags |= SKBT_F_HAS_PORTS;
 }
 
-static __always_inline void parse_ipv4(struct skbt_event *e, unsigned char *nh)
+static __always_inline void parse_ipv4(struct skbt_tuple *t, __u16 *flags, unsigned char *nh)
 {
 	__u8 ip[20];
 
 	if (bpf_probe_read_kernel(ip, sizeof(ip), nh) || (ip[0] >> 4) != 4)
 		return;
-	__builtin_memcpy(e->tuple.saddr, &ip[12], 4);
-	__builtin_memcpy(e->tuple.daddr, &ip[16], 4);
-	e->tuple.l3 = 4;
-	e->tuple.l4 = ip[9];
-	e->flags |= SKBT_F_HAS_TUPLE;
+	__builtin_memcpy(t->saddr, &ip[12], 4);
+	__builtin_memcpy(t->daddr, &ip[16], 4);
+	t->l3 = 4;
+	t->l4 = ip[9];
+	*flags |= SKBT_F_HAS_TUPLE;
 	/* Later fragments carry no L4 header. */
 	if (((ip[6] & 0x1f) | ip[7]) == 0)
-		parse_ports(e, nh + (ip[0] & 0xf) * 4, ip[9]);
+		parse_ports(t, flags, nh + (ip[0] & 0xf) * 4, ip[9]);
 }
 
-static __always_inline void parse_ipv6(struct skbt_event *e, unsigned char *nh)
+static __always_inline void parse_ipv6(struct skbt_tuple *t, __u16 *flags, unsigned char *nh)
 {
 	__u8 ip[40], ext[4];
 	unsigned char *p = nh + 40;
@@ -571,10 +704,10 @@ static __always_inline void parse_ipv6(struct skbt_event *e, unsigned char *nh)
 
 	if (bpf_probe_read_kernel(ip, sizeof(ip), nh) || (ip[0] >> 4) != 6)
 		return;
-	__builtin_memcpy(e->tuple.saddr, &ip[8], 16);
-	__builtin_memcpy(e->tuple.daddr, &ip[24], 16);
-	e->tuple.l3 = 6;
-	e->flags |= SKBT_F_HAS_TUPLE;
+	__builtin_memcpy(t->saddr, &ip[8], 16);
+	__builtin_memcpy(t->daddr, &ip[24], 16);
+	t->l3 = 6;
+	*flags |= SKBT_F_HAS_TUPLE;
 	next = ip[6];
 #pragma unroll
 	for (int i = 0; i < IPV6_EXT_MAX; i++) {
@@ -587,7 +720,7 @@ static __always_inline void parse_ipv6(struct skbt_event *e, unsigned char *nh)
 			next = ext[0];
 			/* Only the first fragment holds the L4 header. */
 			if (((ext[2] << 8) | (ext[3] & 0xf8)) != 0) {
-				e->tuple.l4 = next;
+				t->l4 = next;
 				return;
 			}
 			p += 8;
@@ -596,11 +729,11 @@ static __always_inline void parse_ipv6(struct skbt_event *e, unsigned char *nh)
 		p += next == NEXTHDR_AUTH ? (ext[1] + 2) * 4 : (ext[1] + 1) * 8;
 		next = ext[0];
 	}
-	e->tuple.l4 = next;
-	parse_ports(e, p, next);
+	t->l4 = next;
+	parse_ports(t, flags, p, next);
 }
 
-static __always_inline void parse_tuple(struct skbt_event *e, const struct pkt *p)
+static __always_inline void parse_tuple(struct skbt_tuple *t, __u16 *flags, const struct pkt *p)
 {
 	unsigned char *nh;
 	__u16 proto = p->proto;
@@ -618,9 +751,9 @@ static __always_inline void parse_tuple(struct skbt_event *e, const struct pkt *
 		nh += 4;
 	}
 	if (proto == ETH_P_IP)
-		parse_ipv4(e, nh);
+		parse_ipv4(t, flags, nh);
 	else if (proto == ETH_P_IPV6)
-		parse_ipv6(e, nh);
+		parse_ipv6(t, flags, nh);
 }
 
 static __always_inline void fill_dev(struct skbt_event *e, struct sk_buff *skb)
@@ -634,10 +767,10 @@ static __always_inline void fill_dev(struct skbt_event *e, struct sk_buff *skb)
 	bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), &dev->name);
 }
 
-static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns)
+static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns, struct sock *sk)
 {
 	if (cfg_netns) {
-		*netns = skb_netns(skb);
+		*netns = netns_of(skb, sk);
 		if (*netns != cfg_netns)
 			return 0;
 	}
@@ -685,14 +818,14 @@ static __always_inline void capture(struct skbt_event *e, const struct pkt *p, _
 }
 
 /* Whether this event carries a packet record (--capture-at). */
-static __always_inline int capture_wanted(__u16 flags, __u32 reason, int first)
+static __always_inline int capture_wanted(__u16 flags, int first)
 {
 	if (!cfg_cap_len)
 		return 0;
 	if (cfg_cap_at == SKBT_CAP_FIRST)
 		return first;
 	if (cfg_cap_at == SKBT_CAP_DROP)
-		return (flags & SKBT_F_HAS_REASON) && reason != cfg_consumed_reason;
+		return !!(flags & SKBT_F_DROP);
 	return 1;
 }
 
@@ -745,10 +878,171 @@ static __always_inline int record_put(struct skbt_event *e)
 	return err ? -1 : 0;
 }
 
+/* What a drop hook knows besides the skb and its reason. */
+struct drop_in {
+	__u64 location;	 /* the kernel's drop site */
+	struct sock *sk; /* the socket it was dropped on; NULL: skb->sk */
+};
+
+/* ... and what the event and the summary get: the above, the hook's caller, where. */
+struct drop_out {
+	__u64 location;
+	__u64 above[SKBT_DROP_ABOVE];
+	struct sock *sk;
+	__u32 netns;
+	__u32 ifindex;
+};
+
+/*
+ * Which netfilter hook dropped the packet: it ran from the function that
+ * called nf_hook_slow() (ip_local_deliver: INPUT ...), a few frames above
+ * the drop site on the stack.  The site is itself a return address, so
+ * it is found among the frames without knowing any symbol; the frames
+ * above it go to user space, which names them.
+ */
+static __always_inline void nf_above(void *ctx, __u64 location, __u64 *above)
+{
+	__u32 zero = 0;
+	__u64 *f = bpf_map_lookup_elem(&drop_frames, &zero);
+	long n;
+
+	if (!f || !location)
+		return;
+	n = bpf_get_stack(ctx, f, DROP_FRAMES * sizeof(__u64), 0);
+#pragma unroll
+	for (int i = 0; i < DROP_FRAMES - SKBT_DROP_ABOVE; i++) {
+		if ((i + 1) * (long)sizeof(__u64) > n)
+			break;
+		if (f[i] != location)
+			continue;
+#pragma unroll
+		for (int j = 0; j < SKBT_DROP_ABOVE; j++)
+			if ((i + 2 + j) * (long)sizeof(__u64) <= n)
+				above[j] = f[i + 1 + j];
+		return;
+	}
+}
+
+/* nf_above(), through the nf_above_cache cache. */
+static __always_inline void nf_above_cached(void *ctx, struct sk_buff *skb, struct drop_out *d)
+{
+	unsigned long refdst = BPF_CORE_READ(skb, _skb_refdst);
+	struct nf_above_key k = {.location = d->location, .netns = d->netns, .ifindex = d->ifindex};
+	struct nf_above_val *v, nv = {};
+	__u64 now = bpf_ktime_get_ns();
+
+	if (refdst)
+		k.dst_input = (__u64)BPF_CORE_READ((struct dst_entry *)(refdst & ~1UL), input);
+	v = bpf_map_lookup_elem(&nf_above_cache, &k);
+	if (v && now - v->ts < NF_ABOVE_TTL_NS) {
+		__builtin_memcpy(d->above, v->above, sizeof(d->above));
+		return;
+	}
+	nf_above(ctx, d->location, nv.above);
+	nv.ts = now;
+	bpf_map_update_elem(&nf_above_cache, &k, &nv, BPF_ANY);
+	__builtin_memcpy(d->above, nv.above, sizeof(d->above));
+}
+
+/* The socket a packet was dropped on: family, protocol, state, addresses. */
+static __always_inline void fill_sock(struct skbt_event *e, struct sock *sk)
+{
+	struct skbt_sock *s = &e->sock;
+	unsigned short fam;
+
+	if (!sk)
+		return;
+	fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (fam != AF_INET && fam != AF_INET6 && fam != AF_UNIX)
+		return;
+	s->family = fam;
+	s->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	s->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	s->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* the addresses by size: BPF_CORE_READ_INTO would read sizeof(char) */
+	if (fam == AF_INET) {
+		bpf_core_read(s->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(s->daddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (fam == AF_INET6) {
+		bpf_core_read(s->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(s->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+	/* request and time-wait socks end after sock_common: TCP by definition */
+	if (s->state == TCP_TIME_WAIT || s->state == TCP_NEW_SYN_RECV) {
+		s->proto = IPPROTO_TCP;
+		s->type = SOCK_STREAM;
+	} else {
+		s->proto = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
+		s->type = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
+	}
+	e->flags |= SKBT_F_HAS_SOCK;
+}
+
+static __always_inline void fill_drop(struct skbt_event *e, struct sk_buff *skb,
+				      const struct drop_out *d)
+{
+	e->drop_location = d->location;
+	__builtin_memcpy(e->drop_above, d->above, sizeof(e->drop_above));
+	fill_sock(e, d->sk ? d->sk : BPF_CORE_READ(skb, sk));
+}
+
+/* A row's example: the last dropped packet, at most once a millisecond. */
+#define EXAMPLE_EVERY_NS 1000000
+
+static __always_inline void drop_example(struct skbt_drop_val *v, struct sk_buff *skb,
+					 const struct pkt *p, const struct skbt_drop_key *k,
+					 const struct drop_out *d, __u64 now)
+{
+	v->last_ts = now;
+	v->flags = 0;
+	__builtin_memset(&v->example, 0, sizeof(v->example));
+	parse_tuple(&v->example, &v->flags, p);
+	__builtin_memcpy(v->above, d->above, sizeof(v->above));
+	v->ifname[0] = 0;
+	if (k->ifindex)
+		bpf_probe_read_kernel_str(v->ifname, sizeof(v->ifname),
+					  BPF_CORE_READ(skb, dev)->name);
+}
+
+/*
+ * --drop-summary: one more drop at this site.  Per-CPU values need no
+ * atomics; a full map leaves the drop uncounted, and counted as such.
+ * Only a row's first drop and one a millisecond pay for the example.
+ */
+static __always_inline void count_drop(struct sk_buff *skb, const struct pkt *p, __u32 reason,
+				       const struct drop_out *d)
+{
+	struct skbt_drop_key k = {
+		.location = d->location,
+		.reason = reason,
+		.netns = d->netns,
+		.ifindex = d->ifindex,
+	};
+	struct skbt_drop_val *v = bpf_map_lookup_elem(&drop_summary, &k);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!v) {
+		struct skbt_drop_val nv = {.count = 1};
+
+		drop_example(&nv, skb, p, &k, d, now);
+		if (!bpf_map_update_elem(&drop_summary, &k, &nv, BPF_NOEXIST))
+			return;
+		/* another CPU added the key first, with a zero count for this one */
+		v = bpf_map_lookup_elem(&drop_summary, &k);
+		if (!v) {
+			count(SKBT_CNT_DROP_UNCOUNTED);
+			return;
+		}
+	}
+	v->count++;
+	if (now - v->last_ts >= EXAMPLE_EVERY_NS)
+		drop_example(v, skb, p, &k, d, now);
+}
+
 /* Fills and submits one event; the caller has checked the filters. */
 static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
 				__u64 func, __u16 flags, __u32 reason, __u64 caller,
-				const struct skbt_track *tr, int cap)
+				const struct skbt_track *tr, const struct drop_out *d, int first)
 {
 	struct skbt_event *e = record_get();
 	__u32 skb_size = cfg_skb_size;
@@ -768,12 +1062,14 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* A tracked skb skipped the filters: nobody read its netns yet. */
-	e->netns = netns ? netns : skb_netns(skb);
+	e->netns = netns ? netns : netns_of(skb, d ? d->sk : NULL);
 	e->mark = skb_mark(skb);
 	e->len = p->len;
 	e->proto = p->proto;
 	fill_dev(e, skb);
-	parse_tuple(e, p);
+	parse_tuple(&e->tuple, &e->flags, p);
+	if (d)
+		fill_drop(e, skb, d);
 	if (cfg_caller) {
 		if (caller) {
 			e->caller[0] = caller;
@@ -801,7 +1097,7 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 			e->flags |= SKBT_F_HAS_SKB_DATA;
 		}
 	}
-	if (cap)
+	if (capture_wanted(e->flags, first))
 		capture(e, p, cfg_skb_size ? SKBT_SKB_DATA_MAX : 0);
 	count(record_put(e) ? SKBT_CNT_LOST : SKBT_CNT_MATCHED);
 	return 0;
@@ -857,9 +1153,10 @@ static __always_inline int pass_pcap_direct(struct sk_buff *skb)
 	return pass_pcap(&p);
 }
 
-static __always_inline int matches(struct sk_buff *skb, struct pkt *p, __u32 *netns)
+static __always_inline int matches(struct sk_buff *skb, struct pkt *p, __u32 *netns,
+				   struct sock *sk)
 {
-	if (!pass_filters(skb, netns))
+	if (!pass_filters(skb, netns, sk))
 		return 0;
 	if (cfg_direct && cfg_pcap && !pass_pcap_direct(skb))
 		return 0;
@@ -895,22 +1192,51 @@ static __always_inline __u64 event_func(void *ctx, __u16 flags)
 	return flags & SKBT_F_TRACEPOINT ? probe_id(ctx) : bpf_get_func_ip(ctx);
 }
 
+static __always_inline int is_drop(__u16 flags, __u32 reason)
+{
+	return (flags & SKBT_F_HAS_REASON) && reason != cfg_consumed;
+}
+
+/*
+ * Drops are counted (--drop-summary) and reported with their site,
+ * socket and netfilter hook, found once for both.
+ */
+static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
+				       __u16 flags, __u32 reason, __u64 caller,
+				       const struct skbt_track *tr, const struct drop_in *in,
+				       int first)
+{
+	struct drop_out d = {.location = in ? in->location : 0, .sk = in ? in->sk : NULL};
+
+	d.netns = netns ? netns : netns_of(skb, d.sk);
+	d.ifindex = skb_ifindex(skb);
+	if (cfg_nf_drop && reason == cfg_nf_drop)
+		nf_above_cached(ctx, skb, &d);
+	if (cfg_drop_summary)
+		count_drop(skb, p, reason, &d);
+	if (!cfg_drop_events)
+		return 0;
+	return emit(ctx, skb, p, d.netns, event_func(ctx, flags), flags | SKBT_F_DROP, reason,
+		    caller, tr, &d, first);
+}
+
 static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flags, __u32 reason,
-				      __u64 caller, enum how how)
+				      __u64 caller, enum how how, const struct drop_in *in)
 {
 	struct skbt_track tr = {};
 	__u32 netns = 0;
 	__u64 key = (__u64)skb;
+	int drop = is_drop(flags, reason);
 	struct pkt p;
 	int first = 0;
 
-	if (!skb)
+	if (!skb || (cfg_drops_only && !drop))
 		return 0;
 	/* A tracked skb bypasses the filters: its headers may have changed. */
 	if (cfg_track && track_lookup(skb, &tr)) {
 		pkt_read(skb, &p);
 	} else {
-		if (how == HOW_FORGET || !matches(skb, &p, &netns))
+		if (how == HOW_FORGET || !matches(skb, &p, &netns, in ? in->sk : NULL))
 			return 0;
 		if (cfg_track)
 			track_start(skb, &tr, how);
@@ -918,8 +1244,11 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 	}
 	if (cfg_track && how != HOW_TRACE)
 		flags |= SKBT_F_FREED;
-	emit(ctx, skb, &p, netns, event_func(ctx, flags), flags, reason, caller, &tr,
-	     capture_wanted(flags, reason, first));
+	if (drop)
+		handle_drop(ctx, skb, &p, netns, flags, reason, caller, &tr, in, first);
+	else
+		emit(ctx, skb, &p, netns, event_func(ctx, flags), flags, reason, caller, &tr, NULL,
+		     first);
 	/* After the event: the last event of a packet is still reported. */
 	if (cfg_track && how != HOW_TRACE)
 		bpf_map_delete_elem(&tracked_skbs, &key);
@@ -931,7 +1260,7 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 	int skbt_tp##n(struct bpf_raw_tracepoint_args *ctx)                                        \
 	{                                                                                          \
 		return handle_skb(ctx, (struct sk_buff *)ctx->args[n - 1], SKBT_F_TRACEPOINT, 0,   \
-				  0, HOW_TRACE);                                                   \
+				  0, HOW_TRACE, NULL);                                             \
 	}
 
 TP_PROG(1)
@@ -940,20 +1269,28 @@ TP_PROG(3)
 TP_PROG(4)
 TP_PROG(5)
 
-/* skb:kfree_skb(skb, location, reason[, rx_sk]): reason since 5.17. */
+/*
+ * skb:kfree_skb(skb, location, reason[, rx_sk]): reason since 5.17, rx_sk
+ * (the socket a received packet was dropped on) since 6.12.
+ */
 SEC("skbt.raw_tp")
 int skbt_tp_kfree_skb(struct bpf_raw_tracepoint_args *ctx)
 {
+	struct drop_in in = {.location = ctx->args[1]};
+
+	if (bpf_core_field_exists(((struct trace_event_raw_kfree_skb *)0)->rx_sk))
+		in.sk = (struct sock *)ctx->args[3];
 	return handle_skb(ctx, (struct sk_buff *)ctx->args[0],
 			  SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON, (__u32)ctx->args[2], 0,
-			  cfg_track_tp_free ? HOW_FREE : HOW_TRACE);
+			  cfg_track_tp_free ? HOW_FREE : HOW_TRACE, &in);
 }
 
 /* skb:consume_skb(skb[, location]) when tracking: the skb's last event. */
 SEC("skbt.raw_tp")
 int skbt_tp_consume_skb(struct bpf_raw_tracepoint_args *ctx)
 {
-	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FREE);
+	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FREE,
+			  NULL);
 }
 
 /*
@@ -964,7 +1301,8 @@ int skbt_tp_consume_skb(struct bpf_raw_tracepoint_args *ctx)
 SEC("skbt.raw_tp")
 int skbt_tp_forget(struct bpf_raw_tracepoint_args *ctx)
 {
-	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FORGET);
+	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FORGET,
+			  NULL);
 }
 
 static __always_inline __u64 kp_arg(struct pt_regs *regs, int n)
@@ -995,8 +1333,8 @@ static __always_inline __u64 kp_caller(struct pt_regs *regs)
 
 static __always_inline int kp_handle(struct pt_regs *regs, int n)
 {
-	return handle_skb(regs, (struct sk_buff *)kp_arg(regs, n), 0, 0, kp_caller(regs),
-			  HOW_TRACE);
+	return handle_skb(regs, (struct sk_buff *)kp_arg(regs, n), 0, 0, kp_caller(regs), HOW_TRACE,
+			  NULL);
 }
 
 #define KP_PROG(n)                                                                                 \
@@ -1017,20 +1355,34 @@ KP_PROG(3)
 KP_PROG(4)
 KP_PROG(5)
 
-/* kfree_skb_reason(skb, reason), kernels 5.17 to 6.10. */
+/* At a function's entry the return address into its caller tops the stack. */
+static __always_inline __u64 kp_ret_addr(struct pt_regs *regs)
+{
+	__u64 ret = 0;
+
+	bpf_probe_read_kernel(&ret, sizeof(ret), (void *)PT_REGS_SP(regs));
+	return ret;
+}
+
+/* kfree_skb_reason(skb, reason), kernels 5.17 to 6.10: the caller is the drop site. */
 SEC("skbt.kprobe")
 int skbt_kp_drop_r2(struct pt_regs *regs)
 {
+	struct drop_in in = {.location = kp_ret_addr(regs)};
+
 	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), SKBT_F_HAS_REASON,
-			  (__u32)PT_REGS_PARM2(regs), kp_caller(regs), HOW_TRACE);
+			  (__u32)PT_REGS_PARM2(regs), cfg_caller ? in.location : 0, HOW_TRACE, &in);
 }
 
 /* sk_skb_reason_drop(sk, skb, reason), kernels 6.11 and later. */
 SEC("skbt.kprobe")
 int skbt_kp_drop_r3(struct pt_regs *regs)
 {
+	struct drop_in in = {.location = kp_ret_addr(regs),
+			     .sk = (struct sock *)PT_REGS_PARM1(regs)};
+
 	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM2(regs), SKBT_F_HAS_REASON,
-			  (__u32)PT_REGS_PARM3(regs), kp_caller(regs), HOW_TRACE);
+			  (__u32)PT_REGS_PARM3(regs), cfg_caller ? in.location : 0, HOW_TRACE, &in);
 }
 
 /*
@@ -1043,14 +1395,14 @@ SEC("skbt.kprobe")
 int skbt_kp_free(struct pt_regs *regs)
 {
 	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs),
-			  HOW_FREE);
+			  HOW_FREE, NULL);
 }
 
 SEC("skbt.kprobe")
 int skbt_kp_forget(struct pt_regs *regs)
 {
 	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs),
-			  HOW_FORGET);
+			  HOW_FORGET, NULL);
 }
 
 /*
@@ -1101,7 +1453,7 @@ int skbt_clone_ret(struct pt_regs *regs)
 	s.parent.flags |= SKBT_F_CLONE;
 	track_insert(child, &s.parent);
 	pkt_read(child, &p);
-	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent, capture_wanted(0, 0, 0));
+	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent, NULL, 0);
 }
 
 /*
@@ -1118,20 +1470,54 @@ static __always_inline __u64 fe_arg(void *ctx, __u32 n)
 	return v;
 }
 
-static __always_inline int fe_handle(void *ctx, __u32 n, __u16 flags, __u32 reason_arg,
-				     enum how how)
+static __always_inline int fe_handle(void *ctx, __u32 n, __u16 flags, enum how how)
 {
-	__u32 reason = reason_arg ? (__u32)fe_arg(ctx, reason_arg) : 0;
+	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, n), SKBT_F_FENTRY | flags, 0, 0, how,
+			  NULL);
+}
 
-	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, n), SKBT_F_FENTRY | flags, reason, 0,
-			  how);
+/*
+ * The drop site under fentry: the stack holds the trampoline, then the
+ * return address into the traced function's first instructions (where
+ * it called the trampoline), then the one into its caller.
+ */
+static __always_inline __u64 fe_location(void *ctx)
+{
+	__u64 ip = bpf_get_func_ip(ctx), *f;
+	__u32 zero = 0;
+	long n;
+
+	f = bpf_map_lookup_elem(&drop_frames, &zero);
+	if (!f)
+		return 0;
+	n = bpf_get_stack(ctx, f, 6 * sizeof(__u64), 0);
+#pragma unroll
+	for (int i = 0; i < 5; i++) {
+		if ((i + 2) * (long)sizeof(__u64) > n)
+			break;
+		if (f[i] - ip < 32)
+			return f[i + 1];
+	}
+	return 0;
+}
+
+/* kfree_skb_reason / sk_skb_reason_drop under fentry; sk_arg 0: no socket argument. */
+static __always_inline int fe_drop(void *ctx, __u32 skb_arg, __u32 reason_arg, __u32 sk_arg)
+{
+	struct drop_in in = {.location = fe_location(ctx)};
+
+	if (sk_arg)
+		in.sk = (struct sock *)fe_arg(ctx, sk_arg);
+	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, skb_arg),
+			  SKBT_F_FENTRY | SKBT_F_HAS_REASON, (__u32)fe_arg(ctx, reason_arg), 0,
+			  HOW_TRACE, &in);
 }
 
 #define FE_PROG(n)                                                                                 \
 	SEC("skbt.fentry")                                                                         \
 	int skbt_fe##n(void *ctx)                                                                  \
 	{                                                                                          \
-		return fe_handle(ctx, n, 0, 0, HOW_TRACE);                                         \
+		return fe_handle(ctx, n, 0, HOW_TRACE);                                            \
 	}
 
 FE_PROG(1)
@@ -1143,26 +1529,26 @@ FE_PROG(5)
 SEC("skbt.fentry")
 int skbt_fe_drop_r2(void *ctx)
 {
-	return fe_handle(ctx, 1, SKBT_F_HAS_REASON, 2, HOW_TRACE);
+	return fe_drop(ctx, 1, 2, 0);
 }
 
 SEC("skbt.fentry")
 int skbt_fe_drop_r3(void *ctx)
 {
-	return fe_handle(ctx, 2, SKBT_F_HAS_REASON, 3, HOW_TRACE);
+	return fe_drop(ctx, 2, 3, 1);
 }
 
 /* The free points of --filter-track-skb, as skbt_kp_free and skbt_kp_forget. */
 SEC("skbt.fentry")
 int skbt_fe_free(void *ctx)
 {
-	return fe_handle(ctx, 1, 0, 0, HOW_FREE);
+	return fe_handle(ctx, 1, 0, HOW_FREE);
 }
 
 SEC("skbt.fentry")
 int skbt_fe_forget(void *ctx)
 {
-	return fe_handle(ctx, 1, 0, 0, HOW_FORGET);
+	return fe_handle(ctx, 1, 0, HOW_FORGET);
 }
 
 /*
@@ -1187,5 +1573,5 @@ int skbt_fx_clone(void *ctx)
 	track_insert((struct sk_buff *)child, &tr);
 	pkt_read((struct sk_buff *)child, &p);
 	return emit(ctx, (struct sk_buff *)child, &p, 0, bpf_get_func_ip(ctx), SKBT_F_FENTRY, 0, 0,
-		    &tr, capture_wanted(0, 0, 0));
+		    &tr, NULL, 0);
 }

@@ -9,6 +9,8 @@
 #define SKBT_IFNAMSIZ	   16
 #define SKBT_COMMLEN	   16
 #define SKBT_CALLER_FRAMES 4
+/* Return addresses kept above a netfilter drop's site: up to the hook's caller. */
+#define SKBT_DROP_ABOVE 3
 
 /* Bits of skbt_event.flags. */
 enum skbt_event_flags {
@@ -23,6 +25,8 @@ enum skbt_event_flags {
 	SKBT_F_CLONE = 1 << 8,	      /* skb is a clone or copy of a tracked skb */
 	SKBT_F_FREED = 1 << 9,	      /* skb is being freed: last event of this skb */
 	SKBT_F_FENTRY = 1 << 10,      /* from a BPF trampoline: its frames top the stack */
+	SKBT_F_DROP = 1 << 11,	      /* a drop (a reason but SKB_CONSUMED): drop_* fields valid */
+	SKBT_F_HAS_SOCK = 1 << 12,    /* sock holds the drop's socket */
 	SKBT_F_CAPTURE = 1 << 13,     /* a packet record for -w: cap_* are valid */
 };
 
@@ -48,6 +52,19 @@ struct skbt_tuple {
 	unsigned char pad;
 };
 
+/* What a socket said when a packet was dropped on it. */
+struct skbt_sock {
+	unsigned char saddr[16]; /* local (rcv_saddr); IPv4 in the first 4 bytes */
+	unsigned char daddr[16]; /* remote */
+	unsigned short sport;	 /* local port, host order */
+	unsigned short dport;	 /* remote port, host order */
+	unsigned short family;	 /* AF_INET, AF_INET6, AF_UNIX ... */
+	unsigned char proto;	 /* IPPROTO_*; 0 when the socket did not say */
+	unsigned char state;	 /* TCP_ESTABLISHED ... (the kernel's numbering) */
+	unsigned short type;	 /* SOCK_STREAM, SOCK_DGRAM ... */
+	unsigned short pad;
+};
+
 struct skbt_event {
 	unsigned long long ts;	 /* bpf_ktime_get_ns() */
 	unsigned long long skb;	 /* struct sk_buff address */
@@ -70,6 +87,15 @@ struct skbt_event {
 	unsigned short skb_data_len; /* bytes of struct sk_buff that follow */
 	unsigned short cap_len;	     /* packet bytes captured, at skb_data + cap_off */
 	struct skbt_tuple tuple;
+	/*
+	 * SKBT_F_DROP: the kernel's drop site; for netfilter drops the return
+	 * addresses above it, among which the one into the function that ran
+	 * the hook (nft_do_chain <- nft_do_chain_inet <- nf_hook_slow <-
+	 * ip_local_deliver: INPUT); zeros otherwise.
+	 */
+	unsigned long long drop_location;
+	unsigned long long drop_above[SKBT_DROP_ABOVE];
+	struct skbt_sock sock;	   /* SKBT_F_HAS_SOCK */
 	unsigned int cap_orig_len; /* the packet's length from where the capture starts */
 	unsigned short cap_off;	   /* where the captured bytes start in skb_data[] */
 	unsigned char cap_l2;	   /* 1: from the MAC header, 0: from the network header */
@@ -79,11 +105,12 @@ struct skbt_event {
 
 /* Indexes of the per-CPU counters in the "counters" map. */
 enum skbt_counter {
-	SKBT_CNT_LOST = 0,   /* ring buffer full: event dropped */
-	SKBT_CNT_STACK_LOST, /* stack map full: event sent without stack */
-	SKBT_CNT_MATCHED,    /* events that passed every filter */
-	SKBT_CNT_TRACK_FULL, /* tracked_skbs map full: packet not tracked */
-	SKBT_CNT_CLONE_LOST, /* clone not tracked: per-task parent slot busy or lost */
+	SKBT_CNT_LOST = 0,	 /* ring buffer full: event dropped */
+	SKBT_CNT_STACK_LOST,	 /* stack map full: event sent without stack */
+	SKBT_CNT_MATCHED,	 /* events that passed every filter */
+	SKBT_CNT_TRACK_FULL,	 /* tracked_skbs map full: packet not tracked */
+	SKBT_CNT_CLONE_LOST,	 /* clone not tracked: per-task parent slot busy or lost */
+	SKBT_CNT_DROP_UNCOUNTED, /* --drop-summary map full: drop not counted */
 	SKBT_CNT_MAX,
 };
 
@@ -102,7 +129,7 @@ enum skbt_counter {
 enum skbt_capture_at {
 	SKBT_CAP_ALL = 0,
 	SKBT_CAP_FIRST, /* a packet's first event (with --filter-track-skb) */
-	SKBT_CAP_DROP,	/* events with a drop reason other than SKB_CONSUMED */
+	SKBT_CAP_DROP,	/* drop events: SKBT_F_DROP */
 };
 
 /* Largest struct sk_buff copied for --output-skb. */

@@ -37,6 +37,12 @@ enum {
 	OPT_TRACK_MAX,
 	OPT_GROUP,
 	OPT_CAPTURE_AT,
+	OPT_DROPS_ONLY,
+	OPT_DROP_SUMMARY,
+	OPT_DROP_SUMMARY_MAX,
+	OPT_METRICS,
+	OPT_METRICS_LABELS,
+	OPT_METRICS_MAX_SERIES,
 };
 
 static const struct option long_opts[] = {
@@ -70,6 +76,12 @@ static const struct option long_opts[] = {
 	{"output-pcap", required_argument, NULL, 'w'},
 	{"capture-len", required_argument, NULL, 's'},
 	{"capture-at", required_argument, NULL, OPT_CAPTURE_AT},
+	{"drops-only", no_argument, NULL, OPT_DROPS_ONLY},
+	{"drop-summary", optional_argument, NULL, OPT_DROP_SUMMARY},
+	{"drop-summary-max", required_argument, NULL, OPT_DROP_SUMMARY_MAX},
+	{"metrics", required_argument, NULL, OPT_METRICS},
+	{"metrics-labels", required_argument, NULL, OPT_METRICS_LABELS},
+	{"metrics-max-series", required_argument, NULL, OPT_METRICS_MAX_SERIES},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"help", no_argument, NULL, 'h'},
 	{"quiet", no_argument, NULL, 'q'},
@@ -96,6 +108,18 @@ static const char usage_text[] =
 	"  --all-kmods | --kmods a,b  also trace functions of kernel modules (from module BTF)\n"
 	"  --kernel-btf FILE          read kernel types from FILE instead of the running kernel\n"
 	"  --list-funcs               print what would be traced, then exit\n"
+	"Drops:\n"
+	"  --drops-only               only drops, one line each (time, netns, interface,\n"
+	"                             addresses, socket state, reason, location) and a hint\n"
+	"  --drop-summary[=SECONDS]   count drops in the kernel by reason, location, netns and\n"
+	"                             interface; a table every SECONDS (default: once, at exit)\n"
+	"  --drop-summary-max N       distinct drop sites counted (default 4096)\n"
+	"Metrics:\n"
+	"  --metrics ADDR:PORT        serve drop counters at http://ADDR:PORT/metrics for\n"
+	"                             Prometheus (127.0.0.1:9435, [::1]:9435, localhost:9435)\n"
+	"  --metrics-labels LIST      labels of skbtrace_drops_total to keep, of reason,\n"
+	"                             location, netns, iface (default all)\n"
+	"  --metrics-max-series N     at most N drop series (default 1000)\n"
 	"Output:\n"
 	"  --output-meta[=false]      NETNS MARK IFACE PROTO MTU LEN columns (default on)\n"
 	"  --output-tuple[=false]     the address/port tuple column (default on)\n"
@@ -321,6 +345,41 @@ static enum opts_result check_capture(const struct opts *o)
 	if (o->pcap_file && o->output_file && !strcmp(o->pcap_file, o->output_file) &&
 	    strcmp(o->pcap_file, "-"))
 		return usage_err("-w '%s' is also --output-file", o->pcap_file);
+	if (o->pcap_file && (o->drop_summary || o->metrics) && !o->drops_only)
+		return usage_err("-w needs events: %s alone sends none (add --drops-only)",
+				 o->drop_summary ? "--drop-summary" : "--metrics");
+	return OPTS_OK;
+}
+
+static const char *drop_mode(const struct opts *o)
+{
+	if (o->drops_only)
+		return "--drops-only";
+	if (o->drop_summary)
+		return "--drop-summary";
+	return o->metrics ? "--metrics" : NULL;
+}
+
+/* The drop modes trace the drop hook alone: what needs other probes does not mix. */
+static enum opts_result check_drop_modes(const struct opts *o)
+{
+	const char *mode = drop_mode(o);
+
+	if (o->drop_summary_max_set && !o->drop_summary && !o->metrics)
+		return usage_err("%s needs --drop-summary or --metrics", "--drop-summary-max");
+	if ((o->metrics_labels || o->metrics_max_series_set) && !o->metrics)
+		return usage_err("%s need --metrics", "--metrics-labels and --metrics-max-series");
+	if (!mode)
+		return OPTS_OK;
+	if (o->filter_func)
+		return usage_err(
+			"%s traces the drop hook only: --filter-func has nothing to choose", mode);
+	if (o->track || o->group)
+		return usage_err("%s does not follow packets: drop --filter-track-skb and "
+				 "--output-group",
+				 mode);
+	if (o->out.skb)
+		return usage_err("%s: --output-skb is for the event lines of a trace", mode);
 	return OPTS_OK;
 }
 
@@ -332,6 +391,8 @@ static enum opts_result check_combinations(struct opts *o)
 		return r;
 	if (o->all_kmods && o->kmods)
 		return usage_err("%s: give --all-kmods or --kmods, not both", "modules");
+	if (check_drop_modes(o) != OPTS_OK)
+		return OPTS_USAGE;
 	if (o->track_max_set && !o->track && !o->group)
 		return usage_err("%s needs --filter-track-skb", "--filter-track-max");
 	if (o->n_kernel_debuginfo && !o->out.stack)
@@ -340,6 +401,31 @@ static enum opts_result check_combinations(struct opts *o)
 	/* A packet needs an id to be grouped. */
 	if (o->group)
 		o->track = true;
+	return OPTS_OK;
+}
+
+/* The address and the labels are checked when the exporter starts (out/exporter.h). */
+static enum opts_result parse_metrics_opt(struct opts *o, int c, const char *arg)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case OPT_METRICS:
+		o->metrics = arg;
+		break;
+	case OPT_METRICS_LABELS:
+		o->metrics_labels = arg;
+		break;
+	case OPT_METRICS_MAX_SERIES:
+		/* METRICS_MAX_SERIES_LIMIT of out/metrics.h */
+		if (parse_ull(arg, &v) || v == 0 || v > 1000000)
+			return usage_err("bad --metrics-max-series '%s': want 1 to 1000000", arg);
+		o->metrics_max_series = v;
+		o->metrics_max_series_set = true;
+		break;
+	default:
+		return OPTS_USAGE;
+	}
 	return OPTS_OK;
 }
 
@@ -444,11 +530,30 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 	case OPT_GROUP:
 		o->group = true;
 		break;
+	case OPT_DROPS_ONLY:
+		o->drops_only = true;
+		break;
+	case OPT_DROP_SUMMARY:
+		o->drop_summary = true;
+		if (arg && (parse_ull(arg, &v) || v == 0 || v > 86400))
+			return usage_err("bad --drop-summary '%s': want seconds, 1 to 86400", arg);
+		o->drop_summary_secs = arg ? v : 0;
+		break;
+	case OPT_DROP_SUMMARY_MAX:
+		if (parse_ull(arg, &v) || v == 0 || v > (1 << 20))
+			return usage_err("bad --drop-summary-max '%s': want 1 to 1048576", arg);
+		o->drop_summary_max = v;
+		o->drop_summary_max_set = true;
+		break;
 	case 'q':
 		o->quiet = true;
 		break;
-	default:
+	case 'w':
+	case 's':
+	case OPT_CAPTURE_AT:
 		return parse_capture(o, c, arg);
+	default:
+		return parse_metrics_opt(o, c, arg);
 	}
 	return OPTS_OK;
 }
@@ -466,6 +571,7 @@ enum opts_result opts_parse(struct opts *o, int argc, char **argv)
 	o->stack_map_size = 4096;
 	o->track_max = 16384;
 	o->capture_len = OPTS_CAPTURE_LEN_DEFAULT;
+	o->drop_summary_max = 4096;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hqw:s:", long_opts, NULL)) != -1) {

@@ -4,6 +4,11 @@
 #define SKBT_OPTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#ifndef SKBTRACE_VERSION
+#define SKBTRACE_VERSION "0.1.0"
+#endif
 
 #ifndef SKBTRACE_VERSION
 #define SKBTRACE_VERSION "0.1.0"
@@ -69,6 +74,15 @@ struct opts {
 	bool group;		 /* --output-group */
 	const char *tun_l2_expr; /* --filter-tunnel-pcap-l2, or NULL */
 	const char *tun_l3_expr; /* --filter-tunnel-pcap-l3, or NULL */
+	bool drops_only;	 /* --drops-only: drop events only, tcpdrop-like lines */
+	bool drop_summary;	 /* --drop-summary: drops counted in BPF, printed as tables */
+	unsigned int drop_summary_secs; /* a table every N seconds; 0: once, at exit */
+	unsigned int drop_summary_max;	/* rows of the BPF map */
+	bool drop_summary_max_set;
+	const char *metrics;	    /* --metrics ADDR:PORT, or NULL */
+	const char *metrics_labels; /* --metrics-labels, checked when the exporter starts */
+	size_t metrics_max_series;  /* 0: the default */
+	bool metrics_max_series_set;
 	bool quiet;
 	const char *pcap_file;	  /* -w / --output-pcap; "-": standard output */
 	unsigned int capture_len; /* -s, 0 already turned into OPTS_CAPTURE_LEN_MAX */

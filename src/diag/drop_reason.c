@@ -41,10 +41,14 @@ struct reason_table {
 struct drop_reasons {
 	struct reason_table *tab; /* [0] is the core enum, [s] subsystem s */
 	unsigned int ntab;
+	char **subsys; /* [s]: "OPENVSWITCH" for subsystem s, or NULL */
 	long long consumed;
 	int known;
 	char *arena; /* every name, copied out of the BTF */
 };
+
+#define SUBSYS_PREFIX "SKB_DROP_REASON_SUBSYS_"
+#define REASON_PREFIX "SKB_DROP_REASON_"
 
 struct id_vec {
 	unsigned int *v;
@@ -150,6 +154,31 @@ static unsigned int count_subsys(const struct btf *btf, const struct btf_type *t
 			n = ev.v + 1;
 	}
 	return n;
+}
+
+/* Each subsystem's name, without the common prefix, copied out of the BTF. */
+static int load_subsys_names(struct drop_reasons *dr, const struct btf *btf,
+			     const struct btf_type *t)
+{
+	unsigned int i, vlen = enum_vlen(t);
+	size_t plen = strlen(SUBSYS_PREFIX);
+
+	dr->subsys = calloc(dr->ntab, sizeof(*dr->subsys));
+	if (!dr->subsys)
+		return -ENOMEM;
+	for (i = 0; i < vlen; i++) {
+		struct enum_val ev = enum_at(btf, t, i);
+		const char *n = ev.name;
+
+		if (ev.v >= dr->ntab || dr->subsys[ev.v] || strstr(n, "_SUBSYS_NUM"))
+			continue;
+		if (!strncmp(n, SUBSYS_PREFIX, plen))
+			n += plen;
+		dr->subsys[ev.v] = strdup(n);
+		if (!dr->subsys[ev.v])
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static bool subsys_ok(const struct drop_reasons *dr, unsigned long long v)
@@ -350,6 +379,11 @@ static int load_tables(struct drop_reasons *dr, const struct btf *vmlinux, struc
 	dr->tab = calloc(dr->ntab, sizeof(*dr->tab));
 	if (!dr->tab)
 		return -ENOMEM;
+	if (subsys_id) {
+		err = load_subsys_names(dr, vmlinux, btf__type_by_id(vmlinux, subsys_id));
+		if (err)
+			return err;
+	}
 	if (reason_id) {
 		err = load_core(dr, vmlinux, btf__type_by_id(vmlinux, reason_id));
 		if (err)
@@ -411,6 +445,9 @@ void drop_reasons_free(struct drop_reasons *dr)
 		free(dr->tab[s].prio);
 	}
 	free(dr->tab);
+	for (s = 0; dr->subsys && s < dr->ntab; s++)
+		free(dr->subsys[s]);
+	free(dr->subsys);
 	free(dr->arena);
 	free(dr);
 }
@@ -434,4 +471,34 @@ long long drop_reason_consumed(const struct drop_reasons *dr)
 int drop_reasons_known(const struct drop_reasons *dr)
 {
 	return dr ? dr->known : 0;
+}
+
+const char *drop_reason_subsys(const struct drop_reasons *dr, unsigned int reason, char *buf,
+			       size_t len)
+{
+	unsigned int s = reason >> SUBSYS_SHIFT;
+
+	if (!s)
+		return NULL;
+	if (dr && dr->subsys && s < dr->ntab && dr->subsys[s])
+		return dr->subsys[s];
+	snprintf(buf, len, "%u", s);
+	return buf;
+}
+
+const char *drop_reason_short(const char *name)
+{
+	size_t plen = strlen(REASON_PREFIX);
+
+	return strncmp(name, REASON_PREFIX, plen) ? name : name + plen;
+}
+
+long long drop_reason_value(const struct drop_reasons *dr, const char *name)
+{
+	const struct reason_table *core = dr && dr->ntab ? &dr->tab[0] : NULL;
+
+	for (unsigned int i = 0; core && i < core->n; i++)
+		if (core->names[i] && !strcmp(core->names[i], name))
+			return i;
+	return -1;
 }

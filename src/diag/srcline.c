@@ -325,6 +325,13 @@ static int chain_at(struct srcline *s, const struct sl_file *f, Dwarf_Addr addr)
 	/* Code without DWARF (static call trampolines) keeps its symbol's name. */
 	st.func =
 		i < n ? func_name(f, cu, &scopes[i], bias, addr) : dwfl_module_addrname(mod, addr);
+	/* Neither line nor function in DWARF: binutils falls back on STT_FILE. */
+	if (!line && i == n && st.func) {
+		const char *file = sl_syms_file(&f->syms, addr);
+
+		if (file)
+			st.file = file;
+	}
 	if (line || st.func) {
 		if (!st.func)
 			st.func = "??";

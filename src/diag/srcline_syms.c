@@ -102,9 +102,33 @@ static int by_addr(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/*
+ * bfd's pairing of a symbol with the STT_FILE symbol before it: a global
+ * symbol keeps it only while no STT_FILE has come after another symbol,
+ * since globals are gathered at the table's end, away from their file.
+ */
+struct file_state {
+	const char *file;
+	bool symbol_seen, file_after_symbol;
+};
+
+static const char *sym_file(struct file_state *fs, const GElf_Sym *sym, const char *name)
+{
+	if (GELF_ST_TYPE(sym->st_info) == STT_FILE) {
+		fs->file = name;
+		fs->file_after_symbol |= fs->symbol_seen;
+		return NULL;
+	}
+	fs->symbol_seen = true;
+	if (GELF_ST_BIND(sym->st_info) == STB_LOCAL || !fs->file_after_symbol)
+		return fs->file;
+	return NULL;
+}
+
 int sl_syms_read(struct sl_syms *t, Dwfl_Module *mod)
 {
 	int i, n = dwfl_module_getsymtab(mod);
+	struct file_state fs = {0};
 	struct sl_sym *all;
 	size_t nall = 0, k;
 
@@ -118,11 +142,13 @@ int sl_syms_read(struct sl_syms *t, Dwfl_Module *mod)
 		GElf_Addr addr;
 		GElf_Word shndx;
 		const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
+		const char *file = name ? sym_file(&fs, &sym, name) : NULL;
 
 		if (!name || shndx == SHN_UNDEF || shndx >= SHN_LORESERVE ||
 		    is_mapping_symbol(name))
 			continue;
 		all[nall++] = (struct sl_sym){.name = name,
+					      .file = file,
 					      .addr = addr,
 					      .elf_size = sym.st_size,
 					      .shndx = shndx,
@@ -197,6 +223,25 @@ static bool fits_better(const struct sl_sym *a, const struct sl_sym *b, unsigned
 	if (span(a) != span(b))
 		return span(b) < span(a);
 	return b->weak && !a->weak;
+}
+
+const char *sl_syms_file(const struct sl_syms *t, unsigned long long addr)
+{
+	size_t lo = 0, hi = t->n;
+	const struct sl_sym *s;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->by_addr[mid]->addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	s = t->by_addr[lo - 1];
+	return addr < s->addr + s->size ? s->file : NULL;
 }
 
 const char *sl_syms_asm_name(const struct sl_syms *t, unsigned long long addr,

@@ -19,6 +19,7 @@ enum sl_kind { SYM_OTHER, SYM_CODE, SYM_FUNC };
 
 struct sl_sym {
 	const char *name; /* in the ELF file's string table */
+	const char *file; /* the STT_FILE symbol binutils pairs it with, or NULL */
 	unsigned long long addr, elf_size;
 	unsigned long long size; /* up to the next symbol, padding included */
 	unsigned int shndx, idx; /* section, and place in the symbol table */
@@ -42,6 +43,11 @@ size_t sl_syms_named(const struct sl_syms *t, const char *name, size_t *first);
  * that fits it best among those starting where the debug info's function
  * does (low_pc); NULL when none starts there.
  */
+/*
+ * The source file binutils names for code at addr that has no DWARF: the
+ * STT_FILE symbol of the symbol holding addr; NULL when there is none.
+ */
+const char *sl_syms_file(const struct sl_syms *t, unsigned long long addr);
 const char *sl_syms_asm_name(const struct sl_syms *t, unsigned long long addr,
 			     unsigned long long low_pc);
 

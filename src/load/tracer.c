@@ -136,7 +136,12 @@ static void configure_rodata(struct tracer *t)
 	s->rodata->cfg_direct = t->cfg.direct_id > 0;
 	s->rodata->cfg_cap_len = t->cfg.cap_len;
 	s->rodata->cfg_cap_at = t->cfg.cap_at;
-	s->rodata->cfg_consumed_reason = t->cfg.consumed;
+	s->rodata->cfg_consumed = t->cfg.consumed >= 0 ? (__u32)t->cfg.consumed : ~0U;
+	s->rodata->cfg_nf_drop = t->cfg.nf_drop > 0 ? (__u32)t->cfg.nf_drop : 0;
+	s->rodata->cfg_drops_only = t->cfg.drops_only;
+	s->rodata->cfg_drop_events = t->cfg.drop_events;
+	s->rodata->cfg_drop_summary = t->cfg.drop_summary_max > 0;
+	s->rodata->cfg_netns_memo = t->cfg.netns_memo;
 }
 
 static void configure(struct tracer *t)
@@ -153,6 +158,9 @@ static void configure(struct tracer *t)
 		bpf_map__set_max_entries(s->maps.cap_records, libbpf_num_possible_cpus());
 	else
 		bpf_map__set_value_size(s->maps.cap_records, 8);
+	bpf_map__set_max_entries(s->maps.drop_summary,
+				 t->cfg.drop_summary_max ? t->cfg.drop_summary_max : 1);
+	bpf_map__set_max_entries(s->maps.netns_memo, t->cfg.netns_memo ? SKBT_NETNS_MEMO : 1);
 }
 
 int tracer_load(struct tracer *t, char *err, size_t errlen)
@@ -241,6 +249,11 @@ int tracer_events_fd(const struct tracer *t)
 int tracer_stacks_fd(const struct tracer *t)
 {
 	return t->skel ? bpf_map__fd(t->skel->maps.stacks) : -1;
+}
+
+int tracer_drop_summary_fd(const struct tracer *t)
+{
+	return t->skel && t->cfg.drop_summary_max ? bpf_map__fd(t->skel->maps.drop_summary) : -1;
 }
 
 unsigned long long tracer_clone_slots_left(const struct tracer *t)

@@ -36,11 +36,17 @@ struct tracer_cfg {
 	bool track;	    /* --filter-track-skb */
 	bool track_tp_free; /* tracked skbs are forgotten at the free tracepoints */
 	unsigned int track_max;
-	bool skb_span;	       /* discover_skb_span_fits(): pkt_read() reads one span */
-	int direct_id;	       /* kfunc bpf_rdonly_cast for direct_view(); 0: probe reads */
-	unsigned int cap_len;  /* -w: packet bytes per record, 0: no capture */
-	unsigned int cap_at;   /* enum skbt_capture_at */
-	unsigned int consumed; /* SKB_CONSUMED's value, ~0U when unknown */
+	bool skb_span; /* discover_skb_span_fits(): pkt_read() reads one span */
+	int direct_id; /* kfunc bpf_rdonly_cast for direct_view(); 0: probe reads */
+	/* Drop diagnosis. */
+	long long consumed;	       /* SKB_CONSUMED's value (a free, not a drop), -1: none */
+	long long nf_drop;	       /* SKB_DROP_REASON_NETFILTER_DROP's value, -1: none */
+	bool drops_only;	       /* --drops-only: nothing but drops is reported */
+	bool drop_events;	       /* drops are reported as events */
+	unsigned int drop_summary_max; /* rows of the --drop-summary map, 0: no summary */
+	bool netns_memo;	       /* events without a netns get the skb's last one */
+	unsigned int cap_len;	       /* -w: packet bytes per record, 0: no capture */
+	unsigned int cap_at;	       /* enum skbt_capture_at */
 };
 
 struct bpf_prog_load_opts;
@@ -95,6 +101,8 @@ unsigned long long tracer_counter(const struct tracer *t, enum skbt_counter idx)
 /* The event ring buffer and the stack trace map, as fds. */
 int tracer_events_fd(const struct tracer *t);
 int tracer_stacks_fd(const struct tracer *t);
+/* The --drop-summary map (per-CPU hash, drop.h), as an fd; -1 without a summary. */
+int tracer_drop_summary_fd(const struct tracer *t);
 /* Cloning calls whose return was never seen (a missed kretprobe) left their slot behind. */
 unsigned long long tracer_clone_slots_left(const struct tracer *t);
 
@@ -105,6 +113,8 @@ unsigned long long tracer_clone_slots_left(const struct tracer *t);
 #define SKBT_TRAMPOLINE_REG_ARGS 6
 /* A BPF program cannot be verified against a function with more (MAX_BPF_FUNC_ARGS). */
 #define SKBT_FENTRY_MAX_ARGS 12
+/* skbs whose last namespace is remembered (an LRU: the oldest are forgotten). */
+#define SKBT_NETNS_MEMO 8192
 /* Cloning calls in flight at once whose source is tracked. */
 #define SKBT_CLONE_SLOTS 1024
 

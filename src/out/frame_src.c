@@ -109,3 +109,27 @@ void ap_stack_src_json(struct output *o, const unsigned long long *frames, size_
 	ob_reserve(b, 2);
 	ap_c(b, ']');
 }
+
+/*
+ * The drop site's source lines, as "drop_location_src" - the member
+ * skbtrace addr2line --json adds to a recorded trace.  The site is a
+ * return address too (the kfree_skb tracepoint's location argument).
+ * Unlike a stack, which keeps one entry per frame, a site without a symbol
+ * gets no member.
+ */
+void ap_drop_src_json(struct output *o, unsigned long long addr)
+{
+	char frame[2 * OUT_NAME_MAX + 32], buf[SRCLINE_TEXT_MAX + 2 * OUT_NAME_MAX + 64];
+	const struct srcline_result *r;
+	struct obuf *b = out_buf(o);
+	size_t len;
+
+	/* No symbol, nothing to look up: the member stays out. */
+	if (!o->src || !frame_ksym(o, addr))
+		return;
+	r = frame_lookup(o, addr, frame, sizeof(frame));
+	len = srcline_fmt_json(buf, sizeof(buf), frame, r);
+	ob_reserve(b, len + 24);
+	ap_lit(b, ",\"drop_location_src\":");
+	ap_mem(b, buf, len);
+}

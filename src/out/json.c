@@ -53,7 +53,7 @@ static void ap_json_ctl(struct obuf *b, unsigned char c)
  * A quoted JSON string of at most max bytes of s (stopping at NUL).
  * Checks its room per character, so it also serves long dumps.
  */
-static void ap_json_str(struct obuf *b, const char *str, size_t max)
+void ap_json_str(struct obuf *b, const char *str, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
@@ -190,6 +190,7 @@ void json_event(struct output *o, const struct skbt_event *e, size_t size)
 		ap_lit(b, ",\"drop_reason\":\"");
 		ap_reason(o, e->reason);
 		ap_c(b, '"');
+		json_drop(o, e);
 	}
 	if (o->cfg.caller && (e->flags & SKBT_F_HAS_CALLER) && first_caller(o, e)) {
 		ap_lit(b, ",\"caller\":\"");

@@ -11,6 +11,7 @@
  *   text.c      text columns and their header
  *   json.c      JSON lines
  *   group_fmt.c --output-group: a packet's events together
+ *   drop_fmt.c  a drop's site, hook, socket and hint; --drops-only lines
  */
 #include <errno.h>
 #include <stdio.h>
@@ -57,6 +58,8 @@ int output_event(struct output *o, const struct skbt_event *e, size_t size)
 	if (o->cfg.json) {
 		json_event(o, e, size);
 		ap_c(&pv->b, '\n');
+	} else if (o->cfg.drops_only) {
+		drop_line(o, e);
 	} else {
 		text_event(o, e, size);
 	}
@@ -90,6 +93,7 @@ void output_free(struct output *o)
 	for (size_t i = 0; i < pv->ntp; i++)
 		free(pv->tp_names[i]);
 	free(pv->tp_names);
+	drop_fmt_free(pv);
 	btf_dump__free(pv->dump);
 	free(pv->dump_buf);
 	free(pv->stack);

@@ -12,6 +12,7 @@
 struct btf;
 struct ksyms;
 struct drop_reasons;
+struct drop_namer;
 struct srcline;
 
 enum ts_mode {
@@ -27,9 +28,10 @@ struct output_cfg {
 	bool tuple;
 	bool caller;
 	bool stack;
-	bool skb;   /* struct sk_buff dumped from BTF */
-	bool track; /* --filter-track-skb: the packet id (and clone mark) */
-	bool group; /* --output-group: events come through output_group() */
+	bool skb;	 /* struct sk_buff dumped from BTF */
+	bool track;	 /* --filter-track-skb: the packet id (and clone mark) */
+	bool group;	 /* --output-group: events come through output_group() */
+	bool drops_only; /* --drops-only: one tcpdrop-like line per drop */
 	enum ts_mode ts;
 };
 
@@ -39,6 +41,7 @@ struct output {
 	const struct probe_list *probes; /* names tracepoint events (SKBT_F_TRACEPOINT) */
 	const struct ksyms *ks;		 /* names function events, callers, stacks; may be NULL */
 	const struct drop_reasons *dr;
+	const struct drop_namer *nm;	    /* names drops (location, netns, hint); may be NULL */
 	const struct btf *btf;		    /* for --output-skb */
 	int skb_type_id;		    /* BTF id of struct sk_buff, for --output-skb */
 	int stack_map_fd;		    /* stack trace map, or -1 */

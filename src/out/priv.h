@@ -43,7 +43,8 @@ struct out_priv {
 	char *dump_buf;
 	size_t dump_len, dump_cap;
 	bool dump_oom;
-	long long delta_ns; /* --output-group: since the packet's previous event */
+	long long delta_ns;		    /* --output-group: since the packet's previous event */
+	struct drop_cache *drops;	    /* drop_fmt.c: described drops, built on first use */
 	const char *src_told[SRC_TOLD_MAX]; /* srcline errors already on stderr */
 	size_t nsrc_told;
 };
@@ -73,6 +74,7 @@ const struct ksym *frame_ksym(struct output *o, unsigned long long addr);
 /* frame_src.c: source lines of stack frames, when o->src is set */
 void ap_frame_src_text(struct output *o, unsigned long long addr);
 void ap_stack_src_json(struct output *o, const unsigned long long *frames, size_t n);
+void ap_drop_src_json(struct output *o, unsigned long long addr);
 
 /* stack.c: the stack map and the caller, past the tracing frames */
 unsigned long long first_caller(const struct output *o, const struct skbt_event *e);
@@ -85,5 +87,18 @@ const char *dump_skb(struct output *o, const struct skbt_event *e, size_t size, 
 /* text.c and json.c: one event, without the JSON line's newline */
 void text_event(struct output *o, const struct skbt_event *e, size_t size);
 void json_event(struct output *o, const struct skbt_event *e, size_t size);
+/* text.c: kernel bytes made printable; HH:MM:SS.nnnnnnnnn of an event's time */
+void ap_text_bytes(struct obuf *b, const char *s, size_t max);
+void ap_wall(struct output *o, unsigned long long ts);
+/* json.c: a quoted, escaped JSON string of at most max bytes of s */
+void ap_json_str(struct obuf *b, const char *s, size_t max);
+
+/* drop_fmt.c: what a drop event says besides its reason (issue 10) */
+void json_drop(struct output *o, const struct skbt_event *e);
+void text_drop_detail(struct output *o, const struct skbt_event *e);
+/* --drops-only: one tcpdrop-like line and a hint line per drop, under its header */
+void drop_line(struct output *o, const struct skbt_event *e);
+void drop_line_header(struct output *o);
+void drop_fmt_free(struct out_priv *pv);
 
 #endif

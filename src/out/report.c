@@ -141,3 +141,11 @@ void report_summary(const struct summary *s)
 		fprintf(stderr, ", exit %d", s->status);
 	fputc('\n', stderr);
 }
+
+void report_drop_summary_full(unsigned long long uncounted, unsigned int rows)
+{
+	fprintf(stderr,
+		"skbtrace: %llu drops not counted: the drop summary's %u rows were all taken "
+		"(raise --drop-summary-max)\n",
+		uncounted, rows);
+}

@@ -26,6 +26,9 @@ void report_tracking(unsigned long long map_full, unsigned long long clones_lost
  */
 void report_capture(const char *path, unsigned long long records, int err);
 
+/* Drops --drop-summary could not count: its map's rows were all taken. */
+void report_drop_summary_full(unsigned long long uncounted, unsigned int rows);
+
 struct summary {
 	unsigned long long events, lost, stack_lost, missed;
 	size_t attached, failed;

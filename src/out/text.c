@@ -26,7 +26,7 @@
 /* ---- strings from the kernel ------------------------------------------ */
 
 /* comm and ifname hold any byte; control bytes would break the line. */
-static void ap_text_bytes(struct obuf *b, const char *s, size_t max)
+void ap_text_bytes(struct obuf *b, const char *s, size_t max)
 {
 	for (size_t i = 0; i < max && s[i]; i++) {
 		unsigned char c = s[i];
@@ -42,7 +42,7 @@ static void ap_text_bytes(struct obuf *b, const char *s, size_t max)
 
 /* ---- time ------------------------------------------------------------ */
 
-static void ap_wall(struct output *o, unsigned long long ts)
+void ap_wall(struct output *o, unsigned long long ts)
 {
 	struct out_priv *pv = o->priv;
 	unsigned long long wall = ts + o->mono_to_real_ns;
@@ -269,6 +269,8 @@ void text_event(struct output *o, const struct skbt_event *e, size_t size)
 			ap_c(b, '-');
 	}
 	ap_c(b, '\n');
+	if (is_drop(o, e))
+		text_drop_detail(o, e);
 	if (o->cfg.stack)
 		text_stack(o, e);
 	if (o->cfg.skb)
@@ -282,6 +284,10 @@ void output_header(struct output *o)
 
 	if (!o->priv || o->cfg.json)
 		return;
+	if (o->cfg.drops_only) {
+		drop_line_header(o);
+		return;
+	}
 	b = out_buf(o);
 	ob_reserve(b, OUT_LINE_MAX);
 	if (o->cfg.ts != TS_NONE) {

@@ -631,3 +631,53 @@ size_t ksyms_count(const struct ksyms *ks)
 {
 	return ks ? ks->n : 0;
 }
+
+struct ksyms_async {
+	pthread_t thread;
+	char *path;
+	struct ksyms *ks;
+	int err;
+};
+
+static void *load_thread(void *arg)
+{
+	struct ksyms_async *a = arg;
+
+	a->ks = ksyms_load(a->path);
+	a->err = a->ks ? 0 : errno;
+	return NULL;
+}
+
+struct ksyms_async *ksyms_load_async(const char *path)
+{
+	struct ksyms_async *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	if ((path && !(a->path = strdup(path))) ||
+	    pthread_create(&a->thread, NULL, load_thread, a)) {
+		free(a->path);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+struct ksyms *ksyms_join(struct ksyms_async *a)
+{
+	struct ksyms *ks;
+	int err;
+
+	if (!a) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pthread_join(a->thread, NULL);
+	ks = a->ks;
+	err = a->err;
+	free(a->path);
+	free(a);
+	if (!ks)
+		errno = err;
+	return ks;
+}

@@ -118,7 +118,7 @@ int select_probes(struct selection *s, char *err, size_t errlen)
 	const char *what = s->backend == BACKEND_TRACEPOINT ? "tracepoint" : "function";
 	const struct probe *drop = drop_hook(s);
 	regex_t re, *rep = NULL;
-	size_t matched;
+	size_t matched = 0;
 	int rc;
 
 	if (s->filter_func) {
@@ -127,14 +127,23 @@ int select_probes(struct selection *s, char *err, size_t errlen)
 			return rc;
 		rep = &re;
 	}
-	rc = add_matching(s, rep, drop, &matched);
+	if (s->drops_only && !drop) {
+		snprintf(err, errlen,
+			 "this kernel has no drop hook (kfree_skb tracepoint or a drop "
+			 "function with a reason): nothing to report drops from");
+		return EXIT_ENV;
+	}
+	if (s->drops_only)
+		rc = probe_list_add(s->probes, drop) ? 0 : -ENOMEM;
+	else
+		rc = add_matching(s, rep, drop, &matched);
 	if (rep)
 		regfree(rep);
 	if (rc) {
 		snprintf(err, errlen, "out of memory");
 		return EXIT_ENV;
 	}
-	if (!matched && s->filter_func) {
+	if (!s->drops_only && !matched && s->filter_func) {
 		snprintf(err, errlen, "no sk_buff %s matches --filter-func '%s'", what,
 			 s->filter_func);
 		return EXIT_USAGE;

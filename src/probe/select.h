@@ -18,6 +18,7 @@ struct ksyms;
 struct selection {
 	enum backend backend;		/* resolved */
 	const char *filter_func;	/* --filter-func, or NULL */
+	bool drops_only;		/* the drop hook alone (--drops-only, --drop-summary) */
 	const struct probe_list *found; /* everything discovery saw */
 	struct probe_list *probes;	/* what will be attached */
 	size_t track_hooks;		/* probes attached only for --filter-track-skb */
@@ -30,7 +31,7 @@ struct selection {
  * Each returns 0, or an exit status (1: the kernel cannot, 2: bad usage)
  * with the message in err.
  */
-/* The drop hook and the probes --filter-func matches (all by default). */
+/* The drop hook and the probes --filter-func matches (all by default; none with drops_only). */
 int select_probes(struct selection *s, char *err, size_t errlen);
 /* The free and clone hooks of --filter-track-skb; warns once when clones cannot be followed. */
 int select_track_hooks(struct selection *s, const struct kernel_features *kf, bool warn, char *err,

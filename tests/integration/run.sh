@@ -25,6 +25,10 @@ FENTRY_LAYERS_RE='(ip|ip6|ipv6|udp|udpv6|nf|netif|__netif|dev|__dev)_.*|kfree_sk
 RECV_FUNC_RE='^(net:netif_receive_skb|net:netif_receive_skb_entry|__netif_receive_skb_core|__netif_receive_skb_core\..*|ip_rcv|ip_rcv_core|ip_local_deliver|udp_rcv|__udp4_lib_rcv)$'
 
 . "$HERE/tests.sh"
+# shellcheck source=drops.sh
+. "$HERE/drops.sh"
+# shellcheck source=metrics.sh
+. "$HERE/metrics.sh"
 
 for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 	if [ -n "${SKBT_TESTS:-}" ] && ! grep -qw "$t" <<<"$SKBT_TESTS"; then

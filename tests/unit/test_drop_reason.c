@@ -62,6 +62,9 @@ static void test_netfilter_drop(void **state)
 		assert_string_equal(drop_reason_name(dr, 12, buf, sizeof(buf)),
 				    "SKB_DROP_REASON_NETFILTER_DROP");
 	assert_string_equal(drop_reason_name(dr, 0, buf, sizeof(buf)), "SKB_NOT_DROPPED_YET");
+	assert_int_equal(drop_reason_value(dr, "SKB_DROP_REASON_NETFILTER_DROP"), v);
+	assert_int_equal(drop_reason_value(dr, "SKB_DROP_REASON_NO_SUCH_THING"), -1);
+	assert_int_equal(drop_reason_value(NULL, "SKB_DROP_REASON_NETFILTER_DROP"), -1);
 	drop_reasons_free(dr);
 }
 
@@ -208,6 +211,62 @@ static void test_module_btf(void **state)
 	btf__free(base);
 }
 
+static void test_synthetic_subsys_names(void **state)
+{
+	struct btf *btf = synthetic_btf();
+	struct drop_reasons *dr = drop_reasons_load(btf, NULL, 0);
+	char buf[32];
+
+	(void)state;
+	assert_non_null(dr);
+	btf__free(btf);
+	assert_null(drop_reason_subsys(dr, 2, buf, sizeof(buf)));
+	assert_string_equal(drop_reason_subsys(dr, 1 << 16 | 3, buf, sizeof(buf)), "FOO");
+	assert_string_equal(drop_reason_subsys(dr, 2 << 16 | 6, buf, sizeof(buf)), "BAR");
+	/* SKB_DROP_REASON_SUBSYS_NUM is a count, not a subsystem */
+	assert_string_equal(drop_reason_subsys(dr, 3 << 16 | 1, buf, sizeof(buf)), "3");
+	assert_string_equal(drop_reason_subsys(NULL, 7 << 16, buf, sizeof(buf)), "7");
+	drop_reasons_free(dr);
+}
+
+static void test_short_name(void **state)
+{
+	(void)state;
+	assert_string_equal(drop_reason_short("SKB_DROP_REASON_NO_SOCKET"), "NO_SOCKET");
+	assert_string_equal(drop_reason_short("OVS_DROP_LAST_ACTION"), "OVS_DROP_LAST_ACTION");
+	assert_string_equal(drop_reason_short("SKB_CONSUMED"), "SKB_CONSUMED");
+	assert_string_equal(drop_reason_short("12"), "12");
+}
+
+/* The running kernel's own subsystem enum, read back value by value. */
+static void test_vmlinux_subsys(void **state)
+{
+	const struct btf *btf = *state;
+	struct drop_reasons *dr = drop_reasons_load(btf, NULL, 0);
+	int id = btf__find_by_name_kind(btf, "skb_drop_reason_subsys", BTF_KIND_ENUM);
+	const struct btf_type *t;
+	char buf[32];
+
+	assert_non_null(dr);
+	if (id < 0) {
+		print_message("# kernel has no enum skb_drop_reason_subsys (before 6.4)\n");
+		assert_string_equal(drop_reason_subsys(dr, 2 << 16, buf, sizeof(buf)), "2");
+		drop_reasons_free(dr);
+		return;
+	}
+	t = btf__type_by_id(btf, id);
+	for (unsigned int i = 0; i < btf_vlen(t); i++) {
+		const char *n = btf__name_by_offset(btf, btf_enum(t)[i].name_off);
+		unsigned int v = btf_enum(t)[i].val;
+
+		if (!v || strstr(n, "_NUM"))
+			continue;
+		assert_string_equal(drop_reason_subsys(dr, v << 16, buf, sizeof(buf)),
+				    n + strlen("SKB_DROP_REASON_SUBSYS_"));
+	}
+	drop_reasons_free(dr);
+}
+
 static void test_no_enum(void **state)
 {
 	struct btf *btf = btf__new_empty();
@@ -227,15 +286,16 @@ static void test_no_enum(void **state)
 int main(void)
 {
 	const struct CMUnitTest vmlinux_tests[] = {
-		cmocka_unit_test(test_netfilter_drop),
-		cmocka_unit_test(test_consumed),
-		cmocka_unit_test(test_unknown_is_number),
-		cmocka_unit_test(test_load_is_cheap),
+		cmocka_unit_test(test_netfilter_drop),	  cmocka_unit_test(test_consumed),
+		cmocka_unit_test(test_unknown_is_number), cmocka_unit_test(test_load_is_cheap),
+		cmocka_unit_test(test_vmlinux_subsys),
 	};
 	const struct CMUnitTest synthetic_tests[] = {
 		cmocka_unit_test(test_synthetic_subsys),
 		cmocka_unit_test(test_module_btf),
 		cmocka_unit_test(test_no_enum),
+		cmocka_unit_test(test_synthetic_subsys_names),
+		cmocka_unit_test(test_short_name),
 	};
 	int fails = cmocka_run_group_tests_name("drop_reason_vmlinux", vmlinux_tests, vmlinux_setup,
 						vmlinux_teardown);

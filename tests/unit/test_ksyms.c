@@ -137,6 +137,24 @@ static void test_small_by_name(void **state)
 	ksyms_free(ks);
 }
 
+/* On a thread: the same table, and the same error for a missing file. */
+static void test_async(void **state)
+{
+	char *path = write_tmp("async", small_kallsyms, strlen(small_kallsyms));
+	struct ksyms *ks;
+
+	(void)state;
+	assert_non_null(path);
+	ks = ksyms_join(ksyms_load_async(path));
+	free(path);
+	assert_non_null(ks);
+	assert_sym(ksyms_by_name(ks, "ip_rcv"), "ip_rcv", 0xffffffff81ff6a80ULL);
+	ksyms_free(ks);
+	errno = 0;
+	assert_null(ksyms_join(ksyms_load_async("/nonexistent/kallsyms")));
+	assert_int_equal(errno, ENOENT);
+}
+
 static void test_hidden(void **state)
 {
 	static const char text[] = "0000000000000000 T _stext\n"
@@ -295,10 +313,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_small_lookup),  cmocka_unit_test(test_small_by_name),
-		cmocka_unit_test(test_hidden),	      cmocka_unit_test(test_short_addresses),
-		cmocka_unit_test(test_errors),	      cmocka_unit_test(test_large_streamed),
-		cmocka_unit_test(test_proc_kallsyms),
+		cmocka_unit_test(test_small_lookup),	cmocka_unit_test(test_small_by_name),
+		cmocka_unit_test(test_async),		cmocka_unit_test(test_hidden),
+		cmocka_unit_test(test_short_addresses), cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_large_streamed),	cmocka_unit_test(test_proc_kallsyms),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

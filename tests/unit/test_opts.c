@@ -117,6 +117,67 @@ static void test_usage_errors(void **state)
 	assert_int_equal(PARSE(&o, "--backend"), OPTS_USAGE);
 }
 
+static void test_drop_modes(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-q"), OPTS_OK);
+	assert_false(o.drops_only);
+	assert_false(o.drop_summary);
+	assert_int_equal(o.drop_summary_max, 4096);
+	assert_int_equal(PARSE(&o, "--drops-only", "--filter-netns", "inode:5", "udp"), OPTS_OK);
+	assert_true(o.drops_only);
+	assert_string_equal(o.pcap_expr, "udp");
+	opts_free(&o);
+	/* once at exit, or every N seconds */
+	assert_int_equal(PARSE(&o, "--drop-summary"), OPTS_OK);
+	assert_true(o.drop_summary);
+	assert_int_equal(o.drop_summary_secs, 0);
+	assert_int_equal(PARSE(&o, "--drop-summary=5", "--drop-summary-max", "100"), OPTS_OK);
+	assert_int_equal(o.drop_summary_secs, 5);
+	assert_int_equal(o.drop_summary_max, 100);
+	assert_int_equal(PARSE(&o, "--drop-summary=0"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--drop-summary=x"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--drop-summary", "--drop-summary-max", "0"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--drop-summary-max", "10"), OPTS_USAGE);
+	/* the drop hook alone: nothing that needs other probes */
+	assert_int_equal(PARSE(&o, "--drops-only", "--filter-func", "ip_rcv"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--drop-summary", "--filter-track-skb"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--drops-only", "--output-group"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--drops-only", "--output-skb"), OPTS_USAGE);
+}
+
+static void test_metrics(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-q"), OPTS_OK);
+	assert_null(o.metrics);
+	assert_int_equal(o.metrics_max_series, 0);
+	assert_int_equal(PARSE(&o, "--metrics", "127.0.0.1:9435", "--metrics-labels",
+			       "reason,netns", "--metrics-max-series", "50", "--drop-summary-max",
+			       "64"),
+			 OPTS_OK);
+	assert_string_equal(o.metrics, "127.0.0.1:9435");
+	assert_string_equal(o.metrics_labels, "reason,netns");
+	assert_int_equal(o.metrics_max_series, 50);
+	assert_int_equal(o.drop_summary_max, 64);
+	/* beside drop events and tables */
+	assert_int_equal(PARSE(&o, "--metrics", "[::1]:1", "--drops-only", "--drop-summary=2"),
+			 OPTS_OK);
+	assert_int_equal(PARSE(&o, "--metrics", "[::1]:1", "--metrics-max-series", "0"),
+			 OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--metrics", "[::1]:1", "--metrics-max-series", "1000001"),
+			 OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--metrics-labels", "reason"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--metrics-max-series", "5"), OPTS_USAGE);
+	/* the drop hook alone, as the other drop modes */
+	assert_int_equal(PARSE(&o, "--metrics", "[::1]:1", "--filter-func", "ip_rcv"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--metrics", "[::1]:1", "--output-group"), OPTS_USAGE);
+}
+
 static void test_tracking(void **state)
 {
 	struct opts o;
@@ -212,6 +273,8 @@ int main(void)
 		cmocka_unit_test(test_tunnel_filters_apart_from_positional),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_tracking),
+		cmocka_unit_test(test_drop_modes),
+		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_help_and_version_exit_ok),
 	};
 
