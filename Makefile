@@ -31,7 +31,7 @@ TOOLS := $(TOOLS_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all clean install test unit integration vmtest demo deps format bench bench-bins bench-vm asan tools matrix fuzz
+.PHONY: all clean install test unit integration vmtest demo deps format format-check bench bench-bins bench-vm asan tools matrix fuzz
 all: skbtrace
 
 deps:
@@ -124,8 +124,16 @@ install: skbtrace
 	install -D -m 0755 skbtrace $(DESTDIR)$(PREFIX)/bin/skbtrace
 	@if [ -f docs/skbtrace.8 ]; then install -D -m 0644 docs/skbtrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/skbtrace.8; fi
 
+# Every C file in git, BPF side and tests included, as .clang-format says.
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
 format:
-	clang-format -i $$(find src -name '*.[ch]') tests/unit/*.c tests/tools/*.c
+	clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	@scripts/deps.sh build
+	@clang-format --dry-run -Werror $(FORMAT_SRCS)
+	@echo "format-check: $(words $(FORMAT_SRCS)) files as .clang-format says"
 
 clean:
 	rm -rf $(BUILD) skbtrace

@@ -28,25 +28,25 @@ struct bench_case {
 };
 
 static const struct bench_case cases[] = {
-	{ "tcp and dst port 80 and (tcp[tcpflags] & tcp-syn != 0)", "syn" },
-	{ "host 10.1.1.1 and udp", "udp" },
-	{ "tcp port 80", "syn" },
-	{ "ip6 and tcp dst port 443", "syn6" },
-	{ "ip6 protochain 6", "syn6ext" },
-	{ "vlan and host 10.1.1.1", "vlanudp" },
-	{ "not arp and not port 22", "udp" },
-	{ "ether src 00:11:22:33:44:55 and len >= 42", "udp" },
-	{ "ip[2:2] - ((ip[0]&0xf)<<2) > 16", "udp" },
+	{"tcp and dst port 80 and (tcp[tcpflags] & tcp-syn != 0)", "syn"},
+	{"host 10.1.1.1 and udp", "udp"},
+	{"tcp port 80", "syn"},
+	{"ip6 and tcp dst port 443", "syn6"},
+	{"ip6 protochain 6", "syn6ext"},
+	{"vlan and host 10.1.1.1", "vlanudp"},
+	{"not arp and not port 22", "udp"},
+	{"ether src 00:11:22:33:44:55 and len >= 42", "udp"},
+	{"ip[2:2] - ((ip[0]&0xf)<<2) > 16", "udp"},
 };
 
 /* Build the named frame into p. */
 static void frame(const char *name, struct dh_pkt *p)
 {
-	struct pg_buf b = { .p = p->data, .cap = PG_MAXPKT };
-	static const uint8_t dst[6] = { 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb };
-	static const uint8_t src[6] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
-	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-	static const uint8_t b6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	struct pg_buf b = {.p = p->data, .cap = PG_MAXPKT};
+	static const uint8_t dst[6] = {0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb};
+	static const uint8_t src[6] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55};
+	static const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	static const uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 	bool v6 = !strncmp(name, "syn6", 4), udp = strstr(name, "udp") != 0;
 
 	memset(p, 0, sizeof(*p));
@@ -67,7 +67,7 @@ static void frame(const char *name, struct dh_pkt *p)
 		if (!strcmp(name, "syn6ext")) { /* hop-by-hop, 16 bytes */
 			pg_u8(&b, 6);
 			pg_u8(&b, 1);
-			pg_put(&b, (uint8_t[14]){ 1, 12 }, 14);
+			pg_put(&b, (uint8_t[14]){1, 12}, 14);
 		}
 	} else {
 		pg_u16(&b, 0x0800);
@@ -111,8 +111,7 @@ static int load_l2(struct dh *h, const struct pcap_filter_prog *f)
  * Minimum over ROUNDS of the kernel's ns per run for each fd, measured
  * in turns so that noise from the rest of the machine hits all alike.
  */
-static void time_fds(struct dh *h, const int *fd, size_t n, int repeat,
-		     long long *best)
+static void time_fds(struct dh *h, const int *fd, size_t n, int repeat, long long *best)
 {
 	for (size_t j = 0; j < n; j++) {
 		best[j] = -1;
@@ -128,8 +127,8 @@ static void time_fds(struct dh *h, const int *fd, size_t n, int repeat,
 	}
 }
 
-static double time_libpcap(const struct sock_filter *c, size_t n,
-			   const struct dh_pkt *p, int repeat)
+static double time_libpcap(const struct sock_filter *c, size_t n, const struct dh_pkt *p,
+			   int repeat)
 {
 	struct timespec a, b;
 	volatile unsigned int sink = 0;
@@ -156,7 +155,7 @@ static unsigned int verified(int fd)
 int main(int argc, char **argv)
 {
 	int repeat = argc > 1 ? atoi(argv[1]) : 1000000;
-	struct pcap_filter_opts naive = { .no_window = true };
+	struct pcap_filter_opts naive = {.no_window = true};
 	struct pcap_filter_prog none;
 	struct dh h;
 
@@ -165,8 +164,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (repeat < 100 || dh_open(&h, 1, 0)) {
-		fprintf(stderr, "bench/filter: %s\n",
-			repeat < 100 ? "REPEAT >= 100" : h.err);
+		fprintf(stderr, "bench/filter: %s\n", repeat < 100 ? "REPEAT >= 100" : h.err);
 		return 1;
 	}
 	pcap_filter_match_nothing(&none);
@@ -186,16 +184,14 @@ int main(int argc, char **argv)
 		size_t n;
 
 		frame(cases[i].packet, &h.pkt[DH_L2][0]);
-		if (pcap_filter_cbpf(cases[i].expr, DLT_EN10MB, 0, &c, &n, err,
-				     sizeof(err)) ||
+		if (pcap_filter_cbpf(cases[i].expr, DLT_EN10MB, 0, &c, &n, err, sizeof(err)) ||
 		    pcap_filter_translate(c, n, NULL, &p, err, sizeof(err)) ||
 		    pcap_filter_translate(c, n, &naive, &q, err, sizeof(err))) {
 			fprintf(stderr, "bench: %s: %s\n", cases[i].expr, err);
 			return 1;
 		}
 		if (!dh_expect(c, n, &h.pkt[DH_L2][0]))
-			fprintf(stderr, "bench: %s does not match its packet\n",
-				cases[i].expr);
+			fprintf(stderr, "bench: %s does not match its packet\n", cases[i].expr);
 		fd[0] = load_l2(&h, &none);
 		fd[1] = load_l2(&h, &p);
 		fd[2] = load_l2(&h, &q);

@@ -4,7 +4,7 @@
 # Usage: scripts/deps.sh [build|test|bench|vm|all]   (default: test)
 set -eu
 
-build="make gcc clang llvm libbpf-dev bpftool libpcap-dev libelf-dev libdw-dev libdebuginfod-dev libjson-c-dev libmicrohttpd-dev zlib1g-dev pkg-config"
+build="make gcc clang llvm libbpf-dev bpftool libpcap-dev libelf-dev libdw-dev libdebuginfod-dev libjson-c-dev libmicrohttpd-dev zlib1g-dev pkg-config clang-format"
 test_pkgs="$build groff-base libcmocka-dev libclang-rt-14-dev iproute2 nftables iptables jq procps prometheus curl tshark tcpdump iputils-ping iperf3"
 vm="qemu-system-x86 busybox-static cpio kmod xz-utils zstd"
 bench="$test_pkgs bpftrace iperf3 time"

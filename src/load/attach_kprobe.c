@@ -149,8 +149,7 @@ int attach_kprobe_multi_all(struct tracer *t)
 	if (!idx)
 		return -ENOMEM;
 	/* One link per program, that is per sk_buff argument position. */
-	bpf_object__for_each_program(prog, t->skel->obj)
-	{
+	bpf_object__for_each_program(prog, t->skel->obj) {
 		size_t n = 0;
 
 		if (bpf_program__expected_attach_type(prog) != BPF_TRACE_KPROBE_MULTI ||

@@ -154,7 +154,8 @@ void progs_select(struct tracer *t)
 	struct bpf_program *prog;
 	struct tp_template *tmpl;
 
-	bpf_object__for_each_program(prog, t->skel->obj) bpf_program__set_autoload(prog, false);
+	bpf_object__for_each_program(prog, t->skel->obj)
+		bpf_program__set_autoload(prog, false);
 	tm->n = 0;
 	for (size_t i = 0; i < t->probes->n; i++) {
 		prog = prog_of(t, &t->probes->v[i]);

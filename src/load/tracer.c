@@ -219,7 +219,8 @@ unsigned long long tracer_missed(const struct tracer *t)
 
 	if (!t->skel)
 		return 0;
-	bpf_object__for_each_program(prog, t->skel->obj) n += prog_misses(bpf_program__fd(prog));
+	bpf_object__for_each_program(prog, t->skel->obj)
+		n += prog_misses(bpf_program__fd(prog));
 	for (size_t i = 0; t->fds && i < t->nfds; i += 2)
 		n += prog_misses(t->fds[i]);
 	return n;

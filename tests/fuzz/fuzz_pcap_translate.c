@@ -28,8 +28,8 @@
 #include "../pcap/harness.h"
 #include "../pcap/ebpf_dis.h"
 
-#define MAX_INSNS 64
-#define N_PKTS 64
+#define MAX_INSNS  64
+#define N_PKTS	   64
 #define LOAD_EVERY 8
 
 static struct dh H;
@@ -44,28 +44,55 @@ static void report(void)
 }
 
 static const uint16_t opcodes[] = {
-	BPF_RET | BPF_K, BPF_RET | BPF_A,
-	BPF_LD | BPF_W | BPF_ABS, BPF_LD | BPF_H | BPF_ABS,
-	BPF_LD | BPF_B | BPF_ABS, BPF_LD | BPF_W | BPF_IND,
-	BPF_LD | BPF_H | BPF_IND, BPF_LD | BPF_B | BPF_IND,
-	BPF_LD | BPF_W | BPF_LEN, BPF_LDX | BPF_W | BPF_LEN,
-	BPF_LDX | BPF_B | BPF_MSH, BPF_LD | BPF_IMM, BPF_LDX | BPF_IMM,
-	BPF_LD | BPF_MEM, BPF_LDX | BPF_MEM, BPF_ST, BPF_STX,
-	BPF_JMP | BPF_JA, BPF_JMP | BPF_JEQ | BPF_K, BPF_JMP | BPF_JGT | BPF_K,
-	BPF_JMP | BPF_JGE | BPF_K, BPF_JMP | BPF_JSET | BPF_K,
-	BPF_JMP | BPF_JEQ | BPF_X, BPF_JMP | BPF_JGT | BPF_X,
-	BPF_JMP | BPF_JGE | BPF_X, BPF_JMP | BPF_JSET | BPF_X,
-	BPF_ALU | BPF_ADD | BPF_K, BPF_ALU | BPF_SUB | BPF_K,
-	BPF_ALU | BPF_MUL | BPF_K, BPF_ALU | BPF_DIV | BPF_K,
-	BPF_ALU | BPF_MOD | BPF_K, BPF_ALU | BPF_AND | BPF_K,
-	BPF_ALU | BPF_OR | BPF_K, BPF_ALU | BPF_XOR | BPF_K,
-	BPF_ALU | BPF_LSH | BPF_K, BPF_ALU | BPF_RSH | BPF_K,
-	BPF_ALU | BPF_ADD | BPF_X, BPF_ALU | BPF_SUB | BPF_X,
-	BPF_ALU | BPF_MUL | BPF_X, BPF_ALU | BPF_DIV | BPF_X,
-	BPF_ALU | BPF_MOD | BPF_X, BPF_ALU | BPF_AND | BPF_X,
-	BPF_ALU | BPF_OR | BPF_X, BPF_ALU | BPF_XOR | BPF_X,
-	BPF_ALU | BPF_LSH | BPF_X, BPF_ALU | BPF_RSH | BPF_X,
-	BPF_ALU | BPF_NEG, BPF_MISC | BPF_TAX, BPF_MISC | BPF_TXA,
+	BPF_RET | BPF_K,
+	BPF_RET | BPF_A,
+	BPF_LD | BPF_W | BPF_ABS,
+	BPF_LD | BPF_H | BPF_ABS,
+	BPF_LD | BPF_B | BPF_ABS,
+	BPF_LD | BPF_W | BPF_IND,
+	BPF_LD | BPF_H | BPF_IND,
+	BPF_LD | BPF_B | BPF_IND,
+	BPF_LD | BPF_W | BPF_LEN,
+	BPF_LDX | BPF_W | BPF_LEN,
+	BPF_LDX | BPF_B | BPF_MSH,
+	BPF_LD | BPF_IMM,
+	BPF_LDX | BPF_IMM,
+	BPF_LD | BPF_MEM,
+	BPF_LDX | BPF_MEM,
+	BPF_ST,
+	BPF_STX,
+	BPF_JMP | BPF_JA,
+	BPF_JMP | BPF_JEQ | BPF_K,
+	BPF_JMP | BPF_JGT | BPF_K,
+	BPF_JMP | BPF_JGE | BPF_K,
+	BPF_JMP | BPF_JSET | BPF_K,
+	BPF_JMP | BPF_JEQ | BPF_X,
+	BPF_JMP | BPF_JGT | BPF_X,
+	BPF_JMP | BPF_JGE | BPF_X,
+	BPF_JMP | BPF_JSET | BPF_X,
+	BPF_ALU | BPF_ADD | BPF_K,
+	BPF_ALU | BPF_SUB | BPF_K,
+	BPF_ALU | BPF_MUL | BPF_K,
+	BPF_ALU | BPF_DIV | BPF_K,
+	BPF_ALU | BPF_MOD | BPF_K,
+	BPF_ALU | BPF_AND | BPF_K,
+	BPF_ALU | BPF_OR | BPF_K,
+	BPF_ALU | BPF_XOR | BPF_K,
+	BPF_ALU | BPF_LSH | BPF_K,
+	BPF_ALU | BPF_RSH | BPF_K,
+	BPF_ALU | BPF_ADD | BPF_X,
+	BPF_ALU | BPF_SUB | BPF_X,
+	BPF_ALU | BPF_MUL | BPF_X,
+	BPF_ALU | BPF_DIV | BPF_X,
+	BPF_ALU | BPF_MOD | BPF_X,
+	BPF_ALU | BPF_AND | BPF_X,
+	BPF_ALU | BPF_OR | BPF_X,
+	BPF_ALU | BPF_XOR | BPF_X,
+	BPF_ALU | BPF_LSH | BPF_X,
+	BPF_ALU | BPF_RSH | BPF_X,
+	BPF_ALU | BPF_NEG,
+	BPF_MISC | BPF_TAX,
+	BPF_MISC | BPF_TXA,
 };
 
 #define N_OPCODES (sizeof(opcodes) / sizeof(opcodes[0]))
@@ -77,11 +104,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	atexit(report);
-	kernel = geteuid() == 0 && !(load && !strcmp(load, "0")) &&
-		 dh_open(&H, N_PKTS, 0xf022) == 0;
+	kernel =
+		geteuid() == 0 && !(load && !strcmp(load, "0")) && dh_open(&H, N_PKTS, 0xf022) == 0;
 	if (!kernel)
 		fprintf(stderr, "fuzz: translation only (%s)\n",
-			geteuid() ? "not root" : H.err[0] ? H.err : "FUZZ_LOAD=0");
+			geteuid()  ? "not root"
+			: H.err[0] ? H.err
+				   : "FUZZ_LOAD=0");
 	return 0;
 }
 
@@ -98,10 +127,8 @@ static struct sock_filter shape(const uint8_t *b, size_t i, size_t n)
 	f.jf = (uint8_t)(b[2] % (n - i));
 	f.k = k;
 	cls = BPF_CLASS(f.code);
-	if (cls == BPF_LD || cls == BPF_LDX || cls == BPF_ST ||
-	    cls == BPF_STX) {
-		if (BPF_MODE(f.code) == BPF_MEM || cls == BPF_ST ||
-		    cls == BPF_STX)
+	if (cls == BPF_LD || cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX) {
+		if (BPF_MODE(f.code) == BPF_MEM || cls == BPF_ST || cls == BPF_STX)
 			f.k = k % BPF_MEMWORDS;
 		else if (BPF_MODE(f.code) != BPF_IMM && !(b[3] & 0x80))
 			f.k = k % 96; /* mostly inside the packets */
@@ -115,7 +142,7 @@ static struct sock_filter shape(const uint8_t *b, size_t i, size_t n)
 	} else if (f.code == (BPF_JMP | BPF_JA)) {
 		/* Half the time a backward jump (as protochain has). */
 		if ((b[3] & 1) && i > 0)
-			f.k = (uint32_t)-(int32_t)(1 + k % i);
+			f.k = (uint32_t) - (int32_t)(1 + k % i);
 		else
 			f.k = k % (n - i);
 	}
@@ -126,7 +153,7 @@ static struct sock_filter shape(const uint8_t *b, size_t i, size_t n)
 
 static void opts_from(uint8_t b, struct pcap_filter_opts *o)
 {
-	static const unsigned int windows[] = { 0, 8, 16, 40, 128, 256 };
+	static const unsigned int windows[] = {0, 8, 16, 40, 128, 256};
 
 	memset(o, 0, sizeof(*o));
 	o->window = windows[b % 6];
@@ -142,26 +169,23 @@ static void check_shape(const struct pcap_filter_prog *p)
 	    p->window > PCAP_FILTER_WINDOW_MAX || p->win_pad > 7 || p->prologue_cnt > p->cnt)
 		abort();
 	last = &p->insns[p->cnt - 1];
-	if (last->code != (BPF_JMP | BPF_EXIT) &&
-	    last->code != (BPF_JMP | BPF_JA))
+	if (last->code != (BPF_JMP | BPF_EXIT) && last->code != (BPF_JMP | BPF_JA))
 		abort();
 	for (size_t i = 0; i < p->cnt; i++) {
 		const struct bpf_insn *in = &p->insns[i];
 		uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
 		int64_t t = (int64_t)i + 1 + in->off;
 
-		if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_CALL &&
-		    op != BPF_EXIT && (t < 0 || t >= (int64_t)p->cnt))
+		if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_CALL && op != BPF_EXIT &&
+		    (t < 0 || t >= (int64_t)p->cnt))
 			abort();
-		if (op == BPF_CALL && cls == BPF_JMP &&
-		    in->imm != BPF_FUNC_probe_read_kernel)
+		if (op == BPF_CALL && cls == BPF_JMP && in->imm != BPF_FUNC_probe_read_kernel)
 			abort();
 	}
 }
 
 /* Load, run over the packets, compare with libpcap; abort on any doubt. */
-static void run_in_kernel(const struct sock_filter *c, size_t n,
-			  const struct pcap_filter_opts *o,
+static void run_in_kernel(const struct sock_filter *c, size_t n, const struct pcap_filter_opts *o,
 			  const struct pcap_filter_prog *p, int view)
 {
 	const struct sock_filter *ref = c;
@@ -190,10 +214,8 @@ static void run_in_kernel(const struct sock_filter *c, size_t n,
 	close(fd);
 	n_loaded++;
 	if (dh_has_back_jump(c, n)) {
-		unrolled = dh_unroll(c, n,
-				     o->max_back_jumps ? o->max_back_jumps :
-							 PCAP_FILTER_BACK_JUMPS,
-				     &rn);
+		unrolled = dh_unroll(
+			c, n, o->max_back_jumps ? o->max_back_jumps : PCAP_FILTER_BACK_JUMPS, &rn);
 		if (!unrolled)
 			return;
 		ref = unrolled;
@@ -204,13 +226,12 @@ static void run_in_kernel(const struct sock_filter *c, size_t n,
 
 		n_compared++;
 		if (want != H.ctl->res[i]) {
-			fprintf(stderr,
-				"fuzz: packet %zu: libpcap %u, eBPF %u\n", i,
-				want, H.ctl->res[i]);
+			fprintf(stderr, "fuzz: packet %zu: libpcap %u, eBPF %u\n", i, want,
+				H.ctl->res[i]);
 			dh_hex(stderr, pk);
 			for (size_t j = 0; j < n; j++)
-				fprintf(stderr, "(%03zu) 0x%04x %u %u 0x%x\n", j,
-					c[j].code, c[j].jt, c[j].jf, c[j].k);
+				fprintf(stderr, "(%03zu) 0x%04x %u %u 0x%x\n", j, c[j].code,
+					c[j].jt, c[j].jf, c[j].k);
 			ebpf_dis(stderr, p->insns, p->cnt);
 			abort();
 		}
@@ -227,8 +248,8 @@ static uint32_t hash(const uint8_t *d, size_t n)
 	return h;
 }
 
-static void one(const struct sock_filter *c, size_t n,
-		const struct pcap_filter_opts *o, int view, uint32_t h)
+static void one(const struct sock_filter *c, size_t n, const struct pcap_filter_opts *o, int view,
+		uint32_t h)
 {
 	struct pcap_filter_prog p;
 	char err[512];

@@ -19,7 +19,7 @@
 #ifndef SKBTRACE_HARNESS_H
 #define SKBTRACE_HARNESS_H
 
-#define bpf_insn pcap_bpf_insn
+#define bpf_insn    pcap_bpf_insn
 #define bpf_program pcap_bpf_program
 #include <pcap/pcap.h>
 #undef bpf_insn
@@ -39,8 +39,8 @@
 #include "pktgen.h"
 
 #define DH_NMAX 4096
-#define DH_L2 0
-#define DH_L3 1
+#define DH_L2	0
+#define DH_L3	1
 
 struct dh_pkt {
 	uint32_t caplen;
@@ -70,23 +70,20 @@ static inline size_t dh_page_round(size_t n)
 	return (n + pg - 1) / pg * pg;
 }
 
-static inline int dh_map(struct dh *h, const char *name, uint32_t vsize,
-		  uint32_t entries, size_t *maplen, void **mem)
+static inline int dh_map(struct dh *h, const char *name, uint32_t vsize, uint32_t entries,
+			 size_t *maplen, void **mem)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, vsize, entries,
-				&o);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, vsize, entries, &o);
 
 	if (fd < 0) {
-		snprintf(h->err, sizeof(h->err), "bpf_map_create %s: %s", name,
-			 strerror(errno));
+		snprintf(h->err, sizeof(h->err), "bpf_map_create %s: %s", name, strerror(errno));
 		return -1;
 	}
 	*maplen = dh_page_round((size_t)vsize * entries);
 	*mem = mmap(NULL, *maplen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (*mem == MAP_FAILED) {
-		snprintf(h->err, sizeof(h->err), "mmap %s: %s", name,
-			 strerror(errno));
+		snprintf(h->err, sizeof(h->err), "mmap %s: %s", name, strerror(errno));
 		close(fd);
 		*mem = NULL;
 		return -1;
@@ -137,21 +134,19 @@ static inline int dh_open(struct dh *h, size_t n, uint64_t seed)
 		return -1;
 	}
 	h->n = n;
-	h->ctl_fd = dh_map(h, "dh_ctl", sizeof(struct dh_ctl), 1,
-			   &h->ctl_map_len, &mem);
+	h->ctl_fd = dh_map(h, "dh_ctl", sizeof(struct dh_ctl), 1, &h->ctl_map_len, &mem);
 	if (h->ctl_fd < 0)
 		goto fail;
 	h->ctl = mem;
 	for (int v = 0; v < 2; v++) {
-		h->pkt_fd[v] = dh_map(h, v ? "dh_l3" : "dh_l2",
-				      sizeof(struct dh_pkt), (uint32_t)n,
+		h->pkt_fd[v] = dh_map(h, v ? "dh_l3" : "dh_l2", sizeof(struct dh_pkt), (uint32_t)n,
 				      &h->pkt_map_len, &mem);
 		if (h->pkt_fd[v] < 0)
 			goto fail;
 		h->pkt[v] = mem;
 	}
 	if (seed) {
-		struct pg_rng r = { seed };
+		struct pg_rng r = {seed};
 		struct pg_pkt p;
 
 		for (size_t i = 0; i < n; i++) {
@@ -258,8 +253,7 @@ static inline int dh_load(struct dh *h, const struct pcap_filter_prog *f, int v)
 		snprintf(h->err, sizeof(h->err), "splice: %s", strerror(-e));
 		return -1;
 	}
-	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "dh", "GPL", prog, cnt,
-			   NULL);
+	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "dh", "GPL", prog, cnt, NULL);
 	if (fd >= 0) {
 		free(prog);
 		return fd;
@@ -267,11 +261,10 @@ static inline int dh_load(struct dh *h, const struct pcap_filter_prog *f, int v)
 	e = errno;
 	log = calloc(1, log_size);
 	if (log) {
-		LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log,
-			    .log_size = log_size, .log_level = 1);
+		LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = log_size,
+			    .log_level = 1);
 
-		fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "dh", "GPL",
-				   prog, cnt, &o);
+		fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "dh", "GPL", prog, cnt, &o);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -287,21 +280,19 @@ static inline int dh_load(struct dh *h, const struct pcap_filter_prog *f, int v)
 /* Run program fd over the first n packets; results in h->ctl->res. */
 static inline int dh_run(struct dh *h, int fd, size_t n)
 {
-	uint8_t frame[64] = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
-		    .data_size_in = sizeof(frame), .repeat = (int)n);
+	uint8_t frame[64] = {0};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
+		    .repeat = (int)n);
 
 	h->ctl->next = 0;
 	h->ctl->count = (uint32_t)n;
 	memset(h->ctl->res, 0xa5, n * sizeof(h->ctl->res[0]));
 	if (bpf_prog_test_run_opts(fd, &o)) {
-		snprintf(h->err, sizeof(h->err), "BPF_PROG_TEST_RUN: %s",
-			 strerror(errno));
+		snprintf(h->err, sizeof(h->err), "BPF_PROG_TEST_RUN: %s", strerror(errno));
 		return -1;
 	}
 	if (h->ctl->next != n) {
-		snprintf(h->err, sizeof(h->err),
-			 "BPF_PROG_TEST_RUN ran %u times, not %zu",
+		snprintf(h->err, sizeof(h->err), "BPF_PROG_TEST_RUN ran %u times, not %zu",
 			 h->ctl->next, n);
 		return -1;
 	}
@@ -325,7 +316,7 @@ static inline bool dh_has_back_jump(const struct sock_filter *c, size_t n)
  * verdicts under the budget.  Returns a malloc'd program or NULL.
  */
 static inline struct sock_filter *dh_unroll(const struct sock_filter *c, size_t n,
-				     unsigned int budget, size_t *out_n)
+					    unsigned int budget, size_t *out_n)
 {
 	size_t total = (budget + 1) * n + 1;
 	struct sock_filter *v = calloc(total, sizeof(*v));
@@ -340,14 +331,13 @@ static inline struct sock_filter *dh_unroll(const struct sock_filter *c, size_t 
 			if (o->code != (BPF_JMP | BPF_JA) || (int32_t)o->k >= 0)
 				continue;
 			if (j < budget)
-				o->k = (uint32_t)(n + (size_t)((int64_t)i + 1 +
-							      (int32_t)c[i].k) -
+				o->k = (uint32_t)(n + (size_t)((int64_t)i + 1 + (int32_t)c[i].k) -
 						  i - 1);
 			else
 				o->k = (uint32_t)(total - 1 - (j * n + i) - 1);
 		}
 	}
-	v[total - 1] = (struct sock_filter){ BPF_RET | BPF_K, 0, 0, 0 };
+	v[total - 1] = (struct sock_filter){BPF_RET | BPF_K, 0, 0, 0};
 	*out_n = total;
 	return v;
 }
@@ -358,15 +348,14 @@ static inline struct sock_filter *dh_unroll(const struct sock_filter *c, size_t 
  */
 static inline long long dh_time(struct dh *h, int fd, int repeat)
 {
-	uint8_t frame[64] = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
-		    .data_size_in = sizeof(frame), .repeat = repeat);
+	uint8_t frame[64] = {0};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
+		    .repeat = repeat);
 
 	h->ctl->next = 0;
 	h->ctl->count = 1;
 	if (bpf_prog_test_run_opts(fd, &o)) {
-		snprintf(h->err, sizeof(h->err), "BPF_PROG_TEST_RUN: %s",
-			 strerror(errno));
+		snprintf(h->err, sizeof(h->err), "BPF_PROG_TEST_RUN: %s", strerror(errno));
 		return -1;
 	}
 	return o.duration;
@@ -374,13 +363,13 @@ static inline long long dh_time(struct dh *h, int fd, int repeat)
 
 /* libpcap's verdict for classic code c on packet p. */
 static inline unsigned int dh_expect(const struct sock_filter *c, size_t cnt,
-			      const struct dh_pkt *p)
+				     const struct dh_pkt *p)
 {
 	struct pcap_bpf_program prog = {
 		.bf_len = (unsigned int)cnt,
 		.bf_insns = (struct pcap_bpf_insn *)(uintptr_t)c,
 	};
-	struct pcap_pkthdr hdr = { .caplen = p->caplen, .len = p->len };
+	struct pcap_pkthdr hdr = {.caplen = p->caplen, .len = p->len};
 
 	return (unsigned int)pcap_offline_filter(&prog, &hdr, p->data);
 }

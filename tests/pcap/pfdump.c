@@ -30,16 +30,13 @@ static void verifier_stats(const struct pcap_filter_prog *p, int level)
 		free(log);
 		return;
 	}
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sz,
-		    .log_level = level);
-	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "pfdump", "GPL", prog,
-			   cnt, &o);
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sz, .log_level = level);
+	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "pfdump", "GPL", prog, cnt, &o);
 	if (level > 4) {
 		fputs(log, stdout);
 	} else {
 		tail = strstr(log, "processed ");
-		printf("verifier: %s%s", fd >= 0 ? "ok " : "FAILED ",
-		       tail ? tail : "\n");
+		printf("verifier: %s%s", fd >= 0 ? "ok " : "FAILED ", tail ? tail : "\n");
 	}
 	if (fd >= 0)
 		close(fd);
@@ -50,13 +47,13 @@ static void verifier_stats(const struct pcap_filter_prog *p, int level)
 static void dump_classic(const struct sock_filter *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		printf("(%03zu) code 0x%04x jt %u jf %u k 0x%x\n", i, c[i].code,
-		       c[i].jt, c[i].jf, c[i].k);
+		printf("(%03zu) code 0x%04x jt %u jf %u k 0x%x\n", i, c[i].code, c[i].jt, c[i].jf,
+		       c[i].k);
 }
 
 int main(int argc, char **argv)
 {
-	struct pcap_filter_opts o = { 0 };
+	struct pcap_filter_opts o = {0};
 	struct pcap_filter_prog p;
 	int dlt = DLT_EN10MB, opt, load = 0, vlevel = 0;
 	char err[512], *expr;

@@ -22,7 +22,7 @@ struct pg_rng {
 
 struct pg_pkt {
 	uint32_t caplen; /* bytes in data */
-	uint32_t len; /* wire length, >= caplen */
+	uint32_t len;	 /* wire length, >= caplen */
 	uint8_t data[PG_MAXPKT];
 };
 
@@ -68,7 +68,7 @@ static inline void pg_u8(struct pg_buf *b, uint8_t v)
 
 static inline void pg_u16(struct pg_buf *b, uint16_t v)
 {
-	uint8_t x[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t x[2] = {(uint8_t)(v >> 8), (uint8_t)v};
 
 	pg_put(b, x, 2);
 }
@@ -95,12 +95,9 @@ static inline void pg_set16(struct pg_buf *b, size_t at, uint16_t v)
 }
 
 static const uint8_t pg_macs[][6] = {
-	{ 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 },
-	{ 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb },
-	{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
-	{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 },
-	{ 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 },
-	{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 },
+	{0x00, 0x11, 0x22, 0x33, 0x44, 0x55}, {0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb},
+	{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01},
+	{0x33, 0x33, 0x00, 0x00, 0x00, 0x01}, {0x02, 0x00, 0x00, 0x00, 0x00, 0x02},
 };
 
 static const uint32_t pg_ip4[] = {
@@ -117,17 +114,17 @@ static const uint32_t pg_ip4[] = {
 };
 
 static const uint8_t pg_ip6[][16] = {
-	{ [15] = 1 }, /* ::1 */
-	{ 0xfe, 0x80, [15] = 1 }, /* fe80::1 */
-	{ 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, /* 2001:db8::1 */
-	{ 0x20, 0x01, 0x0d, 0xb8, [15] = 2 }, /* 2001:db8::2 */
-	{ 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 5 }, /* 2001:db8:1::5 */
-	{ 0xff, 0x02, [15] = 1 }, /* ff02::1 */
-	{ 0xff, 0x02, [11] = 1, 0xff, 0, 0, 1 }, /* ff02::1:ff00:1 */
+	{[15] = 1},				  /* ::1 */
+	{0xfe, 0x80, [15] = 1},			  /* fe80::1 */
+	{0x20, 0x01, 0x0d, 0xb8, [15] = 1},	  /* 2001:db8::1 */
+	{0x20, 0x01, 0x0d, 0xb8, [15] = 2},	  /* 2001:db8::2 */
+	{0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 5}, /* 2001:db8:1::5 */
+	{0xff, 0x02, [15] = 1},			  /* ff02::1 */
+	{0xff, 0x02, [11] = 1, 0xff, 0, 0, 1},	  /* ff02::1:ff00:1 */
 };
 
-static const uint16_t pg_ports[] = { 22, 53, 80, 443, 8080, 1024, 5000,
-				     12345, 65535, 67, 68, 123, 161, 514 };
+static const uint16_t pg_ports[] = {22,	   53,	  80, 443, 8080, 1024, 5000,
+				    12345, 65535, 67, 68,  123,	 161,  514};
 
 static inline uint16_t pg_port(struct pg_rng *r)
 {
@@ -159,17 +156,16 @@ static inline void pg_addr6(struct pg_rng *r, struct pg_buf *b)
 
 static inline void pg_payload(struct pg_rng *r, struct pg_buf *b)
 {
-	unsigned int n = pg_pct(r, 60) ? pg_below(r, 33) :
-			 pg_pct(r, 75)	? 33 + pg_below(r, 170) :
-					  200 + pg_below(r, 200);
+	unsigned int n = pg_pct(r, 60)	 ? pg_below(r, 33)
+			 : pg_pct(r, 75) ? 33 + pg_below(r, 170)
+					 : 200 + pg_below(r, 200);
 
 	pg_rand(r, b, n);
 }
 
 static inline void pg_tcp(struct pg_rng *r, struct pg_buf *b)
 {
-	static const uint8_t flags[] = { 0x02, 0x12, 0x10, 0x18, 0x11,
-					 0x04, 0x14, 0x01, 0x29, 0xc2 };
+	static const uint8_t flags[] = {0x02, 0x12, 0x10, 0x18, 0x11, 0x04, 0x14, 0x01, 0x29, 0xc2};
 	unsigned int doff = pg_pct(r, 70) ? 5 : 6 + pg_below(r, 10);
 
 	pg_u16(b, pg_port(r));
@@ -184,8 +180,7 @@ static inline void pg_tcp(struct pg_rng *r, struct pg_buf *b)
 	pg_payload(r, b);
 }
 
-static inline void pg_udp_plain(struct pg_rng *r, struct pg_buf *b,
-				uint16_t sport, uint16_t dport)
+static inline void pg_udp_plain(struct pg_rng *r, struct pg_buf *b, uint16_t sport, uint16_t dport)
 {
 	pg_u16(b, sport);
 	pg_u16(b, dport);
@@ -202,7 +197,7 @@ static inline void pg_geneve(struct pg_rng *r, struct pg_buf *b, int depth)
 
 	pg_u8(b, (uint8_t)optlen);
 	pg_u8(b, 0);
-	static const uint32_t vnis[] = { 0, 100, 512 };
+	static const uint32_t vnis[] = {0, 100, 512};
 
 	pg_u16(b, pg_pct(r, 80) ? 0x6558 : 0x0800);
 	pg_u32(b, PG_PICK(r, vnis) << 8);
@@ -225,12 +220,10 @@ static inline void pg_udp(struct pg_rng *r, struct pg_buf *b, int depth)
 	pg_set16(b, at + 4, (uint16_t)(b->n - at));
 }
 
-static inline void pg_l4(struct pg_rng *r, struct pg_buf *b, uint8_t proto,
-			 int depth)
+static inline void pg_l4(struct pg_rng *r, struct pg_buf *b, uint8_t proto, int depth)
 {
-	static const uint8_t icmp_types[] = { 0, 3, 5, 8, 11, 13, 14, 17 };
-	static const uint8_t icmp6_types[] = { 1, 2, 3, 128, 129, 133,
-					       134, 135, 136, 143 };
+	static const uint8_t icmp_types[] = {0, 3, 5, 8, 11, 13, 14, 17};
+	static const uint8_t icmp6_types[] = {1, 2, 3, 128, 129, 133, 134, 135, 136, 143};
 
 	switch (proto) {
 	case 6:
@@ -240,15 +233,13 @@ static inline void pg_l4(struct pg_rng *r, struct pg_buf *b, uint8_t proto,
 		pg_udp(r, b, depth);
 		break;
 	case 1:
-		pg_u8(b, pg_pct(r, 90) ? PG_PICK(r, icmp_types) :
-					 (uint8_t)pg_next(r));
+		pg_u8(b, pg_pct(r, 90) ? PG_PICK(r, icmp_types) : (uint8_t)pg_next(r));
 		pg_u8(b, (uint8_t)pg_below(r, 4));
 		pg_rand(r, b, 6);
 		pg_payload(r, b);
 		break;
 	case 58:
-		pg_u8(b, pg_pct(r, 90) ? PG_PICK(r, icmp6_types) :
-					 (uint8_t)pg_next(r));
+		pg_u8(b, pg_pct(r, 90) ? PG_PICK(r, icmp6_types) : (uint8_t)pg_next(r));
 		pg_u8(b, (uint8_t)pg_below(r, 2));
 		pg_rand(r, b, 6);
 		pg_payload(r, b);
@@ -266,15 +257,15 @@ static inline void pg_l4(struct pg_rng *r, struct pg_buf *b, uint8_t proto,
 
 static inline uint8_t pg_proto(struct pg_rng *r)
 {
-	static const uint8_t p[] = { 6, 6, 6, 6, 6, 6, 17, 17, 17, 17, 17,
-				     1, 1, 1, 132, 132, 2, 47, 50, 59 };
+	static const uint8_t p[] = {6,	6, 6, 6, 6,   6,   17, 17, 17, 17,
+				    17, 1, 1, 1, 132, 132, 2,  47, 50, 59};
 
 	return pg_pct(r, 95) ? PG_PICK(r, p) : (uint8_t)pg_next(r);
 }
 
 static inline void pg_ipv4(struct pg_rng *r, struct pg_buf *b, int depth)
 {
-	static const uint8_t ttls[] = { 1, 64, 128, 255 };
+	static const uint8_t ttls[] = {1, 64, 128, 255};
 	unsigned int ihl = pg_pct(r, 80) ? 5 : 6 + pg_below(r, 10);
 	size_t at = b->n;
 	uint8_t proto = pg_proto(r);
@@ -304,7 +295,7 @@ static inline void pg_ipv4(struct pg_rng *r, struct pg_buf *b, int depth)
 
 static inline void pg_ipv6(struct pg_rng *r, struct pg_buf *b, int depth)
 {
-	static const uint8_t ext[] = { 0, 43, 44, 60, 51 };
+	static const uint8_t ext[] = {0, 43, 44, 60, 51};
 	unsigned int next_at, n_ext = pg_pct(r, 55) ? 0 : 1 + pg_below(r, 5);
 	size_t at = b->n;
 	uint8_t last = pg_proto(r);
@@ -335,9 +326,9 @@ static inline void pg_ipv6(struct pg_rng *r, struct pg_buf *b, int depth)
 			pg_u8(b, (uint8_t)(len8 * 2 - 2 + 2));
 			pg_rand(r, b, len8 * 8 + 8 - 2);
 		} else { /* length in 8-byte units, excluding the first 8 */
-			len8 = pg_pct(r, 70) ? 0 :
-			       pg_pct(r, 70) ? pg_below(r, 4) :
-					       8 + pg_below(r, 20);
+			len8 = pg_pct(r, 70)   ? 0
+			       : pg_pct(r, 70) ? pg_below(r, 4)
+					       : 8 + pg_below(r, 20);
 			pg_u8(b, (uint8_t)len8);
 			pg_rand(r, b, 6 + len8 * 8);
 		}
@@ -365,14 +356,13 @@ static inline void pg_arp(struct pg_rng *r, struct pg_buf *b)
 static void pg_ether_body(struct pg_rng *r, struct pg_buf *b, int depth)
 {
 	unsigned int tags = pg_pct(r, 75) ? 0 : pg_pct(r, 70) ? 1 : 2;
-	static const uint16_t vids[] = { 1, 10, 100, 200, 4095 };
+	static const uint16_t vids[] = {1, 10, 100, 200, 4095};
 	unsigned int what = pg_below(r, 100);
 
 	for (unsigned int t = 0; t < tags; t++) {
 		pg_u16(b, t == 0 && tags == 2 ? 0x88a8 : 0x8100);
 		pg_u16(b, (uint16_t)((pg_below(r, 8) << 13) |
-				     (pg_pct(r, 90) ? PG_PICK(r, vids) :
-						      pg_below(r, 4096))));
+				     (pg_pct(r, 90) ? PG_PICK(r, vids) : pg_below(r, 4096))));
 	}
 	if (what < 45) {
 		pg_u16(b, 0x0800);
@@ -388,8 +378,7 @@ static void pg_ether_body(struct pg_rng *r, struct pg_buf *b, int depth)
 
 		pg_u16(b, 0x8847);
 		for (unsigned int l = 0; l < labels; l++)
-			pg_u32(b, ((pg_pct(r, 50) ? 100u : pg_below(r, 1u << 20))
-				   << 12) |
+			pg_u32(b, ((pg_pct(r, 50) ? 100u : pg_below(r, 1u << 20)) << 12) |
 					  (l + 1 == labels ? 0x100u : 0u) | 64u);
 		pg_ipv4(r, b, depth);
 	} else if (what < 92) { /* PPPoE session carrying IPv4 or IPv6 */
@@ -405,7 +394,7 @@ static void pg_ether_body(struct pg_rng *r, struct pg_buf *b, int depth)
 		else
 			pg_ipv4(r, b, depth);
 	} else if (what < 96) { /* 802.3 length field + LLC (STP, SNAP, ISO) */
-		static const uint8_t saps[] = { 0x42, 0xaa, 0xfe, 0xe0 };
+		static const uint8_t saps[] = {0x42, 0xaa, 0xfe, 0xe0};
 		uint8_t sap = PG_PICK(r, saps);
 
 		pg_u16(b, (uint16_t)(40 + pg_below(r, 1400)));
@@ -414,10 +403,9 @@ static void pg_ether_body(struct pg_rng *r, struct pg_buf *b, int depth)
 		pg_u8(b, 3);
 		pg_payload(r, b);
 	} else {
-		static const uint16_t types[] = { 0x88cc, 0x8863, 0x88e5 };
+		static const uint16_t types[] = {0x88cc, 0x8863, 0x88e5};
 
-		pg_u16(b, pg_pct(r, 50) ? PG_PICK(r, types) :
-					  (uint16_t)pg_next(r));
+		pg_u16(b, pg_pct(r, 50) ? PG_PICK(r, types) : (uint16_t)pg_next(r));
 		pg_payload(r, b);
 	}
 }
@@ -425,7 +413,7 @@ static void pg_ether_body(struct pg_rng *r, struct pg_buf *b, int depth)
 /* One frame in p; caplen <= len, both may be 0. */
 static inline void pg_packet(struct pg_rng *r, struct pg_pkt *p)
 {
-	struct pg_buf b = { .p = p->data, .cap = PG_MAXPKT };
+	struct pg_buf b = {.p = p->data, .cap = PG_MAXPKT};
 
 	memset(p, 0, sizeof(*p));
 	if (pg_pct(r, 5)) { /* noise */
@@ -436,17 +424,15 @@ static inline void pg_packet(struct pg_rng *r, struct pg_pkt *p)
 		pg_ether_body(r, &b, 0);
 	}
 	if (pg_pct(r, 4)) { /* flip a few bytes */
-		for (unsigned int i = 0, n = 1 + pg_below(r, 3); i < n && b.n;
-		     i++)
-			b.p[pg_below(r, (uint32_t)b.n)] ^=
-				(uint8_t)(1 + pg_below(r, 255));
+		for (unsigned int i = 0, n = 1 + pg_below(r, 3); i < n && b.n; i++)
+			b.p[pg_below(r, (uint32_t)b.n)] ^= (uint8_t)(1 + pg_below(r, 255));
 	}
 	p->len = (uint32_t)b.n;
 	p->caplen = (uint32_t)b.n;
 	if (pg_pct(r, 25)) /* truncated capture */
-		p->caplen = pg_pct(r, 50) ? pg_below(r, p->len + 1) :
-			    p->len > 20	  ? p->len - pg_below(r, 21) :
-					    p->len;
+		p->caplen = pg_pct(r, 50) ? pg_below(r, p->len + 1)
+			    : p->len > 20 ? p->len - pg_below(r, 21)
+					  : p->len;
 	if (pg_pct(r, 5)) /* wire longer than what was built */
 		p->len += pg_below(r, 1500);
 }

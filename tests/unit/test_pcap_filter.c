@@ -24,17 +24,17 @@
 
 #include <cmocka.h>
 
-#define N_PKTS 2000
+#define N_PKTS	     2000
 #define DEFAULT_SEED 0x5eed2026ull
-#define MAX_SHOWN 3 /* mismatching packets printed per variant */
+#define MAX_SHOWN    3 /* mismatching packets printed per variant */
 
 static struct dh H;
 static bool kernel_ok;
 static char kernel_why[1024];
 static unsigned long long all_runs, all_matches;
 
-#define S(c, k) ((struct sock_filter){ (c), 0, 0, (k) })
-#define J(c, t, f, k) ((struct sock_filter){ (c), (t), (f), (k) })
+#define S(c, k)	      ((struct sock_filter){(c), 0, 0, (k)})
+#define J(c, t, f, k) ((struct sock_filter){(c), (t), (f), (k)})
 
 /* ---- tests without the kernel ----------------------------------------- */
 
@@ -48,38 +48,52 @@ struct bad_prog {
 static void test_validate_rejects(void **state)
 {
 	static const struct bad_prog bad[] = {
-		{ "empty", { S(BPF_RET | BPF_K, 0) }, 0, "empty" },
-		{ "opcode", { S(0xffff, 0), S(BPF_RET | BPF_K, 0) }, 2,
-		  "unknown opcode" },
-		{ "ret x", { S(BPF_RET | BPF_X, 0) }, 1, "unknown opcode" },
-		{ "ld h imm", { S(BPF_LD | BPF_H | BPF_IMM, 0),
-				S(BPF_RET | BPF_K, 0) }, 2, "unknown opcode" },
-		{ "mem index", { S(BPF_ST, 16), S(BPF_RET | BPF_K, 0) }, 2,
-		  "out of range" },
-		{ "div 0", { S(BPF_ALU | BPF_DIV | BPF_K, 0),
-			     S(BPF_RET | BPF_K, 0) }, 2, "division by constant 0" },
-		{ "mod 0", { S(BPF_ALU | BPF_MOD | BPF_K, 0),
-			     S(BPF_RET | BPF_K, 0) }, 2, "division by constant 0" },
-		{ "lsh 32", { S(BPF_ALU | BPF_LSH | BPF_K, 32),
-			      S(BPF_RET | BPF_K, 0) }, 2, "shift by 32" },
-		{ "jeq far", { J(BPF_JMP | BPF_JEQ | BPF_K, 5, 0, 1),
-			       S(BPF_RET | BPF_K, 0) }, 2, "jump out of range" },
-		{ "ja self", { S(BPF_JMP | BPF_JA, 0xffffffff),
-			       S(BPF_RET | BPF_K, 0) }, 2, "jump out of range" },
-		{ "ja before 0", { S(BPF_JMP | BPF_JA, 0xfffffff0),
-				   S(BPF_RET | BPF_K, 0) }, 2,
-		  "jump out of range" },
-		{ "ja past end", { S(BPF_JMP | BPF_JA, 1),
-				   S(BPF_RET | BPF_K, 0) }, 2,
-		  "jump out of range" },
-		{ "no ret", { S(BPF_LD | BPF_IMM, 1) }, 1, "not a return" },
-		{ "uninit M", { S(BPF_LD | BPF_MEM, 3), S(BPF_RET | BPF_A, 0) },
-		  2, "M[3] before it is written" },
-		{ "M on one path", { S(BPF_LD | BPF_B | BPF_ABS, 0),
-				     J(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 1),
-				     S(BPF_ST, 2), S(BPF_LDX | BPF_MEM, 2),
-				     S(BPF_RET | BPF_A, 0) }, 5,
-		  "M[2] before it is written" },
+		{"empty", {S(BPF_RET | BPF_K, 0)}, 0, "empty"},
+		{"opcode", {S(0xffff, 0), S(BPF_RET | BPF_K, 0)}, 2, "unknown opcode"},
+		{"ret x", {S(BPF_RET | BPF_X, 0)}, 1, "unknown opcode"},
+		{"ld h imm",
+		 {S(BPF_LD | BPF_H | BPF_IMM, 0), S(BPF_RET | BPF_K, 0)},
+		 2,
+		 "unknown opcode"},
+		{"mem index", {S(BPF_ST, 16), S(BPF_RET | BPF_K, 0)}, 2, "out of range"},
+		{"div 0",
+		 {S(BPF_ALU | BPF_DIV | BPF_K, 0), S(BPF_RET | BPF_K, 0)},
+		 2,
+		 "division by constant 0"},
+		{"mod 0",
+		 {S(BPF_ALU | BPF_MOD | BPF_K, 0), S(BPF_RET | BPF_K, 0)},
+		 2,
+		 "division by constant 0"},
+		{"lsh 32",
+		 {S(BPF_ALU | BPF_LSH | BPF_K, 32), S(BPF_RET | BPF_K, 0)},
+		 2,
+		 "shift by 32"},
+		{"jeq far",
+		 {J(BPF_JMP | BPF_JEQ | BPF_K, 5, 0, 1), S(BPF_RET | BPF_K, 0)},
+		 2,
+		 "jump out of range"},
+		{"ja self",
+		 {S(BPF_JMP | BPF_JA, 0xffffffff), S(BPF_RET | BPF_K, 0)},
+		 2,
+		 "jump out of range"},
+		{"ja before 0",
+		 {S(BPF_JMP | BPF_JA, 0xfffffff0), S(BPF_RET | BPF_K, 0)},
+		 2,
+		 "jump out of range"},
+		{"ja past end",
+		 {S(BPF_JMP | BPF_JA, 1), S(BPF_RET | BPF_K, 0)},
+		 2,
+		 "jump out of range"},
+		{"no ret", {S(BPF_LD | BPF_IMM, 1)}, 1, "not a return"},
+		{"uninit M",
+		 {S(BPF_LD | BPF_MEM, 3), S(BPF_RET | BPF_A, 0)},
+		 2,
+		 "M[3] before it is written"},
+		{"M on one path",
+		 {S(BPF_LD | BPF_B | BPF_ABS, 0), J(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 1),
+		  S(BPF_ST, 2), S(BPF_LDX | BPF_MEM, 2), S(BPF_RET | BPF_A, 0)},
+		 5,
+		 "M[2] before it is written"},
 	};
 	char err[256];
 
@@ -88,16 +102,13 @@ static void test_validate_rejects(void **state)
 		struct pcap_filter_prog p;
 
 		err[0] = 0;
-		assert_int_equal(pcap_filter_validate(bad[i].insns, bad[i].n,
-						      err, sizeof(err)),
+		assert_int_equal(pcap_filter_validate(bad[i].insns, bad[i].n, err, sizeof(err)),
 				 -1);
 		if (!strstr(err, bad[i].msg))
-			fail_msg("%s: got \"%s\", want \"%s\"", bad[i].why, err,
-				 bad[i].msg);
-		assert_int_equal(pcap_filter_translate(bad[i].insns, bad[i].n,
-						       NULL, &p, err,
-						       sizeof(err)),
-				 -1);
+			fail_msg("%s: got \"%s\", want \"%s\"", bad[i].why, err, bad[i].msg);
+		assert_int_equal(
+			pcap_filter_translate(bad[i].insns, bad[i].n, NULL, &p, err, sizeof(err)),
+			-1);
 		assert_null(p.insns);
 	}
 }
@@ -113,13 +124,10 @@ static void test_validate_limits(void **state)
 	for (size_t i = 0; i < BPF_MAXINSNS; i++)
 		big[i] = S(BPF_LD | BPF_B | BPF_ABS, (uint32_t)(i % 64));
 	big[BPF_MAXINSNS - 1] = S(BPF_RET | BPF_A, 0);
-	assert_int_equal(pcap_filter_translate(big, BPF_MAXINSNS, NULL, &p,
-					       err, sizeof(err)),
-			 0);
+	assert_int_equal(pcap_filter_translate(big, BPF_MAXINSNS, NULL, &p, err, sizeof(err)), 0);
 	pcap_filter_prog_free(&p);
 	big[BPF_MAXINSNS] = S(BPF_RET | BPF_A, 0);
-	assert_int_equal(pcap_filter_translate(big, BPF_MAXINSNS + 1, NULL,
-					       &p, err, sizeof(err)),
+	assert_int_equal(pcap_filter_translate(big, BPF_MAXINSNS + 1, NULL, &p, err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "BPF_MAXINSNS (4096)"));
 	free(big);
@@ -145,42 +153,30 @@ static void test_loop_too_complex(void **state)
 	c[n] = S(BPF_JMP | BPF_JA, (uint32_t)(1 - (int)(n + 1)));
 	n++;
 	c[n++] = S(BPF_RET | BPF_A, 0);
-	assert_int_equal(pcap_filter_translate(c, n, NULL, &p, err,
-					       sizeof(err)),
-			 -1);
+	assert_int_equal(pcap_filter_translate(c, n, NULL, &p, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "BPF_COMPLEXITY_LIMIT_INSNS"));
 	/* The same body without the loop is fine. */
 	c[n - 2] = S(BPF_JMP | BPF_JA, 0);
-	assert_int_equal(pcap_filter_translate(c, n, NULL, &p, err,
-					       sizeof(err)),
-			 0);
+	assert_int_equal(pcap_filter_translate(c, n, NULL, &p, err, sizeof(err)), 0);
 	pcap_filter_prog_free(&p);
 }
 
 static void test_translate_options(void **state)
 {
-	const struct sock_filter ret[] = { S(BPF_RET | BPF_K, 1) };
-	struct pcap_filter_opts o = { .window = 4 };
+	const struct sock_filter ret[] = {S(BPF_RET | BPF_K, 1)};
+	struct pcap_filter_opts o = {.window = 4};
 	struct pcap_filter_prog p;
 	char err[256];
 
 	(void)state;
-	assert_int_equal(pcap_filter_translate(ret, 1, &o, &p, err,
-					       sizeof(err)),
-			 -1);
+	assert_int_equal(pcap_filter_translate(ret, 1, &o, &p, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "window"));
 	o.window = PCAP_FILTER_WINDOW_MAX + 1;
-	assert_int_equal(pcap_filter_translate(ret, 1, &o, &p, err,
-					       sizeof(err)),
-			 -1);
+	assert_int_equal(pcap_filter_translate(ret, 1, &o, &p, err, sizeof(err)), -1);
 	o.window = 0;
 	o.max_back_jumps = 5000;
-	assert_int_equal(pcap_filter_translate(ret, 1, &o, &p, err,
-					       sizeof(err)),
-			 -1);
-	assert_int_equal(pcap_filter_translate(ret, 1, NULL, &p, err,
-					       sizeof(err)),
-			 0);
+	assert_int_equal(pcap_filter_translate(ret, 1, &o, &p, err, sizeof(err)), -1);
+	assert_int_equal(pcap_filter_translate(ret, 1, NULL, &p, err, sizeof(err)), 0);
 	/* "ret #1" needs neither window nor stack. */
 	assert_int_equal(p.cnt, 2);
 	assert_int_equal(p.stack_size, 0);
@@ -196,34 +192,27 @@ static void test_compile_errors(void **state)
 
 	(void)state;
 	err[0] = 0;
-	assert_int_equal(pcap_filter_compile("tcp port", DLT_EN10MB, 0, &p,
-					     err, sizeof(err)),
-			 -1);
+	assert_int_equal(pcap_filter_compile("tcp port", DLT_EN10MB, 0, &p, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "syntax error"));
 	err[0] = 0;
-	assert_int_equal(pcap_filter_build("port 70000", &f, err, sizeof(err)),
-			 -1);
+	assert_int_equal(pcap_filter_build("port 70000", &f, err, sizeof(err)), -1);
 	assert_true(err[0] != 0);
-	assert_int_equal(pcap_filter_build("ip and not ip", &f, err,
-					   sizeof(err)),
-			 -1);
+	assert_int_equal(pcap_filter_build("ip and not ip", &f, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "rejects all packets"));
 }
 
 static void test_build_l3_nothing(void **state)
 {
 	static const char *const l2_only[] = {
-		"arp", "ether host 00:11:22:33:44:55", "vlan 100", "rarp",
-		"ether broadcast", "pppoes",
+		"arp",	  "ether host 00:11:22:33:44:55", "vlan 100", "rarp", "ether broadcast",
+		"pppoes",
 	};
 	struct pcap_filter f;
 	char err[256];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(l2_only) / sizeof(l2_only[0]); i++) {
-		assert_int_equal(pcap_filter_build(l2_only[i], &f, err,
-						   sizeof(err)),
-				 0);
+		assert_int_equal(pcap_filter_build(l2_only[i], &f, err, sizeof(err)), 0);
 		assert_false(f.l2.match_nothing);
 		assert_true(f.l2.cnt > 2);
 		assert_true(f.l3.match_nothing);
@@ -231,8 +220,7 @@ static void test_build_l3_nothing(void **state)
 		assert_true(f.l3_reason[0] != 0);
 		pcap_filter_free(&f);
 	}
-	assert_int_equal(pcap_filter_build("tcp port 80", &f, err, sizeof(err)),
-			 0);
+	assert_int_equal(pcap_filter_build("tcp port 80", &f, err, sizeof(err)), 0);
 	assert_false(f.l3.match_nothing);
 	assert_string_equal(f.l3_reason, "");
 	pcap_filter_free(&f);
@@ -252,9 +240,7 @@ static void test_dead_loads(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(pcap_filter_translate(c, 5, NULL, &p, err,
-					       sizeof(err)),
-			 0);
+	assert_int_equal(pcap_filter_translate(c, 5, NULL, &p, err, sizeof(err)), 0);
 	for (size_t i = 0; i < p.cnt; i++)
 		assert_false(p.insns[i].code == (BPF_LD | BPF_DW | BPF_IMM));
 	pcap_filter_prog_free(&p);
@@ -271,8 +257,7 @@ static void test_alignment(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(pcap_filter_compile("ether src 00:11:22:33:44:55",
-					     DLT_EN10MB, 0, &p, err,
+	assert_int_equal(pcap_filter_compile("ether src 00:11:22:33:44:55", DLT_EN10MB, 0, &p, err,
 					     sizeof(err)),
 			 0);
 	for (size_t i = 0; i < p.cnt; i++) {
@@ -281,10 +266,10 @@ static void test_alignment(void **state)
 
 		if (BPF_CLASS(in->code) != BPF_LDX || in->src_reg != BPF_REG_4)
 			continue;
-		sz = BPF_SIZE(in->code) == BPF_W ? 4 :
-		     BPF_SIZE(in->code) == BPF_H ? 2 :
-		     BPF_SIZE(in->code) == BPF_B ? 1 :
-						   8;
+		sz = BPF_SIZE(in->code) == BPF_W   ? 4
+		     : BPF_SIZE(in->code) == BPF_H ? 2
+		     : BPF_SIZE(in->code) == BPF_B ? 1
+						   : 8;
 		assert_int_equal((p.win_pad + (unsigned int)in->off) % sz, 0);
 		reads++;
 	}
@@ -342,36 +327,34 @@ static void test_wire_order(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(pcap_filter_compile("tcp port 80 or host 10.1.1.1",
-					     DLT_EN10MB, 0, &p, err, sizeof(err)),
+	assert_int_equal(pcap_filter_compile("tcp port 80 or host 10.1.1.1", DLT_EN10MB, 0, &p, err,
+					     sizeof(err)),
 			 0);
 	assert_int_equal(count_swaps(&p), 0);
 	pcap_filter_prog_free(&p);
-	assert_int_equal(pcap_filter_translate(host, 4, NULL, &p, err,
-					       sizeof(err)),
-			 0);
+	assert_int_equal(pcap_filter_translate(host, 4, NULL, &p, err, sizeof(err)), 0);
 	assert_int_equal(count_swaps(&p), 1);
 	pcap_filter_prog_free(&p);
 }
 
 static struct pcap_filter_prog fake_prog(struct bpf_insn *insns, size_t cnt)
 {
-	return (struct pcap_filter_prog){ .insns = insns, .cnt = cnt };
+	return (struct pcap_filter_prog){.insns = insns, .cnt = cnt};
 }
 
 static void test_splice_layout(void **state)
 {
 	struct bpf_insn prog[] = {
 		EI_MOV64_IMM(BPF_REG_1, 0), /* 0 */
-		EI_CALL_REL(2), /* 1: -> 4 */
-		EI_JA(0), /* 2 */
-		EI_EXIT(), /* 3 */
+		EI_CALL_REL(2),		    /* 1: -> 4 */
+		EI_JA(0),		    /* 2 */
+		EI_EXIT(),		    /* 3 */
 		EI_MOV64_IMM(BPF_REG_0, 0), /* 4: stub */
 		EI_ALU64_IMM(BPF_ADD, BPF_REG_0, 1),
 		EI_ALU64_IMM(BPF_ADD, BPF_REG_0, 1),
 		EI_EXIT(), /* 7 */
 	};
-	struct bpf_insn code[] = { EI_MOV64_IMM(BPF_REG_0, 7), EI_EXIT() };
+	struct bpf_insn code[] = {EI_MOV64_IMM(BPF_REG_0, 7), EI_EXIT()};
 	struct pcap_filter_prog f = fake_prog(code, 2);
 	struct bpf_insn *out;
 	size_t cnt;
@@ -391,40 +374,36 @@ static void test_splice_layout(void **state)
 	free(out);
 
 	/* Errors: short stub, out of range, no code. */
-	assert_int_equal(pcap_filter_splice(prog, 8, 7, 1, &f, &out, &cnt),
-			 -EINVAL);
-	assert_int_equal(pcap_filter_splice(prog, 8, 7, 2, &f, &out, &cnt),
-			 -EINVAL);
-	assert_int_equal(pcap_filter_splice(prog, 8, 8, 2, &f, &out, &cnt),
-			 -EINVAL);
-	assert_int_equal(pcap_filter_splice(prog, 8, 4, 4, NULL, &out, &cnt),
-			 -EINVAL);
+	assert_int_equal(pcap_filter_splice(prog, 8, 7, 1, &f, &out, &cnt), -EINVAL);
+	assert_int_equal(pcap_filter_splice(prog, 8, 7, 2, &f, &out, &cnt), -EINVAL);
+	assert_int_equal(pcap_filter_splice(prog, 8, 8, 2, &f, &out, &cnt), -EINVAL);
+	assert_int_equal(pcap_filter_splice(prog, 8, 4, 4, NULL, &out, &cnt), -EINVAL);
 	/* A jump landing inside the stub's body. */
 	prog[2] = EI_JA(2); /* -> 5 */
-	assert_int_equal(pcap_filter_splice(prog, 8, 4, 4, &f, &out, &cnt),
-			 -EINVAL);
+	assert_int_equal(pcap_filter_splice(prog, 8, 4, 4, &f, &out, &cnt), -EINVAL);
 	prog[2] = EI_JA(0);
 	/* A 64-bit immediate whose second half would be the stub. */
 	prog[2] = EI_LD_IMM64_LO(BPF_REG_2, 0, 1);
 	prog[3] = EI_LD_IMM64_HI(0);
-	assert_int_equal(pcap_filter_splice(prog, 8, 3, 5, &f, &out, &cnt),
-			 -EINVAL);
+	assert_int_equal(pcap_filter_splice(prog, 8, 3, 5, &f, &out, &cnt), -EINVAL);
 }
 
 static void test_splice_btf_ext(void **state)
 {
-	const struct bpf_func_info fi[] = { { 0, 10 }, { 9, 11 }, { 20, 12 } };
+	const struct bpf_func_info fi[] = {{0, 10}, {9, 11}, {20, 12}};
 	const struct bpf_line_info li[] = {
-		{ 0, 1, 2, 3 }, { 9, 4, 5, 6 }, { 9, 7, 8, 9 }, { 20, 1, 1, 1 },
+		{0, 1, 2, 3},
+		{9, 4, 5, 6},
+		{9, 7, 8, 9},
+		{20, 1, 1, 1},
 	};
 	void *fo, *lo;
 	const struct bpf_func_info *f;
 	const struct bpf_line_info *l;
 
 	(void)state;
-	assert_int_equal(pcap_filter_splice_btf_ext(fi, 3, sizeof(fi[0]), li,
-						    4, sizeof(li[0]), 9, 30,
-						    &fo, &lo),
+	assert_int_equal(pcap_filter_splice_btf_ext(fi, 3, sizeof(fi[0]), li, 4, sizeof(li[0]), 9,
+						    30, &fo, &lo),
 			 0);
 	f = fo;
 	l = lo;
@@ -436,14 +415,12 @@ static void test_splice_btf_ext(void **state)
 	assert_int_equal(l[4].file_name_off, 4);
 	free(fo);
 	free(lo);
-	assert_int_equal(pcap_filter_splice_btf_ext(fi, 3, sizeof(fi[0]), NULL,
-						    0, 0, 9, 30, &fo, &lo),
-			 0);
+	assert_int_equal(
+		pcap_filter_splice_btf_ext(fi, 3, sizeof(fi[0]), NULL, 0, 0, 9, 30, &fo, &lo), 0);
 	assert_null(lo);
 	free(fo);
-	assert_int_equal(pcap_filter_splice_btf_ext(fi, 3, sizeof(fi[0]), li,
-						    4, sizeof(li[0]), 5, 30,
-						    &fo, &lo),
+	assert_int_equal(pcap_filter_splice_btf_ext(fi, 3, sizeof(fi[0]), li, 4, sizeof(li[0]), 5,
+						    30, &fo, &lo),
 			 -ENOENT);
 }
 
@@ -463,33 +440,30 @@ static void test_explain(void **state)
 	pcap_filter_explain_load_error(EINVAL, "0: (b7) r0 = 0\nR1 !read_ok\nprocessed 3 insns\n",
 				       err, sizeof(err));
 	assert_non_null(strstr(err, "R1 !read_ok"));
-	pcap_filter_explain_load_error(EINVAL, "back-edge from insn 9 to 3\n",
-				       err, sizeof(err));
+	pcap_filter_explain_load_error(EINVAL, "back-edge from insn 9 to 3\n", err, sizeof(err));
 	assert_non_null(strstr(err, "back-edge"));
 }
 
 /* ---- kernel tests ----------------------------------------------------- */
 
-#define NEED_KERNEL()                                                        \
-	do {                                                                 \
-		if (!kernel_ok) {                                            \
-			printf("# skipped: %s\n", kernel_why);               \
-			skip();                                              \
-		}                                                            \
+#define NEED_KERNEL()                                                                              \
+	do {                                                                                       \
+		if (!kernel_ok) {                                                                  \
+			printf("# skipped: %s\n", kernel_why);                                     \
+			skip();                                                                    \
+		}                                                                                  \
 	} while (0)
 
 static void test_check_load(void **state)
 {
 	/* Reads through a scalar: no verifier takes that. */
-	struct bpf_insn bad[] = { EI_LDX(BPF_DW, BPF_REG_0, BPF_REG_1, 0),
-				  EI_EXIT() };
+	struct bpf_insn bad[] = {EI_LDX(BPF_DW, BPF_REG_0, BPF_REG_1, 0), EI_EXIT()};
 	struct pcap_filter_prog p, f = fake_prog(bad, 2);
 	char err[512];
 
 	(void)state;
 	NEED_KERNEL();
-	assert_int_equal(pcap_filter_compile("tcp port 80", DLT_EN10MB, 0, &p,
-					     err, sizeof(err)),
+	assert_int_equal(pcap_filter_compile("tcp port 80", DLT_EN10MB, 0, &p, err, sizeof(err)),
 			 0);
 	if (pcap_filter_check_load(&p, err, sizeof(err)))
 		fail_msg("%s", err);
@@ -500,9 +474,8 @@ static void test_check_load(void **state)
 }
 
 /* Run classic code c on the L2 packets; compare with libpcap. */
-static unsigned int differ(const struct sock_filter *c, size_t n,
-			   const struct pcap_filter_opts *o, int view,
-			   unsigned int *matched, const char *what)
+static unsigned int differ(const struct sock_filter *c, size_t n, const struct pcap_filter_opts *o,
+			   int view, unsigned int *matched, const char *what)
 {
 	struct sock_filter *ref = NULL;
 	struct pcap_filter_prog p;
@@ -514,8 +487,7 @@ static unsigned int differ(const struct sock_filter *c, size_t n,
 
 	if (dh_has_back_jump(c, n)) {
 		ref = dh_unroll(c, n,
-				o && o->max_back_jumps ? o->max_back_jumps :
-							 PCAP_FILTER_BACK_JUMPS,
+				o && o->max_back_jumps ? o->max_back_jumps : PCAP_FILTER_BACK_JUMPS,
 				&rn);
 		assert_non_null(ref);
 		rc = ref;
@@ -542,8 +514,8 @@ static unsigned int differ(const struct sock_filter *c, size_t n,
 		if (want == got)
 			continue;
 		if (bad++ < MAX_SHOWN) {
-			printf("# MISMATCH %s packet %zu: libpcap %u, eBPF %u\n",
-			       what, i, want, got);
+			printf("# MISMATCH %s packet %zu: libpcap %u, eBPF %u\n", what, i, want,
+			       got);
 			dh_hex(stdout, pk);
 		}
 	}
@@ -565,226 +537,199 @@ static void test_opcodes(void **state)
 #define LDB(k) S(BPF_LD | BPF_B | BPF_ABS, k)
 #define LDH(k) S(BPF_LD | BPF_H | BPF_ABS, k)
 #define RET(k) S(BPF_RET | BPF_K, k)
-#define JEQ_K (BPF_JMP | BPF_JEQ | BPF_K)
-#define RETA S(BPF_RET | BPF_A, 0)
+#define JEQ_K  (BPF_JMP | BPF_JEQ | BPF_K)
+#define RETA   S(BPF_RET | BPF_A, 0)
 	static const struct {
 		const char *name;
 		struct sock_filter c[14];
 		size_t n;
 	} progs[] = {
-		{ "ld w/h/b abs", { S(BPF_LD | BPF_W | BPF_ABS, 13),
-				    S(BPF_ALU | BPF_ADD | BPF_K, 0), RETA }, 3 },
-		{ "ld h abs odd", { S(BPF_LD | BPF_H | BPF_ABS, 21), RETA }, 2 },
-		{ "ld w abs far", { S(BPF_LD | BPF_W | BPF_ABS, 301), RETA }, 2 },
-		{ "ld ind w", { S(BPF_LDX | BPF_IMM, 3),
-				S(BPF_LD | BPF_W | BPF_IND, 11), RETA }, 3 },
-		{ "ld ind h x from packet", { S(BPF_LDX | BPF_B | BPF_MSH, 14),
-					      S(BPF_LD | BPF_H | BPF_IND, 15),
-					      RETA }, 3 },
-		{ "ld ind b x unknown", { LDB(23), S(BPF_MISC | BPF_TAX, 0),
-					  S(BPF_LD | BPF_B | BPF_IND, 30), RETA },
-		  4 },
-		{ "ld ind w x unknown", { S(BPF_LD | BPF_H | BPF_ABS, 16),
-					  S(BPF_ALU | BPF_AND | BPF_K, 0x1ff),
-					  S(BPF_MISC | BPF_TAX, 0),
-					  S(BPF_LD | BPF_W | BPF_IND, 1), RETA },
-		  5 },
-		{ "len", { S(BPF_LD | BPF_W | BPF_LEN, 0),
-			   S(BPF_LDX | BPF_W | BPF_LEN, 0),
-			   S(BPF_ALU | BPF_ADD | BPF_X, 0), RETA }, 4 },
-		{ "msh far", { S(BPF_LDX | BPF_B | BPF_MSH, 280),
-			       S(BPF_MISC | BPF_TXA, 0), RETA }, 3 },
-		{ "mem", { LDB(20), S(BPF_ST, 0), LDB(21), S(BPF_MISC | BPF_TAX, 0),
-			   S(BPF_STX, 15), S(BPF_LD | BPF_MEM, 0),
-			   S(BPF_LDX | BPF_MEM, 15),
-			   S(BPF_ALU | BPF_SUB | BPF_X, 0), RETA }, 9 },
-		{ "alu k", { S(BPF_LD | BPF_W | BPF_ABS, 26),
-			     S(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b9),
-			     S(BPF_ALU | BPF_XOR | BPF_K, 0x80000001),
-			     S(BPF_ALU | BPF_OR | BPF_K, 3),
-			     S(BPF_ALU | BPF_DIV | BPF_K, 7),
-			     S(BPF_ALU | BPF_MOD | BPF_K, 0xfffffff1),
-			     S(BPF_ALU | BPF_LSH | BPF_K, 31),
-			     S(BPF_ALU | BPF_RSH | BPF_K, 1),
-			     S(BPF_ALU | BPF_SUB | BPF_K, 0xffffffff),
-			     S(BPF_ALU | BPF_NEG, 0), RETA }, 11 },
-		{ "div/mod x", { LDB(22), S(BPF_MISC | BPF_TAX, 0),
-				 S(BPF_LD | BPF_H | BPF_ABS, 16),
-				 S(BPF_ALU | BPF_DIV | BPF_X, 0),
-				 S(BPF_ALU | BPF_ADD | BPF_K, 1000),
-				 S(BPF_ALU | BPF_MOD | BPF_X, 0), RETA }, 7 },
-		{ "shift x", { LDB(23), S(BPF_ALU | BPF_AND | BPF_K, 63),
-			       S(BPF_MISC | BPF_TAX, 0),
-			       S(BPF_LD | BPF_W | BPF_ABS, 26),
-			       S(BPF_ALU | BPF_LSH | BPF_X, 0), S(BPF_ST, 1),
-			       S(BPF_LD | BPF_W | BPF_ABS, 30),
-			       S(BPF_ALU | BPF_RSH | BPF_X, 0),
-			       S(BPF_LDX | BPF_MEM, 1),
-			       S(BPF_ALU | BPF_OR | BPF_X, 0), RETA }, 11 },
-		{ "alu x", { LDB(24), S(BPF_MISC | BPF_TAX, 0), LDB(25),
-			     S(BPF_ALU | BPF_MUL | BPF_X, 0),
-			     S(BPF_ALU | BPF_XOR | BPF_X, 0),
-			     S(BPF_ALU | BPF_AND | BPF_X, 0),
-			     S(BPF_ALU | BPF_OR | BPF_X, 0), RETA }, 8 },
-		{ "jmp k", { S(BPF_LD | BPF_W | BPF_ABS, 26),
-			     J(BPF_JMP | BPF_JGT | BPF_K, 0, 3, 0x80000000),
-			     J(BPF_JMP | BPF_JGE | BPF_K, 1, 0, 0xc0a80101),
-			     J(BPF_JMP | BPF_JSET | BPF_K, 0, 2, 0x100),
-			     S(BPF_RET | BPF_K, 7),
-			     J(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 0x80),
-			     S(BPF_RET | BPF_K, 5), S(BPF_RET | BPF_K, 9) }, 8 },
-		{ "jmp x", { LDB(23), S(BPF_MISC | BPF_TAX, 0), LDB(22),
-			     J(BPF_JMP | BPF_JGT | BPF_X, 0, 1, 0),
-			     S(BPF_RET | BPF_K, 1),
-			     J(BPF_JMP | BPF_JGE | BPF_X, 1, 0, 0),
-			     J(BPF_JMP | BPF_JSET | BPF_X, 1, 2, 0),
-			     J(BPF_JMP | BPF_JEQ | BPF_X, 0, 1, 0),
-			     S(BPF_RET | BPF_K, 2), S(BPF_RET | BPF_K, 3) }, 10 },
-		{ "a and x start at 0", { S(BPF_ALU | BPF_ADD | BPF_X, 0),
-					  S(BPF_ALU | BPF_ADD | BPF_K, 5),
-					  RETA }, 3 },
-		{ "ret a zero", { LDB(0), S(BPF_ALU | BPF_AND | BPF_K, 1),
-				  RETA }, 3 },
-		{ "loop 8 times", { S(BPF_LD | BPF_IMM, 0),
-				    S(BPF_ALU | BPF_ADD | BPF_K, 1),
-				    J(BPF_JMP | BPF_JGE | BPF_K, 1, 0, 8),
-				    S(BPF_JMP | BPF_JA, (uint32_t)-3),
-				    RETA }, 5 },
-		{ "loop over bytes", { S(BPF_LDX | BPF_IMM, 0),
-				       S(BPF_LD | BPF_B | BPF_IND, 0),
-				       J(BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 0x45),
-				       S(BPF_MISC | BPF_TXA, 0),
-				       S(BPF_ALU | BPF_ADD | BPF_K, 3),
-				       S(BPF_MISC | BPF_TAX, 0),
-				       S(BPF_JMP | BPF_JA, (uint32_t)-6),
-				       S(BPF_MISC | BPF_TXA, 0),
-				       S(BPF_ALU | BPF_ADD | BPF_K, 1),
-				       RETA }, 10 },
+		{"ld w/h/b abs",
+		 {S(BPF_LD | BPF_W | BPF_ABS, 13), S(BPF_ALU | BPF_ADD | BPF_K, 0), RETA},
+		 3},
+		{"ld h abs odd", {S(BPF_LD | BPF_H | BPF_ABS, 21), RETA}, 2},
+		{"ld w abs far", {S(BPF_LD | BPF_W | BPF_ABS, 301), RETA}, 2},
+		{"ld ind w", {S(BPF_LDX | BPF_IMM, 3), S(BPF_LD | BPF_W | BPF_IND, 11), RETA}, 3},
+		{"ld ind h x from packet",
+		 {S(BPF_LDX | BPF_B | BPF_MSH, 14), S(BPF_LD | BPF_H | BPF_IND, 15), RETA},
+		 3},
+		{"ld ind b x unknown",
+		 {LDB(23), S(BPF_MISC | BPF_TAX, 0), S(BPF_LD | BPF_B | BPF_IND, 30), RETA},
+		 4},
+		{"ld ind w x unknown",
+		 {S(BPF_LD | BPF_H | BPF_ABS, 16), S(BPF_ALU | BPF_AND | BPF_K, 0x1ff),
+		  S(BPF_MISC | BPF_TAX, 0), S(BPF_LD | BPF_W | BPF_IND, 1), RETA},
+		 5},
+		{"len",
+		 {S(BPF_LD | BPF_W | BPF_LEN, 0), S(BPF_LDX | BPF_W | BPF_LEN, 0),
+		  S(BPF_ALU | BPF_ADD | BPF_X, 0), RETA},
+		 4},
+		{"msh far", {S(BPF_LDX | BPF_B | BPF_MSH, 280), S(BPF_MISC | BPF_TXA, 0), RETA}, 3},
+		{"mem",
+		 {LDB(20), S(BPF_ST, 0), LDB(21), S(BPF_MISC | BPF_TAX, 0), S(BPF_STX, 15),
+		  S(BPF_LD | BPF_MEM, 0), S(BPF_LDX | BPF_MEM, 15), S(BPF_ALU | BPF_SUB | BPF_X, 0),
+		  RETA},
+		 9},
+		{"alu k",
+		 {S(BPF_LD | BPF_W | BPF_ABS, 26), S(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b9),
+		  S(BPF_ALU | BPF_XOR | BPF_K, 0x80000001), S(BPF_ALU | BPF_OR | BPF_K, 3),
+		  S(BPF_ALU | BPF_DIV | BPF_K, 7), S(BPF_ALU | BPF_MOD | BPF_K, 0xfffffff1),
+		  S(BPF_ALU | BPF_LSH | BPF_K, 31), S(BPF_ALU | BPF_RSH | BPF_K, 1),
+		  S(BPF_ALU | BPF_SUB | BPF_K, 0xffffffff), S(BPF_ALU | BPF_NEG, 0), RETA},
+		 11},
+		{"div/mod x",
+		 {LDB(22), S(BPF_MISC | BPF_TAX, 0), S(BPF_LD | BPF_H | BPF_ABS, 16),
+		  S(BPF_ALU | BPF_DIV | BPF_X, 0), S(BPF_ALU | BPF_ADD | BPF_K, 1000),
+		  S(BPF_ALU | BPF_MOD | BPF_X, 0), RETA},
+		 7},
+		{"shift x",
+		 {LDB(23), S(BPF_ALU | BPF_AND | BPF_K, 63), S(BPF_MISC | BPF_TAX, 0),
+		  S(BPF_LD | BPF_W | BPF_ABS, 26), S(BPF_ALU | BPF_LSH | BPF_X, 0), S(BPF_ST, 1),
+		  S(BPF_LD | BPF_W | BPF_ABS, 30), S(BPF_ALU | BPF_RSH | BPF_X, 0),
+		  S(BPF_LDX | BPF_MEM, 1), S(BPF_ALU | BPF_OR | BPF_X, 0), RETA},
+		 11},
+		{"alu x",
+		 {LDB(24), S(BPF_MISC | BPF_TAX, 0), LDB(25), S(BPF_ALU | BPF_MUL | BPF_X, 0),
+		  S(BPF_ALU | BPF_XOR | BPF_X, 0), S(BPF_ALU | BPF_AND | BPF_X, 0),
+		  S(BPF_ALU | BPF_OR | BPF_X, 0), RETA},
+		 8},
+		{"jmp k",
+		 {S(BPF_LD | BPF_W | BPF_ABS, 26), J(BPF_JMP | BPF_JGT | BPF_K, 0, 3, 0x80000000),
+		  J(BPF_JMP | BPF_JGE | BPF_K, 1, 0, 0xc0a80101),
+		  J(BPF_JMP | BPF_JSET | BPF_K, 0, 2, 0x100), S(BPF_RET | BPF_K, 7),
+		  J(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 0x80), S(BPF_RET | BPF_K, 5),
+		  S(BPF_RET | BPF_K, 9)},
+		 8},
+		{"jmp x",
+		 {LDB(23), S(BPF_MISC | BPF_TAX, 0), LDB(22), J(BPF_JMP | BPF_JGT | BPF_X, 0, 1, 0),
+		  S(BPF_RET | BPF_K, 1), J(BPF_JMP | BPF_JGE | BPF_X, 1, 0, 0),
+		  J(BPF_JMP | BPF_JSET | BPF_X, 1, 2, 0), J(BPF_JMP | BPF_JEQ | BPF_X, 0, 1, 0),
+		  S(BPF_RET | BPF_K, 2), S(BPF_RET | BPF_K, 3)},
+		 10},
+		{"a and x start at 0",
+		 {S(BPF_ALU | BPF_ADD | BPF_X, 0), S(BPF_ALU | BPF_ADD | BPF_K, 5), RETA},
+		 3},
+		{"ret a zero", {LDB(0), S(BPF_ALU | BPF_AND | BPF_K, 1), RETA}, 3},
+		{"loop 8 times",
+		 {S(BPF_LD | BPF_IMM, 0), S(BPF_ALU | BPF_ADD | BPF_K, 1),
+		  J(BPF_JMP | BPF_JGE | BPF_K, 1, 0, 8), S(BPF_JMP | BPF_JA, (uint32_t)-3), RETA},
+		 5},
+		{"loop over bytes",
+		 {S(BPF_LDX | BPF_IMM, 0), S(BPF_LD | BPF_B | BPF_IND, 0),
+		  J(BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 0x45), S(BPF_MISC | BPF_TXA, 0),
+		  S(BPF_ALU | BPF_ADD | BPF_K, 3), S(BPF_MISC | BPF_TAX, 0),
+		  S(BPF_JMP | BPF_JA, (uint32_t)-6), S(BPF_MISC | BPF_TXA, 0),
+		  S(BPF_ALU | BPF_ADD | BPF_K, 1), RETA},
+		 10},
 		/*
 		 * Loads of clashing residues: some read as one shifted
 		 * 8-byte word, never past either end of the window.
 		 */
-		{ "unaligned, window ends", { S(BPF_LD | BPF_W | BPF_ABS, 2),
-					      S(BPF_MISC | BPF_TAX, 0), LDH(1),
-					      S(BPF_ALU | BPF_ADD | BPF_X, 0),
-					      S(BPF_MISC | BPF_TAX, 0), LDH(9),
-					      S(BPF_ALU | BPF_ADD | BPF_X, 0),
-					      RETA }, 8 },
-		{ "unaligned, one word", { S(BPF_LD | BPF_W | BPF_ABS, 20),
-					   S(BPF_MISC | BPF_TAX, 0), LDH(21),
-					   S(BPF_ALU | BPF_ADD | BPF_X, 0),
-					   S(BPF_MISC | BPF_TAX, 0),
-					   S(BPF_LD | BPF_W | BPF_ABS, 25),
-					   S(BPF_ALU | BPF_XOR | BPF_X, 0),
-					   S(BPF_MISC | BPF_TAX, 0), LDH(30),
-					   S(BPF_ALU | BPF_SUB | BPF_X, 0), RETA },
-		  11 },
-		{ "unaligned, wire", { S(BPF_LD | BPF_W | BPF_ABS, 20),
-				       J(JEQ_K, 0, 1, 0x0a010101), RET(1), LDH(21),
-				       J(JEQ_K, 0, 1, 0x0101), RET(2),
-				       S(BPF_LD | BPF_W | BPF_ABS, 25),
-				       J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x80),
-				       RET(3), RET(4) }, 10 },
+		{"unaligned, window ends",
+		 {S(BPF_LD | BPF_W | BPF_ABS, 2), S(BPF_MISC | BPF_TAX, 0), LDH(1),
+		  S(BPF_ALU | BPF_ADD | BPF_X, 0), S(BPF_MISC | BPF_TAX, 0), LDH(9),
+		  S(BPF_ALU | BPF_ADD | BPF_X, 0), RETA},
+		 8},
+		{"unaligned, one word",
+		 {S(BPF_LD | BPF_W | BPF_ABS, 20), S(BPF_MISC | BPF_TAX, 0), LDH(21),
+		  S(BPF_ALU | BPF_ADD | BPF_X, 0), S(BPF_MISC | BPF_TAX, 0),
+		  S(BPF_LD | BPF_W | BPF_ABS, 25), S(BPF_ALU | BPF_XOR | BPF_X, 0),
+		  S(BPF_MISC | BPF_TAX, 0), LDH(30), S(BPF_ALU | BPF_SUB | BPF_X, 0), RETA},
+		 11},
+		{"unaligned, wire",
+		 {S(BPF_LD | BPF_W | BPF_ABS, 20), J(JEQ_K, 0, 1, 0x0a010101), RET(1), LDH(21),
+		  J(JEQ_K, 0, 1, 0x0101), RET(2), S(BPF_LD | BPF_W | BPF_ABS, 25),
+		  J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x80), RET(3), RET(4)},
+		 10},
 		/* Two backward jumps to one head share its laundering. */
-		{ "loop, two back jumps", { S(BPF_LD | BPF_IMM, 0),
-					    S(BPF_ALU | BPF_ADD | BPF_K, 1),
-					    J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 1),
-					    S(BPF_JMP | BPF_JA, (uint32_t)-3),
-					    J(BPF_JMP | BPF_JGE | BPF_K, 1, 0, 10),
-					    S(BPF_JMP | BPF_JA, (uint32_t)-5),
-					    RETA }, 7 },
-		{ "loop, two back jumps, over budget",
-		  { S(BPF_LD | BPF_IMM, 0), S(BPF_ALU | BPF_ADD | BPF_K, 1),
-		    J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 1),
-		    S(BPF_JMP | BPF_JA, (uint32_t)-3),
-		    J(BPF_JMP | BPF_JGE | BPF_K, 1, 0, 100),
-		    S(BPF_JMP | BPF_JA, (uint32_t)-5), RETA }, 7 },
+		{"loop, two back jumps",
+		 {S(BPF_LD | BPF_IMM, 0), S(BPF_ALU | BPF_ADD | BPF_K, 1),
+		  J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 1), S(BPF_JMP | BPF_JA, (uint32_t)-3),
+		  J(BPF_JMP | BPF_JGE | BPF_K, 1, 0, 10), S(BPF_JMP | BPF_JA, (uint32_t)-5), RETA},
+		 7},
+		{"loop, two back jumps, over budget",
+		 {S(BPF_LD | BPF_IMM, 0), S(BPF_ALU | BPF_ADD | BPF_K, 1),
+		  J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 1), S(BPF_JMP | BPF_JA, (uint32_t)-3),
+		  J(BPF_JMP | BPF_JGE | BPF_K, 1, 0, 100), S(BPF_JMP | BPF_JA, (uint32_t)-5), RETA},
+		 7},
 		/* What an X-relative check proved is forgotten when X changes. */
-		{ "ind check, new x", { S(BPF_LDX | BPF_IMM, 0),
-					S(BPF_LD | BPF_H | BPF_IND, 40),
-					S(BPF_LDX | BPF_B | BPF_MSH, 14),
-					S(BPF_LD | BPF_B | BPF_IND, 20), RETA },
-		  5 },
+		{"ind check, new x",
+		 {S(BPF_LDX | BPF_IMM, 0), S(BPF_LD | BPF_H | BPF_IND, 40),
+		  S(BPF_LDX | BPF_B | BPF_MSH, 14), S(BPF_LD | BPF_B | BPF_IND, 20), RETA},
+		 5},
 		/*
 		 * r10 + X and caplen - X kept for X's window reads: the
 		 * initial X, two definitions.
 		 */
-		{ "xptr initial x", { S(BPF_LD | BPF_H | BPF_IND, 12),
-				      J(JEQ_K, 0, 3, 0x0800),
-				      S(BPF_LD | BPF_B | BPF_IND, 23),
-				      J(JEQ_K, 0, 1, 6), RET(1), RET(0) }, 6 },
-		{ "xlim initial x", { S(BPF_LD | BPF_H | BPF_IND, 12),
-				      J(JEQ_K, 0, 1, 0x0800), RET(1),
-				      S(BPF_LD | BPF_B | BPF_IND, 23),
-				      J(JEQ_K, 0, 1, 6), RET(2), RET(0) }, 7 },
-		{ "xptr two defs", { LDB(14), J(JEQ_K, 0, 2, 0x45),
-				     S(BPF_LDX | BPF_B | BPF_MSH, 14),
-				     S(BPF_JMP | BPF_JA, 1), S(BPF_LDX | BPF_IMM, 8),
-				     S(BPF_LD | BPF_H | BPF_IND, 14),
-				     J(JEQ_K, 2, 0, 80),
-				     S(BPF_LD | BPF_H | BPF_IND, 16),
-				     J(JEQ_K, 0, 2, 80),
-				     S(BPF_LD | BPF_B | BPF_IND, 27), RETA, RET(0) },
-		  12 },
+		{"xptr initial x",
+		 {S(BPF_LD | BPF_H | BPF_IND, 12), J(JEQ_K, 0, 3, 0x0800),
+		  S(BPF_LD | BPF_B | BPF_IND, 23), J(JEQ_K, 0, 1, 6), RET(1), RET(0)},
+		 6},
+		{"xlim initial x",
+		 {S(BPF_LD | BPF_H | BPF_IND, 12), J(JEQ_K, 0, 1, 0x0800), RET(1),
+		  S(BPF_LD | BPF_B | BPF_IND, 23), J(JEQ_K, 0, 1, 6), RET(2), RET(0)},
+		 7},
+		{"xptr two defs",
+		 {LDB(14), J(JEQ_K, 0, 2, 0x45), S(BPF_LDX | BPF_B | BPF_MSH, 14),
+		  S(BPF_JMP | BPF_JA, 1), S(BPF_LDX | BPF_IMM, 8), S(BPF_LD | BPF_H | BPF_IND, 14),
+		  J(JEQ_K, 2, 0, 80), S(BPF_LD | BPF_H | BPF_IND, 16), J(JEQ_K, 0, 2, 80),
+		  S(BPF_LD | BPF_B | BPF_IND, 27), RETA, RET(0)},
+		 12},
 		/*
 		 * A kept in wire order (compute_wire): swapped constants,
 		 * jeq with a constant wider than the load, jset and and/or/
 		 * xor, pieces of unaligned words, and what must stay in host
 		 * order (wide or, two load sizes meeting, ret A).
 		 */
-		{ "wire jeq wide k", { LDH(12), J(JEQ_K, 0, 1, 0x10800), RET(1),
-				       J(JEQ_K, 0, 1, 0x0800), RET(2), RET(3) },
-		  6 },
-		{ "wire and/or/xor/jset",
-		  { LDH(12), S(BPF_ALU | BPF_AND | BPF_K, 0xff0fff),
-		    S(BPF_ALU | BPF_OR | BPF_K, 1),
-		    S(BPF_ALU | BPF_XOR | BPF_K, 0x100),
-		    J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x10200), RET(4),
-		    J(JEQ_K, 0, 1, 0x0901), RET(1), RET(2) }, 9 },
-		{ "wire or wide k", { LDH(12), S(BPF_ALU | BPF_OR | BPF_K, 0x10000),
-				      J(JEQ_K, 0, 1, 0x10800), RET(1), RET(2) },
-		  5 },
-		{ "wire two sizes", { LDB(14), J(JEQ_K, 0, 2, 0x45), LDH(12),
-				      S(BPF_JMP | BPF_JA, 1),
-				      S(BPF_LD | BPF_W | BPF_ABS, 26),
-				      J(JEQ_K, 0, 1, 0x0800), RET(1), RETA }, 8 },
-		{ "wire words", { S(BPF_LD | BPF_W | BPF_ABS, 13),
-				  J(JEQ_K, 0, 1, 0x01020304), RET(1),
-				  S(BPF_LD | BPF_W | BPF_ABS, 27),
-				  J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x80000001),
-				  RET(2), LDH(21), J(JEQ_K, 0, 1, 0x4000), RET(3),
-				  RET(4) }, 10 },
-		{ "wire words, all residues",
-		  { S(BPF_LD | BPF_W | BPF_ABS, 13),
-		    J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x01000001), RET(1),
-		    S(BPF_LD | BPF_W | BPF_ABS, 14),
-		    J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x00010100), RET(2),
-		    S(BPF_LD | BPF_W | BPF_ABS, 15),
-		    J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x80000080), RET(3),
-		    S(BPF_LD | BPF_W | BPF_ABS, 16),
-		    J(JEQ_K, 0, 1, 0x0a010101), RET(4), RET(5) }, 13 },
-		{ "wire then ret a", { LDH(12), J(JEQ_K, 0, 1, 0x0800), RETA,
-				       RET(5) }, 4 },
-		{ "wire with initial a", { J(JEQ_K, 1, 0, 0), LDH(12),
-					   J(JEQ_K, 0, 1, 0x0800), RET(1),
-					   RET(2) }, 5 },
-		{ "wire ind x from packet",
-		  { S(BPF_LDX | BPF_B | BPF_MSH, 14),
-		    S(BPF_LD | BPF_W | BPF_IND, 13),
-		    J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x00ff00ff), RET(1),
-		    S(BPF_LD | BPF_H | BPF_IND, 15), J(JEQ_K, 0, 1, 0x1234),
-		    RET(2), RET(3) }, 8 },
-		{ "wire loop", { S(BPF_LDX | BPF_IMM, 0),
-				 S(BPF_LD | BPF_H | BPF_IND, 0),
-				 J(JEQ_K, 4, 0, 0x0800), S(BPF_MISC | BPF_TXA, 0),
-				 S(BPF_ALU | BPF_ADD | BPF_K, 2),
-				 S(BPF_MISC | BPF_TAX, 0),
-				 S(BPF_JMP | BPF_JA, (uint32_t)-6),
-				 S(BPF_MISC | BPF_TXA, 0),
-				 S(BPF_ALU | BPF_ADD | BPF_K, 1), RETA }, 10 },
+		{"wire jeq wide k",
+		 {LDH(12), J(JEQ_K, 0, 1, 0x10800), RET(1), J(JEQ_K, 0, 1, 0x0800), RET(2), RET(3)},
+		 6},
+		{"wire and/or/xor/jset",
+		 {LDH(12), S(BPF_ALU | BPF_AND | BPF_K, 0xff0fff), S(BPF_ALU | BPF_OR | BPF_K, 1),
+		  S(BPF_ALU | BPF_XOR | BPF_K, 0x100), J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x10200),
+		  RET(4), J(JEQ_K, 0, 1, 0x0901), RET(1), RET(2)},
+		 9},
+		{"wire or wide k",
+		 {LDH(12), S(BPF_ALU | BPF_OR | BPF_K, 0x10000), J(JEQ_K, 0, 1, 0x10800), RET(1),
+		  RET(2)},
+		 5},
+		{"wire two sizes",
+		 {LDB(14), J(JEQ_K, 0, 2, 0x45), LDH(12), S(BPF_JMP | BPF_JA, 1),
+		  S(BPF_LD | BPF_W | BPF_ABS, 26), J(JEQ_K, 0, 1, 0x0800), RET(1), RETA},
+		 8},
+		{"wire words",
+		 {S(BPF_LD | BPF_W | BPF_ABS, 13), J(JEQ_K, 0, 1, 0x01020304), RET(1),
+		  S(BPF_LD | BPF_W | BPF_ABS, 27), J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x80000001),
+		  RET(2), LDH(21), J(JEQ_K, 0, 1, 0x4000), RET(3), RET(4)},
+		 10},
+		{"wire words, all residues",
+		 {S(BPF_LD | BPF_W | BPF_ABS, 13), J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x01000001),
+		  RET(1), S(BPF_LD | BPF_W | BPF_ABS, 14),
+		  J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x00010100), RET(2),
+		  S(BPF_LD | BPF_W | BPF_ABS, 15), J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x80000080),
+		  RET(3), S(BPF_LD | BPF_W | BPF_ABS, 16), J(JEQ_K, 0, 1, 0x0a010101), RET(4),
+		  RET(5)},
+		 13},
+		{"wire then ret a", {LDH(12), J(JEQ_K, 0, 1, 0x0800), RETA, RET(5)}, 4},
+		{"wire with initial a",
+		 {J(JEQ_K, 1, 0, 0), LDH(12), J(JEQ_K, 0, 1, 0x0800), RET(1), RET(2)},
+		 5},
+		{"wire ind x from packet",
+		 {S(BPF_LDX | BPF_B | BPF_MSH, 14), S(BPF_LD | BPF_W | BPF_IND, 13),
+		  J(BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x00ff00ff), RET(1),
+		  S(BPF_LD | BPF_H | BPF_IND, 15), J(JEQ_K, 0, 1, 0x1234), RET(2), RET(3)},
+		 8},
+		{"wire loop",
+		 {S(BPF_LDX | BPF_IMM, 0), S(BPF_LD | BPF_H | BPF_IND, 0), J(JEQ_K, 4, 0, 0x0800),
+		  S(BPF_MISC | BPF_TXA, 0), S(BPF_ALU | BPF_ADD | BPF_K, 2),
+		  S(BPF_MISC | BPF_TAX, 0), S(BPF_JMP | BPF_JA, (uint32_t)-6),
+		  S(BPF_MISC | BPF_TXA, 0), S(BPF_ALU | BPF_ADD | BPF_K, 1), RETA},
+		 10},
 	};
 	static const struct pcap_filter_opts variants[] = {
-		{ 0 }, { .window = 8 }, { .no_window = true },
+		{0},
+		{.window = 8},
+		{.no_window = true},
 	};
 	unsigned int bad = 0, m;
 	char what[128];
@@ -793,10 +738,8 @@ static void test_opcodes(void **state)
 	NEED_KERNEL();
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 		for (size_t v = 0; v < 3; v++) {
-			snprintf(what, sizeof(what), "%s (variant %zu)",
-				 progs[i].name, v);
-			bad += differ(progs[i].c, progs[i].n, &variants[v],
-				      DH_L2, &m, what);
+			snprintf(what, sizeof(what), "%s (variant %zu)", progs[i].name, v);
+			bad += differ(progs[i].c, progs[i].n, &variants[v], DH_L2, &m, what);
 		}
 	}
 	assert_int_equal(bad, 0);
@@ -812,7 +755,7 @@ static void test_back_jump_budget(void **state)
 		S(BPF_JMP | BPF_JA, (uint32_t)-3),
 		RETA,
 	};
-	struct pcap_filter_opts o = { .max_back_jumps = 200 };
+	struct pcap_filter_opts o = {.max_back_jumps = 200};
 	struct pcap_filter_prog p;
 	char err[256];
 	int fd;
@@ -820,9 +763,8 @@ static void test_back_jump_budget(void **state)
 	(void)state;
 	NEED_KERNEL();
 	for (int pass = 0; pass < 2; pass++) {
-		assert_int_equal(pcap_filter_translate(loop, 5, pass ? &o : NULL,
-						       &p, err, sizeof(err)),
-				 0);
+		assert_int_equal(
+			pcap_filter_translate(loop, 5, pass ? &o : NULL, &p, err, sizeof(err)), 0);
 		fd = dh_load(&H, &p, DH_L2);
 		if (fd < 0)
 			fail_msg("%s", H.err);
@@ -970,7 +912,7 @@ static void test_splice_run(void **state)
 	};
 	static const struct {
 		uint32_t size, want;
-	} cases[] = { { 60, 10 }, { 150, 262144 + 10 } };
+	} cases[] = {{60, 10}, {150, 262144 + 10}};
 	struct pcap_filter_prog f;
 	struct bpf_insn *out;
 	size_t cnt;
@@ -979,18 +921,15 @@ static void test_splice_run(void **state)
 
 	(void)state;
 	NEED_KERNEL();
-	assert_int_equal(pcap_filter_compile("greater 100", DLT_EN10MB, 0, &f,
-					     err, sizeof(err)),
+	assert_int_equal(pcap_filter_compile("greater 100", DLT_EN10MB, 0, &f, err, sizeof(err)),
 			 0);
 	assert_int_equal(pcap_filter_splice(prog, 15, 9, 3, &f, &out, &cnt), 0);
-	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "splice", "GPL", out,
-			   cnt, NULL);
+	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "splice", "GPL", out, cnt, NULL);
 	if (fd < 0)
 		fail_msg("load: %s", strerror(errno));
 	for (size_t i = 0; i < 2; i++) {
-		uint8_t frame[200] = { 0 };
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
-			    .data_size_in = cases[i].size);
+		uint8_t frame[200] = {0};
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = cases[i].size);
 
 		assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
 		assert_int_equal(o.retval, cases[i].want);
@@ -1009,17 +948,17 @@ struct variant {
 };
 
 static const struct variant variants[] = {
-	{ "L2", DLT_EN10MB, DH_L2, { 0 } },
-	{ "L3", DLT_RAW, DH_L3, { 0 } },
+	{"L2", DLT_EN10MB, DH_L2, {0}},
+	{"L3", DLT_RAW, DH_L3, {0}},
 	/* Small windows and none send most loads down the helper paths. */
-	{ "L2/w16", DLT_EN10MB, DH_L2, { .window = 16 } },
-	{ "L3/none", DLT_RAW, DH_L3, { .no_window = true } },
+	{"L2/w16", DLT_EN10MB, DH_L2, {.window = 16}},
+	{"L3/none", DLT_RAW, DH_L3, {.no_window = true}},
 };
 
 static void test_expr(void **state)
 {
 	const char *expr = *state;
-	unsigned int bad = 0, matched[4] = { 0 };
+	unsigned int bad = 0, matched[4] = {0};
 	struct sock_filter *c;
 	char err[512], what[512];
 	size_t n;
@@ -1028,8 +967,7 @@ static void test_expr(void **state)
 	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
 		const struct variant *va = &variants[v];
 
-		if (pcap_filter_cbpf(expr, va->dlt, 0, &c, &n, err,
-				     sizeof(err))) {
+		if (pcap_filter_cbpf(expr, va->dlt, 0, &c, &n, err, sizeof(err))) {
 			if (va->dlt == DLT_EN10MB)
 				fail_msg("%s: %s", expr, err);
 			matched[v] = UINT32_MAX; /* not for raw IP */
@@ -1044,8 +982,7 @@ static void test_expr(void **state)
 	if (matched[1] == UINT32_MAX)
 		printf("# %-60s L2 %4u/%zu  L3 n/a\n", expr, matched[0], H.n);
 	else
-		printf("# %-60s L2 %4u/%zu  L3 %4u/%zu\n", expr, matched[0],
-		       H.n, matched[1], H.n);
+		printf("# %-60s L2 %4u/%zu  L3 %4u/%zu\n", expr, matched[0], H.n, matched[1], H.n);
 	if (bad)
 		fail_msg("%s: %u mismatches", expr, bad);
 }
@@ -1054,8 +991,7 @@ static void test_corpus_balance(void **state)
 {
 	(void)state;
 	NEED_KERNEL();
-	printf("# corpus: %llu expression-packet runs, %llu matched\n",
-	       all_runs, all_matches);
+	printf("# corpus: %llu expression-packet runs, %llu matched\n", all_runs, all_matches);
 	assert_true(all_runs > 0);
 	assert_true(all_matches > 0);
 	assert_true(all_matches < all_runs);
@@ -1070,8 +1006,7 @@ static int group_setup(void **state)
 
 	(void)state;
 	if (geteuid() != 0) {
-		snprintf(kernel_why, sizeof(kernel_why),
-			 "needs root to load BPF programs");
+		snprintf(kernel_why, sizeof(kernel_why), "needs root to load BPF programs");
 		return 0;
 	}
 	if (dh_open(&H, N_PKTS, seed ? seed : DEFAULT_SEED)) {
@@ -1093,8 +1028,8 @@ static int group_teardown(void **state)
 static char **read_exprs(size_t *n)
 {
 	const char *env = getenv("SKBTRACE_PCAP_EXPRS");
-	const char *paths[] = { env, "tests/pcap/exprs.txt",
-				"../pcap/exprs.txt", "../../tests/pcap/exprs.txt" };
+	const char *paths[] = {env, "tests/pcap/exprs.txt", "../pcap/exprs.txt",
+			       "../../tests/pcap/exprs.txt"};
 	char line[4096], **v = NULL;
 	FILE *f = NULL;
 	size_t cap = 0;
@@ -1127,24 +1062,15 @@ static char **read_exprs(size_t *n)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_validate_rejects),
-		cmocka_unit_test(test_validate_limits),
-		cmocka_unit_test(test_loop_too_complex),
-		cmocka_unit_test(test_translate_options),
-		cmocka_unit_test(test_compile_errors),
-		cmocka_unit_test(test_build_l3_nothing),
-		cmocka_unit_test(test_dead_loads),
-		cmocka_unit_test(test_alignment),
-		cmocka_unit_test(test_caller_window),
-		cmocka_unit_test(test_wire_order),
-		cmocka_unit_test(test_splice_layout),
-		cmocka_unit_test(test_splice_btf_ext),
-		cmocka_unit_test(test_explain),
-		cmocka_unit_test(test_check_load),
-		cmocka_unit_test(test_splice_run),
-		cmocka_unit_test(test_opcodes),
-		cmocka_unit_test(test_back_jump_budget),
-		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_validate_rejects), cmocka_unit_test(test_validate_limits),
+		cmocka_unit_test(test_loop_too_complex), cmocka_unit_test(test_translate_options),
+		cmocka_unit_test(test_compile_errors),	 cmocka_unit_test(test_build_l3_nothing),
+		cmocka_unit_test(test_dead_loads),	 cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_caller_window),	 cmocka_unit_test(test_wire_order),
+		cmocka_unit_test(test_splice_layout),	 cmocka_unit_test(test_splice_btf_ext),
+		cmocka_unit_test(test_explain),		 cmocka_unit_test(test_check_load),
+		cmocka_unit_test(test_splice_run),	 cmocka_unit_test(test_opcodes),
+		cmocka_unit_test(test_back_jump_budget), cmocka_unit_test(test_truncated),
 	};
 	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), nexpr, total;
 	struct CMUnitTest *tests;
@@ -1152,8 +1078,10 @@ int main(void)
 	int rc;
 
 	if (!exprs || nexpr < 200) {
-		fprintf(stderr, "test_pcap_filter: need tests/pcap/exprs.txt "
-				"(200+ expressions), found %zu\n", nexpr);
+		fprintf(stderr,
+			"test_pcap_filter: need tests/pcap/exprs.txt "
+			"(200+ expressions), found %zu\n",
+			nexpr);
 		return 1;
 	}
 	total = nfixed + nexpr + 1;
@@ -1168,10 +1096,8 @@ int main(void)
 			.initial_state = exprs[i],
 		};
 	}
-	tests[total - 1] = (struct CMUnitTest)cmocka_unit_test(
-		test_corpus_balance);
-	rc = _cmocka_run_group_tests("pcap_filter", tests, total, group_setup,
-				     group_teardown);
+	tests[total - 1] = (struct CMUnitTest)cmocka_unit_test(test_corpus_balance);
+	rc = _cmocka_run_group_tests("pcap_filter", tests, total, group_setup, group_teardown);
 	for (size_t i = 0; i < nexpr; i++)
 		free(exprs[i]);
 	free(exprs);
