@@ -232,6 +232,14 @@ static void test_capture(void **state)
 	assert_int_equal(PARSE(&o, "-w", ""), OPTS_USAGE);
 	assert_int_equal(PARSE(&o, "-w", "same", "--output-file", "same"), OPTS_USAGE);
 	assert_int_equal(PARSE(&o, "-w"), OPTS_USAGE);
+	/* the drop modes: counts alone send no event to capture; with --drops-only they do */
+	assert_int_equal(PARSE(&o, "--drop-summary"), OPTS_OK);
+	assert_int_equal(PARSE(&o, "--metrics", "127.0.0.1:0"), OPTS_OK);
+	assert_int_equal(PARSE(&o, "-w", "x", "--drop-summary"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-w", "x", "--metrics", "127.0.0.1:0"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-w", "x", "--drop-summary", "--drops-only"), OPTS_OK);
+	assert_int_equal(PARSE(&o, "-w", "x", "--drops-only", "--capture-at", "drop"), OPTS_OK);
+	assert_int_equal(PARSE(&o, "-w", "x", "--drops-only", "--capture-at", "first"), OPTS_USAGE);
 }
 
 static void test_help_and_version_exit_ok(void **state)
