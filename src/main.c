@@ -325,7 +325,7 @@ static int open_capture(struct app *a)
 	if (!a->o.pcap_file)
 		return 0;
 	a->cap = capture_open(a->o.pcap_file, a->o.capture_len, a->out.mono_to_real_ns,
-			      "skbtrace " SKBTRACE_VERSION, a->err, sizeof(a->err));
+			      "skbtrace " SKBTRACE_VERSION, a->nn, a->err, sizeof(a->err));
 	if (!a->cap)
 		return fail(a, EXIT_USAGE, "%s", a->err);
 	/* Up to SKBT_CAP_INLINE_MAX a record reserves room for -s bytes: say when the ring holds few. */

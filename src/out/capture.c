@@ -11,10 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "host/netns.h"
 #include "out/capture.h"
 
 /* The fixed part of a record: skb_data starts inside sizeof's tail padding. */
@@ -31,6 +30,7 @@ struct dir_slot {
 
 struct capture {
 	struct pcapng_writer *w;
+	struct netns_names *nn; /* names interfaces' namespaces; may be NULL */
 	struct dir_slot dirs[DIR_CACHE];
 	unsigned int snaplen;
 	unsigned long long mono_to_real_ns;
@@ -76,8 +76,8 @@ enum pcapng_dir capture_direction(const char *name)
 }
 
 struct capture *capture_open(const char *path, unsigned int snaplen,
-			     unsigned long long mono_to_real_ns, const char *appl, char *err,
-			     size_t errlen)
+			     unsigned long long mono_to_real_ns, const char *appl,
+			     struct netns_names *nn, char *err, size_t errlen)
 {
 	struct capture *c = calloc(1, sizeof(*c));
 	struct pcapng_section s = {.userappl = appl};
@@ -94,6 +94,7 @@ struct capture *capture_open(const char *path, unsigned int snaplen,
 		s.hardware = u.machine;
 	}
 	c->snaplen = snaplen;
+	c->nn = nn;
 	c->mono_to_real_ns = mono_to_real_ns;
 	c->w = pcapng_open_path(path, &s);
 	if (!c->w) {
@@ -118,28 +119,19 @@ static enum pcapng_linktype link_of(const struct skbt_event *e, const unsigned c
 }
 
 /*
- * The name "ip netns" gave the namespace (a bind mount in /run/netns with
- * its inode), else its inode number.  Once per interface block.
+ * The namespace's name from the drop diagnosis's cache ("ip netns" name,
+ * "host", "pid:PID:COMM"), else its inode number.  Once per interface block.
  */
-static void netns_label(unsigned int inode, char *buf, size_t len)
+static void netns_label(struct capture *c, unsigned int inode, char *buf, size_t len)
 {
-	char path[300];
-	struct dirent *d;
-	struct stat st;
-	DIR *dp = opendir("/run/netns");
+	struct netns_id id;
 
 	snprintf(buf, len, "%u", inode);
-	while (dp && (d = readdir(dp))) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/run/netns/%s", d->d_name);
-		if (!stat(path, &st) && st.st_ino == inode) {
-			snprintf(buf, len, "%.*s", (int)len - 1, d->d_name);
-			break;
-		}
-	}
-	if (dp)
-		closedir(dp);
+	if (!c->nn || !inode)
+		return;
+	netns_name(c->nn, inode, &id);
+	if (id.kind != NETNS_UNKNOWN)
+		snprintf(buf, len, "%s", id.name);
 }
 
 /* The interface of e's device and namespace; its block is written the first time. */
@@ -151,7 +143,7 @@ static long iface_of(struct capture *c, const struct skbt_event *e, enum pcapng_
 
 	if (pcapng_iface_known(c->w, e->netns, e->ifindex, lt, &id))
 		return id;
-	netns_label(e->netns, ns, sizeof(ns));
+	netns_label(c, e->netns, ns, sizeof(ns));
 	snprintf(name, sizeof(name), "%.*s@%s", SKBT_IFNAMSIZ,
 		 e->ifindex && e->ifname[0] ? e->ifname : "nodev", ns);
 	snprintf(descr, sizeof(descr),

@@ -8,16 +8,18 @@
 #include "out/pcapng.h"
 
 struct capture;
+struct netns_names;
 
 /*
  * Creates path ("-": standard output) and writes the section header.
  * snaplen is what the interfaces announce (0: no limit); mono_to_real_ns
- * turns event times into wall-clock times; appl names the writer.
- * Returns NULL with a one-line reason in err.
+ * turns event times into wall-clock times; appl names the writer; nn
+ * (may be NULL: inode numbers) names the namespaces in interface names,
+ * and must outlive c.  Returns NULL with a one-line reason in err.
  */
 struct capture *capture_open(const char *path, unsigned int snaplen,
-			     unsigned long long mono_to_real_ns, const char *appl, char *err,
-			     size_t errlen);
+			     unsigned long long mono_to_real_ns, const char *appl,
+			     struct netns_names *nn, char *err, size_t errlen);
 
 /*
  * Writes the packet record of e (size bytes, SKBT_F_CAPTURE set) with the

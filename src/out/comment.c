@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include "diag/drop_desc.h"
+#include "host/netns.h"
 #include "out/priv.h"
 
 /* Kernel strings hold any byte: the comment keeps to printable ASCII (valid UTF-8). */
@@ -24,10 +26,30 @@ static void ap_ascii(struct obuf *b, const char *s, size_t max)
 	}
 }
 
+/* "NAME(INODE)" by the drop diagnosis's cache of names, the inode alone when unnamed. */
+static void comment_netns(struct output *o, unsigned int inode)
+{
+	struct obuf *b = out_buf(o);
+	struct netns_id id;
+
+	ap_lit(b, " netns=");
+	if (!inode || !o->nm || !o->nm->nn) {
+		ap_u64(b, inode);
+		return;
+	}
+	netns_name(o->nm->nn, inode, &id);
+	if (id.kind == NETNS_UNKNOWN) {
+		ap_u64(b, inode);
+		return;
+	}
+	ap_ascii(b, id.name, sizeof(id.name));
+	ap_c(b, '(');
+	ap_u64(b, inode);
+	ap_c(b, ')');
+}
+
 static void comment_where(struct obuf *b, const struct skbt_event *e)
 {
-	ap_lit(b, " netns=");
-	ap_u64(b, e->netns);
 	if (e->ifindex) {
 		ap_lit(b, " dev=");
 		ap_ascii(b, e->ifname, SKBT_IFNAMSIZ);
@@ -70,10 +92,12 @@ size_t output_comment(struct output *o, const struct skbt_event *e, char *buf, s
 	start = b->p;
 	ap_func(o, e);
 	*func_len = b->p - start;
-	if (is_drop(o, e)) {
+	if (e->flags & SKBT_F_DROP) {
 		ap_lit(b, " reason=");
 		ap_reason(o, e->reason);
+		ap_drop_words(o, e);
 	}
+	comment_netns(o, e->netns);
 	comment_where(b, e);
 	comment_who(b, e);
 	n = b->p - start;

@@ -786,13 +786,18 @@ test_capture_fields() {
 		frame.packet_id udp.dstport frame.comment >"$TMP/capf.f"
 	check "capture: fields: 3 drop records with the reason in their comment" \
 		test "$(awk -F'\t' '$5 == 9999 && $6 ~ /reason=SKB_DROP_REASON_NETFILTER_DROP/' "$TMP/capf.f" | wc -l)" -eq 3
+	# the drop diagnosis's words: the site, the hook, the namespace by its ip netns name
+	check "capture: fields: the drop records' comments name the function, site, hook and netns" \
+		test "$(awk -F'\t' -v ns=" netns=$NS_B($ino) " '$5 == 9999 && index($6, ns) &&
+			$6 ~ /^[a-z_:]+ reason=SKB_DROP_REASON_NETFILTER_DROP at=nft_do_chain\+0x[0-9a-f]+ hook=INPUT /' \
+			"$TMP/capf.f" | wc -l)" -eq 3
 	check "capture: fields: the dropped packets' records carry 3 packet ids" \
 		test "$(awk -F'\t' '$5 == 9999 && $4 != "" { print $4 }' "$TMP/capf.f" | sort -u | wc -l)" -eq 3
 	check "capture: fields: receive records are inbound, on veth-b in B's namespace" \
 		awk -F'\t' -v n="veth-b@" '$6 ~ /^net:netif_receive_skb / && $5 == 9999 { k++; if ($3 != "0x00000001" || index($1, n) != 1) bad++ }
 			END { exit !(k == 3 && !bad) }' "$TMP/capf.f"
 	check "capture: fields: raw IP records from the tun device, with their netns in the comment" \
-		awk -F'\t' -v ns="netns=$ino" '$1 ~ /^tun-skbt@/ && ($2 == 129 || $2 == 130) && index($6, ns) { k++ } END { exit !k }' "$TMP/capf.f"
+		awk -F'\t' -v ns="netns=$NS_B($ino)" '$1 ~ /^tun-skbt@/ && ($2 == 129 || $2 == 130) && index($6, ns) { k++ } END { exit !k }' "$TMP/capf.f"
 }
 
 # --capture-at drop: records only where packets die; first: one per packet.
@@ -815,6 +820,16 @@ test_capture_at() {
 	check "capture: --capture-at first: one record per packet, 3 ids" \
 		test "$(fields "$sk" frame.packet_id | sort -u | grep -c .)" -eq 3 -a \
 		"$(fields "$sk" frame.number | wc -l)" -eq 3
+	# beside --drops-only: its lines on stdout, a record at each drop in the file
+	start_trace "$TMP/capa.txt" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" \
+		--drops-only -w "$sk" --capture-at drop udp port $DROP_PORT ||
+		{ tap_not_ok "capture: --drops-only -w starts" "$(cat "$TMP/capa.txt.err")"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 4 64 40222 >/dev/null
+	stop_trace
+	check "capture: --drops-only -w: 4 drop records at nft_do_chain in INPUT, 4 drop lines" \
+		test "$(fields "$sk" frame.comment | grep -c ' at=nft_do_chain+0x[0-9a-f]* hook=INPUT ')" -eq 4 -a \
+		"$(fields "$sk" frame.number | wc -l)" -eq 4 -a \
+		"$(grep -c 'NETFILTER_DROP' "$TMP/capa.txt")" -eq 4
 }
 
 # -s: a 1442-byte frame kept whole with -s 0 (records copied at their

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* -w: hand-made packet records to pcap-ng, read back with tshark. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
+#include "host/netns.h"
 #include "out/capture.h"
 
 #define NETNS 4000000001U /* no namespace has it: named by its number */
@@ -78,7 +81,8 @@ static void test_records(void **state)
 		skip();
 	assert_true(fd >= 0);
 	close(fd);
-	c = capture_open(path, 256, 1700000000000000000ULL, "skbtrace test", err, sizeof(err));
+	c = capture_open(path, 256, 1700000000000000000ULL, "skbtrace test", NULL, err,
+			 sizeof(err));
 	assert_non_null(c);
 
 	/* at the MAC header, behind 512 bytes of --output-skb in a real record */
@@ -118,12 +122,49 @@ static void test_records(void **state)
 	unlink(path);
 }
 
+/* Interfaces are named IFNAME@NETNS by the netns cache: run/blue names its inode. */
+static void test_iface_names(void **state)
+{
+	char dir[] = "/tmp/test_capture_ns.XXXXXX", p[160], run[96], err[256], *out;
+	struct netns_names *nn;
+	struct capture *c;
+	struct stat st;
+	struct rec r;
+
+	(void)state;
+	if (system("command -v tshark >/dev/null"))
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(run, sizeof(run), "%s/run", dir);
+	assert_int_equal(mkdir(run, 0755), 0);
+	snprintf(p, sizeof(p), "%s/blue", run);
+	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
+	assert_int_equal(stat(p, &st), 0);
+	nn = netns_names_new(run, dir); /* dir as proc: no process names a namespace */
+	assert_non_null(nn);
+	snprintf(p, sizeof(p), "%s/f.pcapng", dir);
+	c = capture_open(p, 256, 0, "t", nn, err, sizeof(err));
+	assert_non_null(c);
+	r = make(3, "veth0", true, eth_udp, sizeof(eth_udp), 0);
+	r.e.netns = st.st_ino;
+	assert_int_equal(capture_event(c, &r.e, REC_SIZE, NULL, 0, 0), 0);
+	r.e.netns = NETNS; /* unnamed: its number */
+	assert_int_equal(capture_event(c, &r.e, REC_SIZE, NULL, 0, 0), 0);
+	assert_int_equal(capture_close(c), 0);
+	netns_names_free(nn);
+	out = strstr(tshark_fields(p, "-e frame.interface_name"), "veth0@");
+	assert_non_null(out);
+	assert_string_equal(out, "veth0@blue\nveth0@4000000001\n");
+	snprintf(p, sizeof(p), "rm -rf %s", dir);
+	assert_int_equal(system(p), 0);
+}
+
 static void test_bad_path(void **state)
 {
 	char err[256];
 
 	(void)state;
-	assert_null(capture_open("/nonexistent/x.pcapng", 0, 0, "t", err, sizeof(err)));
+	assert_null(capture_open("/nonexistent/x.pcapng", 0, 0, "t", NULL, err, sizeof(err)));
 	assert_string_equal(err,
 			    "cannot write -w '/nonexistent/x.pcapng': No such file or directory");
 }
@@ -147,6 +188,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_iface_names),
 		cmocka_unit_test(test_bad_path),
 		cmocka_unit_test(test_direction),
 	};
