@@ -800,32 +800,32 @@ test_capture_fields() {
 		awk -F'\t' -v ns="netns=$NS_B($ino)" '$1 ~ /^tun-skbt@/ && ($2 == 129 || $2 == 130) && index($6, ns) { k++ } END { exit !k }' "$TMP/capf.f"
 }
 
-# --capture-at drop: records only where packets die; first: one per packet.
+# capa_run WHAT N SPORT ARGS...: a trace of B's namespace with -w capa.pcapng
+# and ARGS, N packets to the dropped port from SPORT; 1 when it did not start.
+capa_run() {
+	local what=$1 n=$2 sport=$3
+	shift 3
+	start_trace "$TMP/capa.txt" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" \
+		-w "$TMP/capa.pcapng" "$@" udp port $DROP_PORT ||
+		{ tap_not_ok "capture: $what starts" "$(cat "$TMP/capa.txt.err")"; return 1; }
+	send_udp "$NS_A" $IP_B $DROP_PORT "$n" 64 "$sport" >/dev/null
+	stop_trace
+}
+
+# --capture-at drop: records only where packets die; first: one per packet;
+# beside --drops-only: its lines on stdout, a record at each drop in the file.
 test_capture_at() {
 	local sk=$TMP/capa.pcapng
 	have_tshark || { tap_skip "capture: --capture-at" "no tshark"; return; }
-	start_trace "$TMP/capa.txt" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" \
-		-w "$sk" --capture-at drop udp port $DROP_PORT ||
-		{ tap_not_ok "capture: --capture-at drop starts"; return; }
-	send_udp "$NS_A" $IP_B $DROP_PORT 3 64 40220 >/dev/null
-	stop_trace
+	capa_run "--capture-at drop" 3 40220 --capture-at drop || return
 	check "capture: --capture-at drop: 3 records, each a drop" \
 		test "$(fields "$sk" frame.comment | grep -c 'reason=SKB_DROP_REASON_NETFILTER_DROP')" -eq 3 -a \
 		"$(fields "$sk" frame.number | wc -l)" -eq 3
-	start_trace "$TMP/capa.txt" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" \
-		-w "$sk" --capture-at first --filter-track-skb udp port $DROP_PORT ||
-		{ tap_not_ok "capture: --capture-at first starts"; return; }
-	send_udp "$NS_A" $IP_B $DROP_PORT 3 64 40221 >/dev/null
-	stop_trace
+	capa_run "--capture-at first" 3 40221 --capture-at first --filter-track-skb || return
 	check "capture: --capture-at first: one record per packet, 3 ids" \
 		test "$(fields "$sk" frame.packet_id | sort -u | grep -c .)" -eq 3 -a \
 		"$(fields "$sk" frame.number | wc -l)" -eq 3
-	# beside --drops-only: its lines on stdout, a record at each drop in the file
-	start_trace "$TMP/capa.txt" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" \
-		--drops-only -w "$sk" --capture-at drop udp port $DROP_PORT ||
-		{ tap_not_ok "capture: --drops-only -w starts" "$(cat "$TMP/capa.txt.err")"; return; }
-	send_udp "$NS_A" $IP_B $DROP_PORT 4 64 40222 >/dev/null
-	stop_trace
+	capa_run "--drops-only -w" 4 40222 --drops-only --capture-at drop || return
 	check "capture: --drops-only -w: 4 drop records at nft_do_chain in INPUT, 4 drop lines" \
 		test "$(fields "$sk" frame.comment | grep -c ' at=nft_do_chain+0x[0-9a-f]* hook=INPUT ')" -eq 4 -a \
 		"$(fields "$sk" frame.number | wc -l)" -eq 4 -a \
