@@ -8,6 +8,7 @@
 #   pcap-s0    skbtrace -w FILE -s 0 (64 KiB reserved per record)
 #   pcap-s0-64M  the same with a 64 MiB ring buffer
 #   pcap-rx    skbtrace -w FILE at the receive hook only (one record a packet)
+#   pcap-drops skbtrace --drops-only -w FILE (one record a packet, at its drop)
 #   tcpdump    tcpdump -w FILE -s 256 on veth-b, inbound (one record a packet)
 #   tcpdump-4M the same with a 4 MiB buffer (-B 4096), skbtrace's default ring
 # For each: records written, events lost, records/s over the sender's time,
@@ -136,6 +137,8 @@ sk_run pcap-s0-64M -w "$TMP/out.pcapng" -s 0 --ringbuf-size 64M --output-file /d
 report pcap-s0-64M
 sk_run pcap-rx -w "$TMP/out.pcapng" --filter-func net:netif_receive_skb --output-file /dev/null
 report pcap-rx
+sk_run pcap-drops -w "$TMP/out.pcapng" --drops-only --output-file /dev/null
+report pcap-drops
 
 # td_run LABEL ARGS...: tcpdump with its own counts on stderr ("N packets
 # captured", "M packets dropped by kernel").
