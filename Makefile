@@ -31,7 +31,7 @@ TOOLS := $(TOOLS_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all clean install test unit integration vmtest demo deps format format-check bench bench-bins bench-vm asan tools matrix fuzz
+.PHONY: all clean install uninstall deb test unit integration vmtest demo deps format format-check bench bench-bins bench-vm asan tools matrix fuzz
 all: skbtrace
 
 deps:
@@ -116,13 +116,35 @@ bench: skbtrace tools bench-bins
 
 # Function backends in the test VM (kprobe attach vs a minimal floor, per-event
 # cost); the guest gets the binaries with their libraries, so no static build.
-bench-vm: skbtrace tools $(BUILD)/bench/kprobe_floor $(BUILD)/bench/progstats $(BUILD)/bench/startup
+bench-vm: skbtrace tools $(BUILD)/bench/kprobe_floor $(BUILD)/bench/tp_floor $(BUILD)/bench/progstats $(BUILD)/bench/startup
 	@scripts/deps.sh vm
 	@bench/vm.sh
 
+# Where Debian looks: man pages, bash-completion's completions directory, and
+# zsh's vendor-completions for the system's /usr (site-functions elsewhere;
+# both are in Debian's default $fpath).  DESTDIR stages (make deb uses it).
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
+INSTALLED := $(BINDIR)/skbtrace $(MANDIR)/man8/skbtrace.8 $(BASHCOMPDIR)/skbtrace $(ZSHCOMPDIR)/_skbtrace
+
 install: skbtrace
-	install -D -m 0755 skbtrace $(DESTDIR)$(PREFIX)/bin/skbtrace
-	@if [ -f docs/skbtrace.8 ]; then install -D -m 0644 docs/skbtrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/skbtrace.8; fi
+	install -D -m 0755 skbtrace $(DESTDIR)$(BINDIR)/skbtrace
+	install -D -m 0644 docs/skbtrace.8 $(DESTDIR)$(MANDIR)/man8/skbtrace.8
+	install -D -m 0644 completion/skbtrace.bash $(DESTDIR)$(BASHCOMPDIR)/skbtrace
+	install -D -m 0644 completion/_skbtrace $(DESTDIR)$(ZSHCOMPDIR)/_skbtrace
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+# skbtrace_VERSION_ARCH.deb in build/deb/, from a staged `make install`.
+VERSION = $(shell sed -n 's/^\#define SKBTRACE_VERSION "\(.*\)"/\1/p' $$(grep -rl SKBTRACE_VERSION src))
+deb: skbtrace
+	@scripts/deps.sh deb
+	rm -rf $(BUILD)/deb/root
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(CURDIR)/$(BUILD)/deb/root
+	scripts/mkdeb.sh $(BUILD)/deb/root $(VERSION) $(BUILD)/deb
 
 # Every C file in git, BPF side and tests included, as .clang-format says.
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)

@@ -12,7 +12,9 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 
+#include "diag/drop_desc.h"
 #include "diag/drop_reason.h"
+#include "host/netns.h"
 #include "probe/ksyms.h"
 #include "out/output.h"
 #include "clock.h"
@@ -197,6 +199,27 @@ static void bench_inet_ntop(void)
 	       (bench_now_s() - t0) * 1e9 / n);
 }
 
+/*
+ * The NETNS column by name, as skbtrace prints it: namespaces nothing
+ * names (a rescan of /run/netns and /proc at most once a second), then
+ * our own, named "host" from the cache.
+ */
+static void bench_netns_names(const struct output *tmpl, struct skbt_event *ev, unsigned long n)
+{
+	struct drop_namer nm = {.dr = tmpl->dr, .ks = tmpl->ks, .nn = netns_names_new(NULL, NULL)};
+	struct output_cfg cfg = {.meta = true, .tuple = true, .ts = TS_CURRENT};
+	struct output named = *tmpl;
+
+	if (!nm.nn)
+		return;
+	named.nm = &nm;
+	run("text --output-meta/tuple, inode:N", &named, cfg, ev, n);
+	for (unsigned int i = 0; i < NR_SAMPLES; i++)
+		ev[i].netns = netns_self();
+	run("text --output-meta/tuple, host", &named, cfg, ev, n);
+	netns_names_free(nm.nn);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 0) : 5000000;
@@ -226,6 +249,7 @@ int main(int argc, char **argv)
 	run("json", &tmpl, (struct output_cfg){.json = true}, ev, n);
 	run("json --timestamp current", &tmpl, (struct output_cfg){.json = true, .ts = TS_CURRENT},
 	    ev, n);
+	bench_netns_names(&tmpl, ev, n);
 	drop_reasons_free((struct drop_reasons *)tmpl.dr);
 	ksyms_free((struct ksyms *)tmpl.ks);
 	probe_list_free(&probes);

@@ -2,18 +2,26 @@
 # TCP throughput between two namespaces (iperf3 over veth) with no tracer,
 # with a do-nothing program on the same tracepoints (build/bench/tp_floor:
 # the kernel's dispatch alone, the least any tracer there costs), and with
-# skbtrace (tracepoint backend) running a pcap filter that matches nothing,
-# in turns within one run so all three see the same load.  BPF run-time
-# statistics are off for these runs (each costs two clock reads per program
-# run); one more run with them on gives the programs' own time.
-# Prints Gbit/s per run, the medians and the loss in percent (target < 5%).
-# Environment: IPERF_RUNS (5 per side), IPERF_SECONDS (5),
-# IPERF_FILTER (host 192.0.2.99), IPERF_SKBT_ARGS (extra skbtrace options),
-# TP_FLOOR (build/bench/tp_floor; skipped when missing), IPERF_PIN ("0 1":
-# client and server CPUs; "" lets the scheduler place them).  Pinned, the
-# same run repeats within about 1.5%; unpinned, where the scheduler puts
-# the two processes moves throughput by up to 10% run to run, more than
-# the cost measured.
+# skbtrace (one side per backend) running a pcap filter that matches
+# nothing, in turns within one run so all sides see the same load.  BPF
+# run-time statistics are off for these runs (each costs two clock reads
+# per program run); more runs with them on give the programs' own time,
+# beside a do-nothing program of the same type (tp_floor -b for tp_btf).
+# Prints Gbit/s per run, the medians, each side's loss in percent and its
+# ratio to the do-nothing program's loss, and ns per program run.
+# Environment:
+#   IPERF_RUNS (5 per side; 0: statistics runs only), IPERF_SECONDS (5),
+#   IPERF_BACKENDS ("tracepoint"): skbtrace sides, each a backend name or
+#     LABEL=BACKEND@BINARY (another build, e.g. before/after a change),
+#   IPERF_STATS_RUNS (1): runs per side with bpf_stats, in turns,
+#   IPERF_BY_TP=1: those runs print ns per run for each tracepoint (the
+#     raw tracepoint sides then load one program per tracepoint),
+#   IPERF_FILTER (host 192.0.2.99), IPERF_SKBT_ARGS (extra skbtrace options),
+#   TP_FLOOR (build/bench/tp_floor; skipped when missing), IPERF_PIN ("0 1":
+#     client and server CPUs; "" lets the scheduler place them).  Pinned, the
+#     same run repeats within about 1.5%; unpinned, where the scheduler puts
+#     the two processes moves throughput by up to 10% run to run, more than
+#     the cost measured.
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,6 +29,8 @@ SKBTRACE=${SKBTRACE:-$ROOT/skbtrace}
 TP_FLOOR=${TP_FLOOR:-$ROOT/build/bench/tp_floor}
 RUNS=${IPERF_RUNS:-5}
 SECS=${IPERF_SECONDS:-5}
+STATS_RUNS=${IPERF_STATS_RUNS:-1}
+BACKENDS=${IPERF_BACKENDS:-tracepoint}
 PIN=${IPERF_PIN-0 1}
 CPU_C=""
 CPU_S=""
@@ -55,7 +65,19 @@ trap 'exit 130' INT TERM
 
 [ "$(id -u)" -eq 0 ] || { echo "iperf.sh: run as root" >&2; exit 1; }
 command -v iperf3 >/dev/null || { echo "iperf.sh: no iperf3 (scripts/deps.sh bench)" >&2; exit 1; }
-[ -x "$SKBTRACE" ] || { echo "iperf.sh: no $SKBTRACE; run make" >&2; exit 1; }
+
+# Side LABEL -> "BACKEND BINARY" in $TMP/side.LABEL.
+SKBT_SIDES=""
+for b in $BACKENDS; do
+	label=${b%%=*} spec=${b#*=} bin=$SKBTRACE
+	case $spec in *@*) bin=${spec#*@} spec=${spec%%@*} ;; esac
+	[ -x "$bin" ] || { echo "iperf.sh: no $bin; run make" >&2; exit 1; }
+	SKBT_SIDES="$SKBT_SIDES $label"
+	mkdir -p "$TMP/side" && echo "$spec $bin" >"$TMP/side/$label"
+done
+SKBT_SIDES=${SKBT_SIDES# }
+side_backend() { cut -d' ' -f1 "$TMP/side/$1"; }
+side_bin() { cut -d' ' -f2- "$TMP/side/$1"; }
 
 netns_pair "$NS_A" "$NS_B" 10.233.0.1 10.233.0.2 || exit 1
 # shellcheck disable=SC2086 # CPU_S is a command and its arguments, or nothing
@@ -69,21 +91,22 @@ client() {
 	ip netns exec "$NS_A" $CPU_C iperf3 -c 10.233.0.2 -t "$SECS" -J >"$TMP/c.json" 2>&1 &&
 		jq '.end.sum_received.bits_per_second / 1e9' "$TMP/c.json" | awk '{ printf "%.2f\n", $1 }'
 }
+fail_client() { echo "iperf.sh: iperf3 failed: $(head -c 300 "$TMP/c.json")" >&2; exit 1; }
 
+# trace_start LABEL [split]: skbtrace for that side; split loads a program
+# per tracepoint (no raw tracepoint cookies), for statistics per tracepoint.
 trace_start() {
+	local env=()
+	[ "${2:-}" = split ] && env=(SKBT_NO_TP_COOKIE=1)
 	rm -f "$TMP/ready"
 	# shellcheck disable=SC2086 # IPERF_SKBT_ARGS is a list of words
-	"$SKBTRACE" -q --backend tracepoint --ready-file "$TMP/ready" --output-file /dev/null \
-		${IPERF_SKBT_ARGS:-} $FILTER 2>"$TMP/skbt.err" &
+	env "${env[@]}" "$(side_bin "$1")" -q --backend "$(side_backend "$1")" \
+		--ready-file "$TMP/ready" --output-file /dev/null ${IPERF_SKBT_ARGS:-} $FILTER \
+		2>"$TMP/skbt.err" &
 	TPID=$!
 	wait_file "$TMP/ready" "$TPID" 30 && return 0
 	echo "iperf.sh: skbtrace did not start: $(cat "$TMP/skbt.err")" >&2
 	exit 1
-}
-
-# Adds the run count and run time of skbtrace's programs (kernel.bpf_stats_enabled).
-trace_prog_stats() {
-	prog_stats "$(prog_ids "$TPID")" | cut -d' ' -f1,2 >>"$TMP/stats"
 }
 
 trace_stop() {
@@ -92,10 +115,11 @@ trace_stop() {
 	TPID=""
 }
 
+# floor_start [-b] [-s]: the do-nothing program (tp_btf with -b, one per tracepoint with -s).
 floor_start() {
 	rm -f "$TMP/fready"
 	"$SKBTRACE" --backend tracepoint --list-funcs 2>/dev/null |
-		"$TP_FLOOR" "$TMP/fready" 2>"$TMP/floor.err" &
+		"$TP_FLOOR" "$@" "$TMP/fready" 2>"$TMP/floor.err" &
 	FPID=$!
 	wait_file "$TMP/fready" "$FPID" 10 && return 0
 	echo "iperf.sh: tp_floor did not start: $(cat "$TMP/floor.err")" >&2
@@ -108,17 +132,31 @@ floor_stop() {
 	FPID=""
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# pid_stats PID: "TRACEPOINT RUNS NS" for each of the process's raw
+# tracepoint links (raw_tp and tp_btf), from its fdinfo and the kernel's
+# statistics of each link's program.  A program shared by several links
+# counts once, under the first.
+pid_stats() {
+	awk '/^prog_id:/ { p = $2 } /^tp_name:/ { print p, $2 }' /proc/"$1"/fdinfo/* 2>/dev/null |
+		sort -u -k1,1n | while read -r id tp; do
+			bpftool prog show id "$id" -j 2>/dev/null |
+				jq -r --arg tp "$tp" '"\($tp) \(.run_cnt // 0) \(.run_time_ns // 0)"'
+		done
+}
 
-echo "iperf3 -t $SECS over veth, $RUNS runs each, in turns${CPU_C:+, client and server on CPUs $PIN}; skbtrace filter '$FILTER'" \
-	"${IPERF_SKBT_ARGS:+($IPERF_SKBT_ARGS)}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+pct_lost() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", (b > 0 ? (b - s) * 100 / b : 0) }'; }
+
+echo "iperf3 -t $SECS over veth, $RUNS runs each, in turns${CPU_C:+, client and server on CPUs $PIN};" \
+	"skbtrace ($SKBT_SIDES) filter '$FILTER' ${IPERF_SKBT_ARGS:+($IPERF_SKBT_ARGS)};" \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -x "$TP_FLOOR" ] || { echo "iperf.sh: no $TP_FLOOR (make bench-bins): no floor runs" >&2; TP_FLOOR=""; }
 [ "$OLD_STATS" = 0 ] || echo "iperf.sh: kernel.bpf_stats_enabled was $OLD_STATS: off for the runs, restored after"
 sysctl -qw kernel.bpf_stats_enabled=0
 : >"$TMP/base"
 : >"$TMP/floor"
-: >"$TMP/stats"
-fail_client() { echo "iperf.sh: iperf3 failed: $(head -c 300 "$TMP/c.json")" >&2; exit 1; }
+for s in $SKBT_SIDES; do : >"$TMP/$s"; done
+
 # One side's run; appends its Gbit/s to $TMP/<side>.
 side_run() {
 	local g
@@ -129,67 +167,115 @@ side_run() {
 		g=$(client) || fail_client
 		floor_stop
 		;;
-	skbt)
-		trace_start
+	*)
+		trace_start "$1"
 		g=$(client) || fail_client
 		trace_stop
 		;;
 	esac
 	echo "$g" >>"$TMP/$1"
 }
-SIDES="base skbt"
-[ -n "$TP_FLOOR" ] && SIDES="base floor skbt"
+
 # Odd turns in one order, even turns reversed: a throughput that drifts
 # during the run (it does, by a few percent) then favours no side.
-REV=$(echo "$SIDES" | tr ' ' '\n' | tac | paste -sd' ')
-for i in $(seq 1 "$RUNS"); do
-	order=$SIDES
-	[ $((i % 2)) -eq 0 ] && order=$REV
-	for side in $order; do side_run "$side"; done
-	f=-
-	[ -n "$TP_FLOOR" ] && f=$(tail -n1 "$TMP/floor")
-	echo "run $i ($order): no tracer $(tail -n1 "$TMP/base") Gbit/s, do-nothing floor $f Gbit/s," \
-		"skbtrace $(tail -n1 "$TMP/skbt") Gbit/s"
-done
-# One more traced run with kernel.bpf_stats_enabled, which costs two clock
-# reads per program run: kept out of the throughput figures above.
-sysctl -qw kernel.bpf_stats_enabled=1
-trace_start
-STATS_GBPS=$(client)
-trace_prog_stats
-trace_stop
-# The same for the do-nothing program: what the statistics' clock reads
-# themselves add to a run, to take off skbtrace's figure.
-FLOOR_NS=-
-if [ -n "$TP_FLOOR" ]; then
-	floor_start
+turns() {
+	local n=$1 fn=$2 sides=$3 rev order i
+	rev=$(echo "$sides" | tr ' ' '\n' | tac | paste -sd' ')
+	for i in $(seq 1 "$n"); do
+		order=$sides
+		[ $((i % 2)) -eq 0 ] && order=$rev
+		for side in $order; do "$fn" "$side"; done
+		if [ "$fn" = stats_run ]; then
+			echo "stats run $i ($order):$(for s in $sides; do printf ' %s %s' "$s" \
+				"$(tail -n1 "$TMP/stats.$s" 2>/dev/null | awk '{ printf "%.1f", $1 ? $2 / $1 : 0 }')"; done) ns per run"
+			continue
+		fi
+		echo "run $i ($order):$(for s in $sides; do printf ' %s %s' "$s" "$(tail -n1 "$TMP/$s")"; done) Gbit/s"
+	done
+}
+SIDES="base${TP_FLOOR:+ floor} $SKBT_SIDES"
+turns "$RUNS" side_run "$SIDES"
+
+# Runs with kernel.bpf_stats_enabled, which costs two clock reads per
+# program run: kept out of the throughput figures above.  The do-nothing
+# programs' figure is what the statistics themselves add to a run.
+# Appends "RUNS NS" to $TMP/stats.<side>, and per tracepoint to $TMP/tp.<side>.
+stats_run() {
+	local split="" pid
+	[ -n "${IPERF_BY_TP:-}" ] && split="split"
+	# Another process (another copy of this bench) may have turned them off.
+	sysctl -qw kernel.bpf_stats_enabled=1
+	case $1 in
+	floor) floor_start ${split:+-s} ;;
+	floor-btf) floor_start -b ;;
+	*) trace_start "$1" $split ;;
+	esac
 	client >/dev/null || fail_client
-	FLOOR_NS=$(bpftool prog show name tp_floor -j 2>/dev/null |
-		jq -r '[if type == "array" then .[] else . end | select(.run_cnt > 0)] | if length > 0 then (map(.run_time_ns) | add) / (map(.run_cnt) | add) | floor else "-" end')
-	floor_stop
-fi
+	pid=$TPID
+	[ -n "$FPID" ] && pid=$FPID
+	pid_stats "$pid" >"$TMP/one"
+	if [ "$(sysctl -n kernel.bpf_stats_enabled)" != 1 ]; then
+		echo "iperf.sh: bpf_stats were turned off during a $1 run by another process: run left out (0.0)"
+		: >"$TMP/one"
+	fi
+	case $1 in floor | floor-btf) floor_stop ;; *) trace_stop ;; esac
+	# "0 0" for a run left out: ns_of() skips it.
+	awk '{ c += $2; t += $3 } END { print c + 0, t + 0 }' "$TMP/one" >>"$TMP/stats.$1"
+	awk '$2 > 0 { printf "%s %.1f %d\n", $1, $3 / $2, $2 }' "$TMP/one" >>"$TMP/tp.$1"
+}
+STATS_SIDES="${TP_FLOOR:+floor }"
+for s in $SKBT_SIDES; do
+	[ "$(side_backend "$s")" = tp_btf ] && [ -n "$TP_FLOOR" ] && STATS_SIDES="${STATS_SIDES}floor-btf "
+done
+STATS_SIDES="$(echo "$STATS_SIDES" | tr ' ' '\n' | awk 'NF && !seen[$0]++' | paste -sd' ') $SKBT_SIDES"
+sysctl -qw kernel.bpf_stats_enabled=1
+turns "$STATS_RUNS" stats_run "$STATS_SIDES"
 sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
+
+# ns per run of one statistics run: median over the runs of the side.
+ns_of() { [ -s "$TMP/stats.$1" ] && awk '$1 > 0 { printf "%.1f\n", $2 / $1 }' "$TMP/stats.$1" | median; }
 B=$(median <"$TMP/base")
-S=$(median <"$TMP/skbt")
-LOSS=$(awk -v b="$B" -v s="$S" 'BEGIN { printf "%.1f", (b > 0 ? (b - s) * 100 / b : 0) }')
-# Each traced run against the untraced run just before it, too.
-PAIR=$(paste "$TMP/base" "$TMP/skbt" | awk '{ printf "%.1f\n", ($1 > 0 ? ($1 - $2) * 100 / $1 : 0) }' | median)
-echo "median: no tracer $B Gbit/s, skbtrace $S Gbit/s, loss $LOSS% (median of the" \
-	"run-by-run losses: $PAIR%; target < 5%)"
 F=-
 FLOSS=-
 if [ -s "$TMP/floor" ]; then
 	F=$(median <"$TMP/floor")
-	FLOSS=$(awk -v b="$B" -v s="$F" 'BEGIN { printf "%.1f", (b > 0 ? (b - s) * 100 / b : 0) }')
-	echo "median: do-nothing program on the same tracepoints $F Gbit/s, loss $FLOSS%" \
-		"(the dispatch alone)"
+	FLOSS=$(pct_lost "$B" "$F")
+	echo "median: no tracer $B Gbit/s; do-nothing program on the same tracepoints $F Gbit/s," \
+		"loss $FLOSS% (the dispatch alone)"
 fi
-# The CPU the programs themselves took: noise-free, unlike the throughput.
-read -r CNT NS < <(awk '{ c += $1; t += $2 } END { print c + 0, t + 0 }' "$TMP/stats")
-PER_RUN=$(awk -v c="$CNT" -v t="$NS" 'BEGIN { printf "%.0f", (c ? t / c : 0) }')
-CPU_PCT=$(awk -v t="$NS" -v s="$SECS" 'BEGIN { printf "%.2f", t / (s * 1e9) * 100 }')
-echo "skbtrace programs, one more run with bpf_stats ($STATS_GBPS Gbit/s): $CNT runs," \
-	"$PER_RUN ns per run, $CPU_PCT% of one CPU; the do-nothing program: $FLOOR_NS ns per run"
-echo "RESULT label=iperf base_gbps=$B skbt_gbps=$S loss_pct=$LOSS pair_loss_pct=$PAIR runs=$RUNS seconds=$SECS" \
-	"floor_gbps=$F floor_loss_pct=$FLOSS floor_ns_per_run=$FLOOR_NS" \
-	"prog_runs=$CNT ns_per_run=$PER_RUN cpu_pct=$CPU_PCT"
+FNS=$(ns_of floor)
+FBNS=$(ns_of floor-btf)
+echo "ns per program run with bpf_stats (median of $STATS_RUNS): do-nothing ${FNS:--}${FBNS:+, do-nothing tp_btf $FBNS}"
+RESULT="RESULT label=iperf base_gbps=$B runs=$RUNS seconds=$SECS floor_gbps=$F floor_loss_pct=$FLOSS floor_ns_per_run=${FNS:--}"
+FIRST=1
+for s in $SKBT_SIDES; do
+	S=$(median <"$TMP/$s")
+	LOSS=$(pct_lost "$B" "$S")
+	# Each traced run against the untraced run of the same turn, too.
+	PAIR=$(paste "$TMP/base" "$TMP/$s" | awk '{ printf "%.1f\n", ($1 > 0 ? ($1 - $2) * 100 / $1 : 0) }' | median)
+	LRATIO=$(awk -v l="$LOSS" -v f="$FLOSS" 'BEGIN { if (f + 0 > 0) printf "%.2f", l / f; else print "-" }')
+	NS=$(ns_of "$s")
+	fns=$FNS
+	[ "$(side_backend "$s")" = tp_btf ] && fns=$FBNS
+	NRATIO=$(awk -v n="${NS:-0}" -v f="${fns:-0}" 'BEGIN { if (f > 0 && n > 0) printf "%.2f", n / f; else print "-" }')
+	[ "$RUNS" -gt 0 ] && echo "median: skbtrace $s $S Gbit/s, loss $LOSS% (median of the run-by-run losses:" \
+		"$PAIR%), $LRATIO x the do-nothing program's loss"
+	echo "skbtrace $s: ${NS:--} ns per program run, $NRATIO x the do-nothing program's"
+	RESULT="$RESULT ${s}_gbps=$S ${s}_loss_pct=$LOSS ${s}_pair_loss_pct=$PAIR ${s}_loss_ratio=$LRATIO ${s}_ns_per_run=${NS:--} ${s}_ns_ratio=$NRATIO"
+	if [ "$FIRST" = 1 ]; then
+		RESULT="$RESULT skbt_gbps=$S loss_pct=$LOSS pair_loss_pct=$PAIR ns_per_run=${NS:--}"
+		FIRST=0
+	fi
+done
+if [ -n "${IPERF_BY_TP:-}" ]; then
+	echo "ns per run by tracepoint (median of $STATS_RUNS; runs in the last):"
+	for s in $STATS_SIDES; do
+		[ -s "$TMP/tp.$s" ] || continue
+		cut -d' ' -f1 "$TMP/tp.$s" | sort -u | while read -r tp; do
+			printf '%-12s %-32s %7s  (%s runs)\n' "$s" "$tp" \
+				"$(awk -v t="$tp" '$1 == t { print $2 }' "$TMP/tp.$s" | median)" \
+				"$(awk -v t="$tp" '$1 == t { n = $3 } END { print n }' "$TMP/tp.$s")"
+		done
+	done | sort -k2,2 -k1,1
+fi
+echo "$RESULT"

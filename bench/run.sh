@@ -10,7 +10,9 @@
 #      and what a --metrics scrape costs (build/bench/metrics)
 #   4. TCP throughput (iperf3) with no tracer vs a do-nothing program on
 #      the same tracepoints vs skbtrace running a pcap filter that matches
-#      nothing (bench/iperf.sh)
+#      nothing, for each tracepoint backend the kernel runs (bench/iperf.sh),
+#      with each one's loss and BPF time per run as a ratio to the
+#      do-nothing program's
 # Prints the full logs, then a compact table.  Everything it creates
 # (namespaces, a tracefs mount, temporary files) is removed on exit.
 # Environment: BENCH_STARTUP_RUNS (20, skbtrace alone, without tracefs),
@@ -138,8 +140,16 @@ fi
 # ---- 4. throughput cost of a filter that matches nothing
 echo
 echo "== TCP throughput, no tracer vs skbtrace with a filter matching nothing (bench/iperf.sh)"
-if command -v iperf3 >/dev/null; then
-	SKBTRACE="$SKBTRACE" timeout 200 "$ROOT/bench/iperf.sh" | tee "$TMP/iperf.out"
+# Every tracepoint backend this kernel runs, each beside the do-nothing program.
+IPERF_BACKENDS=""
+for b in tracepoint tp_btf; do
+	"$SKBTRACE" --backend "$b" --list-funcs >/dev/null 2>&1 && IPERF_BACKENDS="$IPERF_BACKENDS $b"
+done
+if command -v iperf3 >/dev/null && [ -n "$IPERF_BACKENDS" ]; then
+	SKBTRACE="$SKBTRACE" IPERF_BACKENDS="${IPERF_BACKENDS# }" timeout 400 "$ROOT/bench/iperf.sh" |
+		tee "$TMP/iperf.out"
+elif command -v iperf3 >/dev/null; then
+	SKIPPED+=("bench/iperf.sh (no tracepoint backend runs here)")
 else
 	SKIPPED+=("bench/iperf.sh (no iperf3: scripts/deps.sh bench)")
 fi
@@ -219,14 +229,18 @@ if [ -s "$TMP/discovery.out" ]; then
 fi
 if [ -s "$TMP/iperf.out" ]; then
 	I=$TMP/iperf.out
-	fmt_line "iperf3 TCP, median Gbit/s: none / do-nothing / skbtrace" \
-		"$(result iperf base_gbps "$I") / $(result iperf floor_gbps "$I") / $(result iperf skbt_gbps "$I")" "" ""
-	fmt_line "  throughput lost (of medians; run by run)" \
-		"$(result iperf loss_pct "$I") %; $(result iperf pair_loss_pct "$I") %" "" "< 5 %"
+	fmt_line "iperf3 TCP, median Gbit/s: none / do-nothing" \
+		"$(result iperf base_gbps "$I") / $(result iperf floor_gbps "$I")" "" ""
 	fmt_line "  lost to a do-nothing program (dispatch alone)" \
-		"$(result iperf floor_loss_pct "$I") %" "" ""
-	fmt_line "  BPF time per program run (bpf_stats)" \
-		"$(result iperf ns_per_run "$I") ns (do-nothing: $(result iperf floor_ns_per_run "$I") ns), $(result iperf cpu_pct "$I") % of a CPU" "" ""
+		"$(result iperf floor_loss_pct "$I") %, $(result iperf floor_ns_per_run "$I") ns per run" "" ""
+	for b in $IPERF_BACKENDS; do
+		fmt_line "  skbtrace $b: Gbit/s, lost (of medians; run by run)" \
+			"$(result iperf "${b}_gbps" "$I"), $(result iperf "${b}_loss_pct" "$I") %; $(result iperf "${b}_pair_loss_pct" "$I") %" "" ""
+		fmt_line "  skbtrace $b: loss, x the do-nothing program's" \
+			"$(result iperf "${b}_loss_ratio" "$I")" "" "<= 1.25"
+		fmt_line "  skbtrace $b: ns per run (bpf_stats), x do-nothing" \
+			"$(result iperf "${b}_ns_per_run" "$I") ns, $(result iperf "${b}_ns_ratio" "$I")" "" "<= 1.3"
+	done
 fi
 for s in "${SKIPPED[@]}"; do echo "skipped: $s"; done
 echo "bench/run.sh took $(($(date +%s) - T0)) s"

@@ -118,7 +118,7 @@ static double median(const double *v, int n)
 
 static pid_t spawn(const struct cfg *c, int *out_fd)
 {
-	int pfd[2] = { -1, -1 };
+	int pfd[2] = {-1, -1};
 	pid_t pid;
 
 	if (c->line && pipe2(pfd, O_CLOEXEC))
@@ -215,8 +215,8 @@ static int run_once(const struct cfg *c, struct result *r)
 	pidfd = pidfd_open_(pid);
 	deadline = t0 + c->timeout_s * 1e3;
 	while (!ready) {
-		struct pollfd p[2] = { { .fd = c->ready_file ? ino : out_fd, .events = POLLIN },
-				       { .fd = pidfd, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = c->ready_file ? ino : out_fd, .events = POLLIN},
+				      {.fd = pidfd, .events = POLLIN}};
 		int left = (int)(deadline - bench_now_ms());
 
 		if (left <= 0)
@@ -258,8 +258,8 @@ static int run_once(const struct cfg *c, struct result *r)
 	int fds_at_sig = count_fds(pid);
 
 	for (double last = t0, next = t0 + 1000;;) {
-		struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN },
-				       { .fd = out_fd, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
+				      {.fd = out_fd, .events = POLLIN}};
 		int left = (int)(next - bench_now_ms());
 
 		if (pidfd < 0)
@@ -277,9 +277,13 @@ static int run_once(const struct cfg *c, struct result *r)
 		if (bench_now_ms() < next)
 			continue;
 		next = bench_now_ms() + 250;
-		if (bench_now_ms() - last >= 1000 && in_epoll_wait(pid) && count_fds(pid) >= fds_at_sig) {
+		if (bench_now_ms() - last >= 1000 && in_epoll_wait(pid) &&
+		    count_fds(pid) >= fds_at_sig) {
 			if (getenv("STARTUP_DEBUG"))
-				fprintf(stderr, "startup: pid %d still in epoll_wait with %d files open (%d at SIGINT) %.0f ms after SIGINT\n", (int)pid, count_fds(pid), fds_at_sig, bench_now_ms() - last);
+				fprintf(stderr,
+					"startup: pid %d still in epoll_wait with %d files open (%d at SIGINT) %.0f ms after SIGINT\n",
+					(int)pid, count_fds(pid), fds_at_sig,
+					bench_now_ms() - last);
 			r->resent++;
 			kill(pid, r->resent > 10 ? SIGKILL : SIGINT);
 			last = t0 = bench_now_ms();
@@ -381,15 +385,32 @@ int main(int argc, char **argv)
 		if (o[0] != '-' || strlen(o) != 2 || !v)
 			usage();
 		switch (o[1]) {
-		case 'n': runs = atoi(v); break;
-		case 'w': warmup = atoi(v); break;
-		case 't': timeout_s = atof(v); break;
-		case 'H': hold_ms = atoi(v); break;
-		case 'L': c->label = v; break;
-		case 'f': c->ready_file = v; break;
-		case 'l': c->line = v; break;
-		case 'e': c->err_file = v; break;
-		default: usage();
+		case 'n':
+			runs = atoi(v);
+			break;
+		case 'w':
+			warmup = atoi(v);
+			break;
+		case 't':
+			timeout_s = atof(v);
+			break;
+		case 'H':
+			hold_ms = atoi(v);
+			break;
+		case 'L':
+			c->label = v;
+			break;
+		case 'f':
+			c->ready_file = v;
+			break;
+		case 'l':
+			c->line = v;
+			break;
+		case 'e':
+			c->err_file = v;
+			break;
+		default:
+			usage();
 		}
 		i += 2;
 	}

@@ -11,7 +11,8 @@
 #   VMB_FENTRY_ATTACH  0: no fentry attach/detach rounds (3.5 min each emulated);
 #                    the traffic runs still use fentry when the build has it
 #   VMB_PACKETS      UDP packets per traffic run (50000)
-#   VMB_TRAFFIC_ROUNDS  rounds of (no tracer, kprobe, fentry, tracepoint) (3)
+#   VMB_TRAFFIC_ROUNDS  rounds of (no tracer, kprobe, fentry, tracepoint, tp_btf),
+#                    then of rejected runs beside do-nothing programs (3)
 #   VMB_BEFORE       another skbtrace binary, run after skbtrace in each round
 #                    (before/after a change, same VM, same load)
 #   VMB_FILTER_FUNC  --filter-func of the traffic runs with function backends
@@ -152,16 +153,36 @@ wait_file() { # wait_file FILE SECONDS
 }
 
 # traffic LABEL [skbtrace args...]: N packets A -> B, received in B.
+# For one call: FILTER, skbtrace's pcap filter (default: the traffic's own
+# port, so every packet is reported); FLOOR=tp|kprobe|fentry, a do-nothing
+# program instead (build/bench/tp_floor with the arguments, on the same
+# tracepoints; build/bench/kprobe_floor on the functions of $TMP/floorfuncs;
+# tp_floor -f, fentry, on those of $TMP/fefuncs).
 traffic() {
-	local label=$1 t0 t1 before after recv sent sum="" ev="" lost=""
+	local label=$1 t0 t1 before after recv sent sum="" ev="" lost="" prefix=skbt_
 	shift
 	rm -f "$TMP/ready" "$TMP/recv.err"
-	if [[ $# -gt 0 ]]; then
-		"$SKBTRACE" -q --output-file /dev/null --ready-file "$TMP/ready" "$@" \
-			"udp dst port $PORT" 2>"$TMP/tr.err" &
+	if [[ ${FLOOR:-} == tp ]]; then
+		prefix=tp_floor
+		"$SKBTRACE" --backend tracepoint --list-funcs 2>/dev/null |
+			"$B/tp_floor" "$@" "$TMP/ready" 2>"$TMP/tr.err" &
 		TRACER_PID=$!
+	elif [[ ${FLOOR:-} == kprobe ]]; then
+		prefix=floor
+		"$B/kprobe_floor" -a -f "$TMP/ready" -o "$TMP/kfloor.out" "$TMP/floorfuncs" 2>"$TMP/tr.err" &
+		TRACER_PID=$!
+	elif [[ ${FLOOR:-} == fentry ]]; then
+		prefix=tp_floor
+		"$B/tp_floor" -f "$TMP/ready" <"$TMP/fefuncs" 2>"$TMP/tr.err" &
+		TRACER_PID=$!
+	elif [[ $# -gt 0 ]]; then
+		"$SKBTRACE" -q --output-file /dev/null --ready-file "$TMP/ready" "$@" \
+			"${FILTER:-udp dst port $PORT}" 2>"$TMP/tr.err" &
+		TRACER_PID=$!
+	fi
+	if [[ -n $TRACER_PID ]]; then
 		wait_file "$TMP/ready" 300 || {
-			echo "vm-guest: $label: skbtrace not ready:"
+			echo "vm-guest: $label: not ready:"
 			head -n 5 "$TMP/tr.err"
 		}
 	fi
@@ -171,12 +192,12 @@ traffic() {
 		grep -q ready "$TMP/recv.err" 2>/dev/null && break
 		sleep 0.1
 	done
-	before=$("$B/progstats")
+	before=$("$B/progstats" -p "$prefix")
 	t0=$EPOCHREALTIME
 	sent=$(ip netns exec "$NS_A" "$TOOLS/udp_send" "$ADDR_B" "$PORT" "$VMB_PACKETS" 64 40000 2>"$TMP/send.err")
 	t1=$EPOCHREALTIME
 	[[ -s $TMP/send.err ]] && head -n 3 "$TMP/send.err" | sed 's/^/  udp_send: /'
-	after=$("$B/progstats")
+	after=$("$B/progstats" -p "$prefix")
 	wait "$RECV_PID"
 	RECV_PID=""
 	recv=$(grep -o '[0-9]*' "$TMP/recv.out" | head -n 1)
@@ -197,10 +218,37 @@ traffic() {
 FF=()
 [[ -n $VMB_FILTER_FUNC ]] && FF=(--filter-func "$VMB_FILTER_FUNC")
 echo "# traffic: $VMB_PACKETS UDP packets per run, function backends with --filter-func '${VMB_FILTER_FUNC:-(all)}'"
+HAVE_TP_BTF=0
+"$SKBTRACE" --backend tp_btf --list-funcs >/dev/null 2>&1 && HAVE_TP_BTF=1
 for ((r = 1; r <= VMB_TRAFFIC_ROUNDS; r++)); do
 	traffic "none-r$r"
 	traffic "tr-kprobe-r$r" --backend kprobe "${FF[@]}"
 	[[ $HAVE_FENTRY == 1 ]] && traffic "tr-fentry-r$r" --backend fentry "${FF[@]}"
 	traffic "tr-tracepoint-r$r" --backend tracepoint
+	[[ $HAVE_TP_BTF == 1 ]] && traffic "tr-tp_btf-r$r" --backend tp_btf
+done
+# Runs a filter rejects (it matches nothing), each backend beside a
+# do-nothing program of its own type on the same hooks: tracepoints
+# (raw and tp_btf) and the kprobe functions of the runs above.
+"$SKBTRACE" --backend kprobe "${FF[@]}" --list-funcs 2>/dev/null |
+	awk '$4 ~ /^skbt_kp[0-9]/ { print $1 }' >"$TMP/kpnames"
+awk 'NR == FNR { want[$1] = 1; next } ($1 in want)' "$TMP/kpnames" "$TMP/funcs" >"$TMP/floorfuncs"
+"$SKBTRACE" --backend fentry "${FF[@]}" --list-funcs 2>/dev/null |
+	awk '$4 ~ /^skbt_fe[0-9]/ { print $1 }' >"$TMP/fefuncs"
+echo "# rejected runs: filter 'host 192.0.2.99'; kprobe floor on $(wc -l <"$TMP/floorfuncs") functions," \
+	"fentry floor on $(wc -l <"$TMP/fefuncs")"
+for ((r = 1; r <= VMB_TRAFFIC_ROUNDS; r++)); do
+	FLOOR=tp traffic "rj-floor-r$r"
+	FILTER="host 192.0.2.99" traffic "rj-tracepoint-r$r" --backend tracepoint
+	if [[ $HAVE_TP_BTF == 1 ]]; then
+		FLOOR=tp traffic "rj-floor-btf-r$r" -b
+		FILTER="host 192.0.2.99" traffic "rj-tp_btf-r$r" --backend tp_btf
+	fi
+	FLOOR=kprobe traffic "rj-floor-kprobe-r$r"
+	FILTER="host 192.0.2.99" traffic "rj-kprobe-r$r" --backend kprobe "${FF[@]}"
+	if [[ $HAVE_FENTRY == 1 ]]; then
+		FLOOR=fentry traffic "rj-floor-fentry-r$r"
+		FILTER="host 192.0.2.99" traffic "rj-fentry-r$r" --backend fentry "${FF[@]}"
+	fi
 done
 echo "# guest done, uptime $(cut -d' ' -f1 /proc/uptime) s"

@@ -9,8 +9,11 @@
 #      bpf_link_create per function) and skbtrace, alternating, VMB_ROUNDS
 #      rounds; --backend fentry too when the build has it
 #   2. the same UDP traffic between two namespaces with no tracer, then
-#      skbtrace --backend kprobe / fentry / tracepoint: wall time of the send
-#      and the kernel's run time of skbtrace's programs (bpf_stats)
+#      skbtrace --backend kprobe / fentry / tracepoint / tp_btf: wall time of
+#      the send and the kernel's run time of skbtrace's programs (bpf_stats);
+#      then with a filter that matches nothing, each of tracepoint, tp_btf,
+#      kprobe and fentry beside a do-nothing program of its own type on the
+#      same hooks (build/bench/tp_floor, tp_floor -b, kprobe_floor, tp_floor -f)
 # The VM is emulated (TCG): only ratios mean anything.  Prints the raw
 # RESULT lines, then a table.  The console log is kept in build/vm-bench/.
 #
@@ -37,7 +40,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [[ $(id -u) -eq 0 ]] || { echo "vm.sh: run as root" >&2; exit 1; }
-for f in "$SKBTRACE" build/bench/kprobe_floor build/bench/progstats build/bench/startup \
+for f in "$SKBTRACE" build/bench/kprobe_floor build/bench/tp_floor build/bench/progstats build/bench/startup \
 	build/tools/udp_send build/tools/udp_recv; do
 	[[ -x $f ]] || { echo "vm.sh: no $f; run make bench-vm" >&2; exit 1; }
 done
@@ -55,7 +58,7 @@ if [[ -n ${VMB_BEFORE:-} ]]; then
 	guest_env+=$'\n'"VMB_BEFORE='$VMB_BEFORE'"
 	extra+=" $VMB_BEFORE"
 fi
-for f in build/bench/kprobe_floor build/bench/progstats build/bench/startup; do
+for f in build/bench/kprobe_floor build/bench/tp_floor build/bench/progstats build/bench/startup; do
 	extra+=" $ROOT/$f"
 done
 
@@ -109,7 +112,7 @@ function ratio(a, b) { return (a != "" && b != "" && b + 0 > 0) ? sprintf("%.2f"
 		add(grp ".load", v($0, "load_ms")); add(grp ".detach", v($0, "detach_ms"))
 		add(grp ".stop", v($0, "ext_stop_ms")); add(grp ".n", v($0, "attached") "/" (v($0, "attached") + v($0, "failed")))
 		add(grp ".pre", (v($0, "ready_ms") != "?" && v($0, "load_ms") != "?") ? v($0, "ready_ms") - v($0, "load_ms") - v($0, "attach_ms") : "")
-	} else if (grp ~ /^(none|tr-)/) {
+	} else if (grp ~ /^(none|tr-|rj-)/) {
 		add(grp ".send", v($0, "send_ms")); add(grp ".runs", v($0, "runs")); add(grp ".ns", v($0, "run_ns"))
 		add(grp ".ev", v($0, "events")); add(grp ".lost", v($0, "lost")); pk = v($0, "packets")
 	} else if (grp == "funcs") { nf = v($0, "listed"); dups = v($0, "duplicate_names") }
@@ -137,7 +140,7 @@ END {
 	printf "\n== the same %s UDP packets: medians of the rounds\n", pk
 	printf "%-16s %-10s %-14s %-12s %-12s %-12s %-14s %s\n", "", "send ms", "+us/packet", "prog runs", "ns/run", "events", "+ns/prog run", "lost"
 	base = med(L["none.send"])
-	n_tr = split("none tr-kprobe tr-fentry tr-tracepoint", T, " ")
+	n_tr = split("none tr-kprobe tr-fentry tr-tracepoint tr-tp_btf rj-floor rj-tracepoint rj-floor-btf rj-tp_btf rj-floor-kprobe rj-kprobe rj-floor-fentry rj-fentry", T, " ")
 	for (i = 1; i <= n_tr; i++) {
 		g = T[i]; if (L[g ".send"] == "") continue
 		s = med(L[g ".send"]); r = med(L[g ".runs"])
@@ -149,6 +152,7 @@ END {
 		printf "%-16s %-10s %-14s %-12s %-12s %-12s %-14s %s\n", g, s, (g == "none") ? "-" : extra_pk, r, per_run == "" ? "-" : sprintf("%.0f", per_run), med(L[g ".ev"]) == "" ? "-" : med(L[g ".ev"]), (g == "none") ? "-" : extra_run, L[g ".lost"] == "" ? "-" : L[g ".lost"]
 		ns[g] = per_run; ex[g] = (r > 0) ? (s - base) * 1e6 / r : ""
 	}
+	printf "rejected runs, per program run against a do-nothing program of the same type: tracepoint %s, tp_btf %s, kprobe %s, fentry %s; tp_btf/tracepoint %s\n", ratio(ns["rj-tracepoint"], ns["rj-floor"]), ratio(ns["rj-tp_btf"], ns["rj-floor-btf"]), ratio(ns["rj-kprobe"], ns["rj-floor-kprobe"]), ratio(ns["rj-fentry"], ns["rj-floor-fentry"]), ratio(ns["rj-tp_btf"], ns["rj-tracepoint"])
 	printf "per program run (bpf_stats): kprobe/tracepoint %s, fentry/tracepoint %s, kprobe/fentry %s\n", ratio(ns["tr-kprobe"], ns["tr-tracepoint"]), ratio(ns["tr-fentry"], ns["tr-tracepoint"]), ratio(ns["tr-kprobe"], ns["tr-fentry"])
 	printf "added send time per program run (wall): kprobe/tracepoint %s, fentry/tracepoint %s, kprobe/fentry %s\n", ratio(ex["tr-kprobe"], ex["tr-tracepoint"]), ratio(ex["tr-fentry"], ex["tr-tracepoint"]), ratio(ex["tr-kprobe"], ex["tr-fentry"])
 }' "$TMP/results.txt"

@@ -1,24 +1,33 @@
 #!/bin/sh
 # Install the Debian packages skbtrace needs to build, test and benchmark.
 # Idempotent: prints nothing and touches nothing when all are present.
-# Usage: scripts/deps.sh [build|test|bench|vm|all]   (default: test)
+# Usage: scripts/deps.sh [build|deb|test|bench|vm|all]   (default: test)
 set -eu
 
 build="make gcc clang llvm libbpf-dev bpftool libpcap-dev libelf-dev libdw-dev libdebuginfod-dev libjson-c-dev libmicrohttpd-dev zlib1g-dev pkg-config clang-format"
 test_pkgs="$build groff-base libcmocka-dev libclang-rt-14-dev iproute2 nftables iptables jq procps prometheus curl tshark tcpdump iputils-ping iperf3"
+# make deb (dpkg-shlibdeps); the package, completion and deploy tests
+deb="$build dpkg-dev"
+pkg="$deb bash-completion zsh debootstrap podman"
 vm="qemu-system-x86 busybox-static cpio kmod xz-utils zstd"
 bench="$test_pkgs bpftrace iperf3 time"
 
 case "${1:-test}" in
 build) want="$build" ;;
-test) want="$test_pkgs $vm" ;;
+deb) want="$deb" ;;
+test) want="$test_pkgs $pkg $vm" ;;
 bench) want="$bench" ;;
 vm) want="$vm" ;;
-all) want="$bench $vm" ;;
-*) echo "usage: $0 [build|test|bench|vm|all]" >&2; exit 2 ;;
+all) want="$bench $pkg $vm" ;;
+*) echo "usage: $0 [build|deb|test|bench|vm|all]" >&2; exit 2 ;;
 esac
 
 missing=""
+# The manifest test's validator runs on node.js: Debian's npm brings it,
+# unless a node.js with npm is already there.
+case " $want " in
+*" debootstrap "*) command -v npm >/dev/null || missing=" npm" ;;
+esac
 for p in $want; do
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
 		missing="$missing $p"

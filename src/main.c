@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -29,6 +30,7 @@
 #include "load/kernel_features.h"
 #include "probe/ksyms.h"
 #include "host/netns.h"
+#include "host/privs.h"
 #include "cli/opts.h"
 #include "out/output.h"
 #include "out/capture.h"
@@ -71,6 +73,7 @@ struct app {
 	struct capture *cap; /* -w */
 	bool print;	     /* events go to out_file (not with -w - alone) */
 	FILE *out_file;
+	struct privs privs; /* sudo's invoking user, -Z */
 	unsigned long long events, lost_reported;
 	double t_start;
 	char err[512];
@@ -154,7 +157,8 @@ static int discover(struct app *a)
 		rc = discover_tracepoints(a->btf, a->tracefs, &a->found, &cat_fallback);
 	if (rc < 0)
 		return fail(a, EXIT_ENV, "reading kernel types from BTF failed: %s", strerror(-rc));
-	if (cat_fallback && !a->o.quiet && !a->o.list_funcs)
+	/* skbtrace copes: only -v wants to know. */
+	if (cat_fallback && a->o.verbose && !a->o.list_funcs)
 		fprintf(stderr, "skbtrace: tracefs is not mounted; tracepoint categories come from "
 				"skbtrace's own table\n");
 	return 0;
@@ -163,7 +167,7 @@ static int discover(struct app *a)
 static bool need_ksyms(const struct app *a)
 {
 	/* The clone hooks name their events by function address, on any backend. */
-	return a->sel.backend != BACKEND_TRACEPOINT || a->o.out.caller || a->o.out.stack ||
+	return !backend_on_tracepoints(a->sel.backend) || a->o.out.caller || a->o.out.stack ||
 	       (a->o.track && a->kf.kprobe);
 }
 
@@ -177,8 +181,9 @@ static int load_ksyms(struct app *a)
 		return fail(a, EXIT_ENV, "cannot read /proc/kallsyms: %s", strerror(errno));
 	if (ksyms_hidden(a->ks))
 		fprintf(stderr,
-			"skbtrace: kernel addresses are hidden (kptr_restrict); functions and "
-			"stacks print as addresses\n");
+			"skbtrace: kernel addresses are hidden (%s); functions and stacks print as "
+			"addresses\n",
+			privs_have(CAP_SYSLOG) ? "kernel.kptr_restrict" : "missing CAP_SYSLOG");
 	return 0;
 }
 
@@ -214,7 +219,7 @@ static int open_output(struct app *a)
 	}
 	if (!a->o.output_file)
 		return 0;
-	a->out_file = fopen(a->o.output_file, "w");
+	a->out_file = privs_fopen(&a->privs, a->o.output_file);
 	if (!a->out_file) {
 		a->out_file = stdout;
 		return fail(a, EXIT_USAGE, "cannot write --output-file '%s': %s", a->o.output_file,
@@ -294,6 +299,8 @@ static int setup_output(struct app *a)
 	output_cfg_from_opts(&o->cfg, &a->o.out);
 	o->cfg.track = a->o.track;
 	o->cfg.group = a->o.group;
+	o->cfg.color = opts_want_color(&a->o, isatty(fileno(a->out_file)), getenv("NO_COLOR"),
+				       getenv("TERM"));
 	o->f = a->out_file;
 	o->probes = &a->probes;
 	o->ks = a->ks;
@@ -366,7 +373,9 @@ static void configure_tracer(struct app *a)
 	c->filter_mark = a->o.filter_mark_set;
 	c->mark = a->o.mark;
 	c->mark_mask = a->o.mark_mask;
-	c->tp_cookie = a->kf.raw_tp_cookie && !getenv("SKBT_NO_TP_COOKIE");
+	/* A tp_btf program is verified per tracepoint: a copy each anyway. */
+	c->tp_cookie =
+		a->kf.raw_tp_cookie && !getenv("SKBT_NO_TP_COOKIE") && c->backend != BACKEND_TP_BTF;
 	c->stack = a->o.out.stack;
 	c->caller = a->o.out.caller;
 	c->skb_size = a->o.out.skb ? skb_struct_size(a) : 0;
@@ -392,6 +401,22 @@ static void configure_tracer(struct app *a)
 	if (!c->drop_events)
 		c->ringbuf_size = 4096;
 	pcap_hook_apply(a->pcap, t);
+}
+
+/*
+ * Why nothing attached, when privileges explain it: kernels built with
+ * perf_event_paranoid=3 (Debian's) refuse perf_event_open, hence kprobes,
+ * with EACCES to CAP_BPF + CAP_PERFMON without CAP_SYS_ADMIN, while fentry
+ * and tracepoints attach through bpf() with those two.
+ */
+static const char *attach_hint(const struct app *a, int err)
+{
+	bool kprobes = a->sel.backend == BACKEND_KPROBE || a->sel.backend == BACKEND_KPROBE_MULTI;
+
+	if (!kprobes || (err != -EACCES && err != -EPERM) || privs_have(CAP_SYS_ADMIN))
+		return "";
+	return "; kprobes were refused without CAP_SYS_ADMIN (kernel.perf_event_paranoid 3 "
+	       "keeps perf events for it): add it, or use --backend fentry or tracepoint";
 }
 
 /*
@@ -427,7 +452,8 @@ static int start_drop_summary(struct app *a)
 			      .nm = &a->nm,
 			      .mono_to_real_ns = a->out.mono_to_real_ns,
 			      .json_realtime = a->o.out.ts == OPTS_TS_CURRENT,
-			      .map_max = a->o.drop_summary_max};
+			      .map_max = a->o.drop_summary_max,
+			      .color = a->out.cfg.color};
 
 	if (!a->o.drop_summary)
 		return 0;
@@ -505,9 +531,10 @@ static int start_tracer(struct app *a)
 	if (tracer_attach(t, a->err, sizeof(a->err)))
 		return fail(a, EXIT_ENV, "%s", a->err);
 	if (!t->attached)
-		return fail(a, EXIT_ENV, "no probe could be attached (%zu failed%s%s)", t->failed,
+		return fail(a, EXIT_ENV, "no probe could be attached (%zu failed%s%s)%s", t->failed,
 			    t->failed ? ", first error: " : "",
-			    t->failed ? strerror(-a->probes.v[0].attach_err) : "");
+			    t->failed ? strerror(-a->probes.v[0].attach_err) : "",
+			    t->failed ? attach_hint(a, a->probes.v[0].attach_err) : "");
 	if (start_drop_summary(a))
 		return EXIT_ENV;
 	if (exporter_attach(&a->metrics, tracer_drop_summary_fd(t), &a->nm,
@@ -531,7 +558,7 @@ static int write_ready_file(struct app *a)
 
 	if (!a->o.ready_file)
 		return 0;
-	fd = open(a->o.ready_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = privs_create(&a->privs, a->o.ready_file, 0);
 	if (fd < 0)
 		return fail(a, EXIT_USAGE, "cannot create --ready-file '%s': %s", a->o.ready_file,
 			    strerror(errno));
@@ -782,7 +809,9 @@ static int prepare(struct app *a)
 {
 	int rc;
 
-	if (!a->o.list_funcs && features_check_privileges(a->err, sizeof(a->err)))
+	if (privs_init(&a->privs, a->o.user, a->err, sizeof(a->err)))
+		return fail(a, EXIT_USAGE, "%s", a->err);
+	if (!a->o.list_funcs && privs_check(a->err, sizeof(a->err)))
 		return fail(a, EXIT_ENV, "%s", a->err);
 	rc = setup_pcap(a);
 	if (!rc)
@@ -820,6 +849,12 @@ static int run(struct app *a)
 	if (rc)
 		return rc;
 	start_ksyms(a);
+	/* kallsyms shows addresses to whoever opened it: read it while still root. */
+	if (a->privs.user)
+		join_ksyms(a);
+	/* Attached, files made (and handed to USER): root is no longer needed. */
+	if (privs_drop(&a->privs, a->err, sizeof(a->err)))
+		return fail(a, EXIT_ENV, "%s", a->err);
 	if (!a->o.quiet)
 		report_started(&a->sel, &a->kf, &a->tr, (now_s() - a->t_start) * 1e3);
 	return event_loop(a);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The user documentation keeps up with the binary: every long option that
-# `skbtrace -h` lists is described in the man page and in README.md, and
-# the man page renders without a groff warning.  TAP output.
+# The user documentation keeps up with the binary: every long option and
+# every backend that `skbtrace -h` lists is described in the man page and
+# in README.md, and the man page renders without a groff warning.  TAP output.
 set -u
 bin=${1:-./skbtrace}
 cd "$(dirname "$0")/.."
@@ -31,6 +31,24 @@ for doc in docs/skbtrace.8 README.md; do
 	[ -z "$missing" ]
 	tap $? "$doc describes every option" "missing:$missing"
 done
+# Every backend `skbtrace -h` offers has its entry under BACKENDS in the
+# man page and is named in README.md's backend row.
+backends=$("$bin" -h | sed -n 's/.*--backend \([a-z0-9_|-]*\).*/\1/p' | tr '|' ' ')
+[ -n "$backends" ]
+tap $? "skbtrace -h lists the backends"
+missing=""
+for b in $backends; do
+	sed -n '/^\.SH BACKENDS/,/^\.SH /p' docs/skbtrace.8 | grep -qx ".B ${b//-/\\-}" ||
+		missing="$missing $b"
+done
+[ -z "$missing" ]
+tap $? "docs/skbtrace.8 describes every backend" "missing:$missing"
+missing=""
+for b in $backends; do
+	grep -E -- '^\| `--backend ' README.md | grep -qE -- "[|\\ ]${b}[\\\`|]" || missing="$missing $b"
+done
+[ -z "$missing" ]
+tap $? "README.md's --backend row names every backend" "missing:$missing"
 warn=$(groff -man -ww -z docs/skbtrace.8 2>&1)
 [ -z "$warn" ]
 tap $? "man page renders without warnings" "$warn"

@@ -120,8 +120,9 @@ function order(b) {
 	if (b == "kprobe-multi") return 2
 	if (b == "fentry") return 3
 	if (b == "tracepoint") return 4
-	if (b == "auto") return 5
-	return 6
+	if (b == "tp_btf") return 5
+	if (b == "auto") return 6
+	return 7
 }
 # Insertion sort of the backends of kernel k by order(), into bl[k, 1..].
 function sort_backends(k, i, j, t) {

@@ -21,9 +21,18 @@ suite() {
 
 suite unit tests/run-unit.sh build/asan/tests/test_*
 suite docs tests/docs.sh ./skbtrace
+# Installing: make install, shell completion, the Debian package in a clean root.
+suite install tests/pkg/install.sh
+suite completion tests/pkg/completion.sh ./skbtrace
+suite deb tests/pkg/deb.sh
+# Deploying: the DaemonSet against the Kubernetes schema, the image built and run.
+suite manifest tests/pkg/manifest.sh
+suite image tests/pkg/image.sh
 # The host's results feed the kernel x backend matrix in docs/testing.md.
 suite integration bash -c 'tests/integration/run.sh build/asan/skbtrace |
 	tests/matrix.sh record --backend tracepoint --where "host (ASan)"; exit "${PIPESTATUS[0]}"'
+suite integration-tp_btf bash -c 'SKBT_BACKEND=tp_btf tests/integration/run.sh build/asan/skbtrace |
+	tests/matrix.sh record --backend tp_btf --where "host (ASan)"; exit "${PIPESTATUS[0]}"'
 # The translator's fuzzer, bounded: new crashes fail the run; its corpus is in git.
 suite fuzz tests/fuzz/run.sh "${SKBT_FUZZ_SECONDS:-20}"
 # Source lines against binutils on the VM kernel's debug vmlinux and modules.

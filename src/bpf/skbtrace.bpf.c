@@ -5,6 +5,7 @@
  * record.  Programs exist per sk_buff argument position because BPF
  * context offsets must be constants.
  */
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <asm/ptrace.h>
 #include <bpf/bpf_helpers.h>
@@ -169,6 +170,29 @@ struct {
 } drop_frames SEC(".maps");
 
 /*
+ * The copy of a packet's first bytes a pcap filter reads: on the stack it
+ * put the drop program's frame, plus the filter's, over 6.1's 512 bytes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[(SKBT_PCAP_WINDOW + 8) / 8]);
+} pcap_window SEC(".maps");
+
+/*
+ * A new summary row is built here, not on the stack: with the span copy
+ * and a pcap filter's scratch, 6.1's verifier finds the drop program's
+ * combined stack over 512 bytes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct skbt_drop_val);
+} drop_row SEC(".maps");
+
+/*
  * The hook search's results.  A walk costs ~2 us; what tells the hooks
  * apart on the skb is in the key: no route yet (PREROUTING), the route's
  * input function (ip_local_deliver: INPUT, ip_forward: FORWARD), the
@@ -240,13 +264,21 @@ static __always_inline void count(__u32 idx)
  * cfg_pcap is 0 and the calls are pruned.  Arguments: packet start (MAC
  * header for l2, network header for l3), readable linear bytes, skb->len,
  * and the copy of the packet's first bytes the filter reads (pcap_run()).
- * Every argument is used so that the compiler passes each one.
+ * Every argument is used so that the compiler passes each one.  The stub
+ * opens with SKBT_PCAP_STUB_ROOM `goto +0`s: a filter that fits is
+ * written over the stub instead of being called from it, which saves a
+ * call and its return (~6 ns a run where returns go through a return
+ * thunk, docs/benchmarks.md section 15).
  */
 #define PCAP_STUB(name, marker)                                                                    \
 	static __noinline int name(void *data, __u32 caplen, __u32 len, const void *win)           \
 	{                                                                                          \
 		__u64 m;                                                                           \
                                                                                                    \
+		/* The arguments pass through it, so nothing is computed before. */                \
+		asm volatile(".rept %4\n\tgoto +0\n\t.endr"                                        \
+			     : "+r"(data), "+r"(caplen), "+r"(len), "+r"(win)                      \
+			     : "i"(SKBT_PCAP_STUB_ROOM));                                          \
 		asm volatile("%0 = %1" : "=r"(m) : "i"(marker));                                   \
 		return data != 0 && win != 0 && caplen <= len && m;                                \
 	}
@@ -283,9 +315,24 @@ static __always_inline void *direct_view(const void *p)
 
 /*
  * ptr, to be read in place: a NULL or stale pointer reads as zeros, so a
- * chain of them needs no checks between the links.
+ * chain of them needs no checks between the links.  Only where
+ * skb_in_place(typed).
+ *
+ * typed: the program is a BTF-typed tracepoint one (tp_btf), a constant
+ * per program.  Its sk_buff, and every struct reached from it, is a typed
+ * pointer the verifier lets it load from directly on any kernel that has
+ * tp_btf, without direct_view(); the packet is not (skb->head is a plain
+ * number to the verifier), so its bytes are read in place only with
+ * cfg_direct.  Not a setting: the clone hooks of a tp_btf run are kprobe
+ * or fexit programs, whose skb is a number.
  */
-#define IN_PLACE(ptr) ((typeof(ptr))direct_view(ptr))
+#define IN_PLACE(ptr, typed) ((typed) ? (ptr) : (typeof(ptr))direct_view(ptr))
+
+/* The sk_buff and the structs it points to are read in place, not probed. */
+static __always_inline int skb_in_place(bool typed)
+{
+	return cfg_direct || typed;
+}
 
 /*
  * The device's namespace, else the socket's, from the skb's state now.  Once UDP queues an skb to
@@ -293,19 +340,21 @@ static __always_inline void *direct_view(const void *p)
  * that non-pointer fails (a probe read) or reads as 0 (in place), and the
  * socket answers instead.
  */
-static __always_inline __u32 skb_netns_now(struct sk_buff *skb)
+static __always_inline __u32 skb_netns_now(struct sk_buff *skb, bool typed)
 {
 	struct net_device *dev;
 	struct sock *sk;
 	__u32 inum = 0;
 
-	if (cfg_direct) {
-		dev = IN_PLACE(skb)->dev;
-		inum = IN_PLACE(IN_PLACE(dev)->nd_net.net)->ns.inum;
-		if (!inum) {
-			sk = IN_PLACE(skb)->sk;
-			inum = IN_PLACE(IN_PLACE(sk)->__sk_common.skc_net.net)->ns.inum;
-		}
+	if (skb_in_place(typed)) {
+		/* The typed pointers may be NULL: the verifier wants them checked. */
+		dev = IN_PLACE(skb, typed)->dev;
+		if (dev)
+			inum = IN_PLACE(IN_PLACE(dev, typed)->nd_net.net, typed)->ns.inum;
+		sk = IN_PLACE(skb, typed)->sk;
+		if (!inum && sk)
+			inum = IN_PLACE(IN_PLACE(sk, typed)->__sk_common.skc_net.net, typed)
+				       ->ns.inum;
 		return inum;
 	}
 	dev = BPF_CORE_READ(skb, dev);
@@ -323,15 +372,16 @@ static __always_inline __u32 skb_netns_now(struct sk_buff *skb)
  * namespace of their own.  Every sighting refreshes the memo, so a packet
  * that moved to another namespace is not kept in the one it left.
  */
-static __always_inline __u32 skb_netns(struct sk_buff *skb)
+static __always_inline __u32 skb_netns(struct sk_buff *skb, bool typed)
 {
-	__u32 inum = skb_netns_now(skb);
+	__u32 inum = skb_netns_now(skb, typed);
 	struct netns_memo_val *m, v = {};
 	__u64 key = (__u64)skb;
 
 	if (!cfg_netns_memo)
 		return inum;
-	v.head = cfg_direct ? (__u64)IN_PLACE(skb)->head : (__u64)BPF_CORE_READ(skb, head);
+	v.head = skb_in_place(typed) ? (__u64)IN_PLACE(skb, typed)->head
+				     : (__u64)BPF_CORE_READ(skb, head);
 	m = bpf_map_lookup_elem(&netns_memo, &key);
 	if (!inum)
 		return m && m->head == v.head ? m->netns : 0;
@@ -352,24 +402,31 @@ static __always_inline __u32 skb_netns(struct sk_buff *skb)
  * A drop's namespace: the skb's, else the socket it was dropped on (a
  * listener's drops come with neither device nor socket on the skb).
  */
-static __always_inline __u32 netns_of(struct sk_buff *skb, struct sock *sk)
+static __always_inline __u32 netns_of(struct sk_buff *skb, struct sock *sk, bool typed)
 {
-	__u32 inum = skb_netns(skb);
+	__u32 inum = skb_netns(skb, typed);
 
-	if (!inum && sk)
-		inum = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	return inum;
+	if (inum || !sk)
+		return inum;
+	/* tp_btf's rx_sk is typed like its skb */
+	if (skb_in_place(typed))
+		return IN_PLACE(IN_PLACE(sk, typed)->__sk_common.skc_net.net, typed)->ns.inum;
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
-static __always_inline __u32 skb_mark(struct sk_buff *skb)
+static __always_inline __u32 skb_mark(struct sk_buff *skb, bool typed)
 {
-	return cfg_direct ? IN_PLACE(skb)->mark : BPF_CORE_READ(skb, mark);
+	return skb_in_place(typed) ? IN_PLACE(skb, typed)->mark : BPF_CORE_READ(skb, mark);
 }
 
-static __always_inline int skb_ifindex(struct sk_buff *skb)
+static __always_inline int skb_ifindex(struct sk_buff *skb, bool typed)
 {
-	return cfg_direct ? IN_PLACE(IN_PLACE(skb)->dev)->ifindex
-			  : BPF_CORE_READ(skb, dev, ifindex);
+	struct net_device *dev;
+
+	if (!skb_in_place(typed))
+		return BPF_CORE_READ(skb, dev, ifindex);
+	dev = IN_PLACE(skb, typed)->dev;
+	return dev ? IN_PLACE(dev, typed)->ifindex : 0;
 }
 
 /* Where the packet's headers are, read once per event. */
@@ -428,15 +485,15 @@ static __always_inline int pkt_read_span(struct sk_buff *skb, struct pkt *p)
 	return 1;
 }
 
-static __always_inline void pkt_read_direct(struct sk_buff *skb, struct pkt *p)
+static __always_inline void pkt_read_direct(struct sk_buff *skb, struct pkt *p, bool typed)
 {
-	pkt_pick(IN_PLACE(skb), p);
+	pkt_pick(IN_PLACE(skb, typed), p);
 }
 
-static __always_inline void pkt_read(struct sk_buff *skb, struct pkt *p)
+static __always_inline void pkt_read(struct sk_buff *skb, struct pkt *p, bool typed)
 {
-	if (cfg_direct) {
-		pkt_read_direct(skb, p);
+	if (skb_in_place(typed)) {
+		pkt_read_direct(skb, p, typed);
 		return;
 	}
 	if (pkt_read_span(skb, p))
@@ -501,12 +558,16 @@ static __always_inline int pcap_call(enum skbt_pcap_stub which, unsigned char *d
 static __always_inline int pcap_run(enum skbt_pcap_stub which, unsigned char *data, __u32 caplen,
 				    __u32 len)
 {
-	__u64 buf[(SKBT_PCAP_WINDOW + 8) / 8];
+	__u32 zero = 0;
+	__u64 *buf;
 	void *win;
 	__u64 n, cap = caplen;
 
 	if (cfg_direct)
 		return pcap_call(which, data, caplen, len, direct_view(data));
+	buf = bpf_map_lookup_elem(&pcap_window, &zero);
+	if (!buf)
+		return 0;
 	win = (void *)buf + cfg_pcap_pad[which];
 	n = cfg_pcap_win[which];
 	/*
@@ -767,16 +828,17 @@ static __always_inline void fill_dev(struct skbt_event *e, struct sk_buff *skb)
 	bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), &dev->name);
 }
 
-static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns, struct sock *sk)
+static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns, struct sock *sk,
+					bool typed)
 {
 	if (cfg_netns) {
-		*netns = netns_of(skb, sk);
+		*netns = netns_of(skb, sk, typed);
 		if (*netns != cfg_netns)
 			return 0;
 	}
-	if (cfg_filter_mark && (skb_mark(skb) & cfg_mark_mask) != cfg_mark)
+	if (cfg_filter_mark && (skb_mark(skb, typed) & cfg_mark_mask) != cfg_mark)
 		return 0;
-	if (cfg_ifindex && skb_ifindex(skb) != cfg_ifindex)
+	if (cfg_ifindex && skb_ifindex(skb, typed) != cfg_ifindex)
 		return 0;
 	return 1;
 }
@@ -1022,10 +1084,16 @@ static __always_inline void count_drop(struct sk_buff *skb, const struct pkt *p,
 	__u64 now = bpf_ktime_get_ns();
 
 	if (!v) {
-		struct skbt_drop_val nv = {.count = 1};
+		__u32 zero = 0;
+		struct skbt_drop_val *nv = bpf_map_lookup_elem(&drop_row, &zero);
 
-		drop_example(&nv, skb, p, &k, d, now);
-		if (!bpf_map_update_elem(&drop_summary, &k, &nv, BPF_NOEXIST))
+		if (!nv) {
+			count(SKBT_CNT_DROP_UNCOUNTED);
+			return;
+		}
+		nv->count = 1;
+		drop_example(nv, skb, p, &k, d, now);
+		if (!bpf_map_update_elem(&drop_summary, &k, nv, BPF_NOEXIST))
 			return;
 		/* another CPU added the key first, with a zero count for this one */
 		v = bpf_map_lookup_elem(&drop_summary, &k);
@@ -1042,7 +1110,8 @@ static __always_inline void count_drop(struct sk_buff *skb, const struct pkt *p,
 /* Fills and submits one event; the caller has checked the filters. */
 static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
 				__u64 func, __u16 flags, __u32 reason, __u64 caller,
-				const struct skbt_track *tr, const struct drop_out *d, int first)
+				const struct skbt_track *tr, const struct drop_out *d, bool typed,
+				int first)
 {
 	struct skbt_event *e = record_get();
 	__u32 skb_size = cfg_skb_size;
@@ -1062,8 +1131,8 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* A tracked skb skipped the filters: nobody read its netns yet. */
-	e->netns = netns ? netns : netns_of(skb, d ? d->sk : NULL);
-	e->mark = skb_mark(skb);
+	e->netns = netns ? netns : netns_of(skb, d ? d->sk : NULL, typed);
+	e->mark = skb_mark(skb, typed);
 	e->len = p->len;
 	e->proto = p->proto;
 	fill_dev(e, skb);
@@ -1145,22 +1214,22 @@ static __always_inline void track_start(struct sk_buff *skb, struct skbt_track *
  * is kept for the event, so nothing is saved across the filter's call,
  * and a packet that passes is read again in full.  Most runs end here.
  */
-static __always_inline int pass_pcap_direct(struct sk_buff *skb)
+static __always_inline int pass_pcap_direct(struct sk_buff *skb, bool typed)
 {
 	struct pkt p;
 
-	pkt_read_direct(skb, &p);
+	pkt_read_direct(skb, &p, typed);
 	return pass_pcap(&p);
 }
 
 static __always_inline int matches(struct sk_buff *skb, struct pkt *p, __u32 *netns,
-				   struct sock *sk)
+				   struct sock *sk, bool typed)
 {
-	if (!pass_filters(skb, netns, sk))
+	if (!pass_filters(skb, netns, sk, typed))
 		return 0;
-	if (cfg_direct && cfg_pcap && !pass_pcap_direct(skb))
+	if (cfg_direct && cfg_pcap && !pass_pcap_direct(skb, typed))
 		return 0;
-	pkt_read(skb, p);
+	pkt_read(skb, p, typed);
 	if (!cfg_direct && cfg_pcap && !pass_pcap(p))
 		return 0;
 	return !cfg_tun || pass_tunnel(skb, p);
@@ -1204,12 +1273,12 @@ static __always_inline int is_drop(__u16 flags, __u32 reason)
 static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
 				       __u16 flags, __u32 reason, __u64 caller,
 				       const struct skbt_track *tr, const struct drop_in *in,
-				       int first)
+				       bool typed, int first)
 {
 	struct drop_out d = {.location = in ? in->location : 0, .sk = in ? in->sk : NULL};
 
-	d.netns = netns ? netns : netns_of(skb, d.sk);
-	d.ifindex = skb_ifindex(skb);
+	d.netns = netns ? netns : netns_of(skb, d.sk, typed);
+	d.ifindex = skb_ifindex(skb, typed);
 	if (cfg_nf_drop && reason == cfg_nf_drop)
 		nf_above_cached(ctx, skb, &d);
 	if (cfg_drop_summary)
@@ -1217,11 +1286,22 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, struct pk
 	if (!cfg_drop_events)
 		return 0;
 	return emit(ctx, skb, p, d.netns, event_func(ctx, flags), flags | SKBT_F_DROP, reason,
-		    caller, tr, &d, first);
+		    caller, tr, &d, typed, first);
+}
+
+/*
+ * --drops-only attaches the drop hook and the free points (how), never a
+ * program that only traces: those need not test cfg_drops_only, and a
+ * test is a load and a branch on every run, rejected or not.
+ */
+static __always_inline int drops_only_applies(__u16 flags, enum how how)
+{
+	return how != HOW_TRACE || (flags & SKBT_F_HAS_REASON);
 }
 
 static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flags, __u32 reason,
-				      __u64 caller, enum how how, const struct drop_in *in)
+				      __u64 caller, enum how how, const struct drop_in *in,
+				      bool typed)
 {
 	struct skbt_track tr = {};
 	__u32 netns = 0;
@@ -1230,13 +1310,13 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 	struct pkt p;
 	int first = 0;
 
-	if (!skb || (cfg_drops_only && !drop))
+	if (!skb || (drops_only_applies(flags, how) && cfg_drops_only && !drop))
 		return 0;
 	/* A tracked skb bypasses the filters: its headers may have changed. */
 	if (cfg_track && track_lookup(skb, &tr)) {
-		pkt_read(skb, &p);
+		pkt_read(skb, &p, typed);
 	} else {
-		if (how == HOW_FORGET || !matches(skb, &p, &netns, in ? in->sk : NULL))
+		if (how == HOW_FORGET || !matches(skb, &p, &netns, in ? in->sk : NULL, typed))
 			return 0;
 		if (cfg_track)
 			track_start(skb, &tr, how);
@@ -1245,10 +1325,10 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 	if (cfg_track && how != HOW_TRACE)
 		flags |= SKBT_F_FREED;
 	if (drop)
-		handle_drop(ctx, skb, &p, netns, flags, reason, caller, &tr, in, first);
+		handle_drop(ctx, skb, &p, netns, flags, reason, caller, &tr, in, typed, first);
 	else
 		emit(ctx, skb, &p, netns, event_func(ctx, flags), flags, reason, caller, &tr, NULL,
-		     first);
+		     typed, first);
 	/* After the event: the last event of a packet is still reported. */
 	if (cfg_track && how != HOW_TRACE)
 		bpf_map_delete_elem(&tracked_skbs, &key);
@@ -1260,7 +1340,7 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 	int skbt_tp##n(struct bpf_raw_tracepoint_args *ctx)                                        \
 	{                                                                                          \
 		return handle_skb(ctx, (struct sk_buff *)ctx->args[n - 1], SKBT_F_TRACEPOINT, 0,   \
-				  0, HOW_TRACE, NULL);                                             \
+				  0, HOW_TRACE, NULL, false);                                      \
 	}
 
 TP_PROG(1)
@@ -1282,7 +1362,7 @@ int skbt_tp_kfree_skb(struct bpf_raw_tracepoint_args *ctx)
 		in.sk = (struct sock *)ctx->args[3];
 	return handle_skb(ctx, (struct sk_buff *)ctx->args[0],
 			  SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON, (__u32)ctx->args[2], 0,
-			  cfg_track_tp_free ? HOW_FREE : HOW_TRACE, &in);
+			  cfg_track_tp_free ? HOW_FREE : HOW_TRACE, &in, false);
 }
 
 /* skb:consume_skb(skb[, location]) when tracking: the skb's last event. */
@@ -1290,7 +1370,7 @@ SEC("skbt.raw_tp")
 int skbt_tp_consume_skb(struct bpf_raw_tracepoint_args *ctx)
 {
 	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FREE,
-			  NULL);
+			  NULL, false);
 }
 
 /*
@@ -1302,7 +1382,52 @@ SEC("skbt.raw_tp")
 int skbt_tp_forget(struct bpf_raw_tracepoint_args *ctx)
 {
 	return handle_skb(ctx, (struct sk_buff *)ctx->args[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FORGET,
-			  NULL);
+			  NULL, false);
+}
+
+/*
+ * tp_btf backend: the same, with typed arguments (typed).  Each program
+ * is verified against one tracepoint's prototype, so user space loads a
+ * copy per tracepoint, with its probe index and its btf_trace_<name> id.
+ */
+#define TB_PROG(n)                                                                                 \
+	SEC("skbt.tp_btf")                                                                         \
+	int skbt_tb##n(__u64 *ctx)                                                                 \
+	{                                                                                          \
+		return handle_skb(ctx, (struct sk_buff *)ctx[n - 1], SKBT_F_TRACEPOINT, 0, 0,      \
+				  HOW_TRACE, NULL, true);                                          \
+	}
+
+TB_PROG(1)
+TB_PROG(2)
+TB_PROG(3)
+TB_PROG(4)
+TB_PROG(5)
+
+/* skbt_tp_kfree_skb's arguments, typed: rx_sk is read in place. */
+SEC("skbt.tp_btf")
+int skbt_tb_kfree_skb(__u64 *ctx)
+{
+	struct drop_in in = {.location = ctx[1]};
+
+	if (bpf_core_field_exists(((struct trace_event_raw_kfree_skb *)0)->rx_sk))
+		in.sk = (struct sock *)ctx[3];
+	return handle_skb(ctx, (struct sk_buff *)ctx[0], SKBT_F_TRACEPOINT | SKBT_F_HAS_REASON,
+			  (__u32)ctx[2], 0, cfg_track_tp_free ? HOW_FREE : HOW_TRACE, &in, true);
+}
+
+SEC("skbt.tp_btf")
+int skbt_tb_consume_skb(__u64 *ctx)
+{
+	return handle_skb(ctx, (struct sk_buff *)ctx[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FREE, NULL,
+			  true);
+}
+
+SEC("skbt.tp_btf")
+int skbt_tb_forget(__u64 *ctx)
+{
+	return handle_skb(ctx, (struct sk_buff *)ctx[0], SKBT_F_TRACEPOINT, 0, 0, HOW_FORGET, NULL,
+			  true);
 }
 
 static __always_inline __u64 kp_arg(struct pt_regs *regs, int n)
@@ -1334,7 +1459,7 @@ static __always_inline __u64 kp_caller(struct pt_regs *regs)
 static __always_inline int kp_handle(struct pt_regs *regs, int n)
 {
 	return handle_skb(regs, (struct sk_buff *)kp_arg(regs, n), 0, 0, kp_caller(regs), HOW_TRACE,
-			  NULL);
+			  NULL, false);
 }
 
 #define KP_PROG(n)                                                                                 \
@@ -1371,7 +1496,8 @@ int skbt_kp_drop_r2(struct pt_regs *regs)
 	struct drop_in in = {.location = kp_ret_addr(regs)};
 
 	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), SKBT_F_HAS_REASON,
-			  (__u32)PT_REGS_PARM2(regs), cfg_caller ? in.location : 0, HOW_TRACE, &in);
+			  (__u32)PT_REGS_PARM2(regs), cfg_caller ? in.location : 0, HOW_TRACE, &in,
+			  false);
 }
 
 /* sk_skb_reason_drop(sk, skb, reason), kernels 6.11 and later. */
@@ -1382,7 +1508,8 @@ int skbt_kp_drop_r3(struct pt_regs *regs)
 			     .sk = (struct sock *)PT_REGS_PARM1(regs)};
 
 	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM2(regs), SKBT_F_HAS_REASON,
-			  (__u32)PT_REGS_PARM3(regs), cfg_caller ? in.location : 0, HOW_TRACE, &in);
+			  (__u32)PT_REGS_PARM3(regs), cfg_caller ? in.location : 0, HOW_TRACE, &in,
+			  false);
 }
 
 /*
@@ -1395,14 +1522,14 @@ SEC("skbt.kprobe")
 int skbt_kp_free(struct pt_regs *regs)
 {
 	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs),
-			  HOW_FREE, NULL);
+			  HOW_FREE, NULL, false);
 }
 
 SEC("skbt.kprobe")
 int skbt_kp_forget(struct pt_regs *regs)
 {
 	return handle_skb(regs, (struct sk_buff *)PT_REGS_PARM1(regs), 0, 0, kp_caller(regs),
-			  HOW_FORGET, NULL);
+			  HOW_FORGET, NULL, false);
 }
 
 /*
@@ -1452,8 +1579,8 @@ int skbt_clone_ret(struct pt_regs *regs)
 		return 0;
 	s.parent.flags |= SKBT_F_CLONE;
 	track_insert(child, &s.parent);
-	pkt_read(child, &p);
-	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent, NULL, 0);
+	pkt_read(child, &p, false);
+	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent, NULL, false, 0);
 }
 
 /*
@@ -1473,7 +1600,7 @@ static __always_inline __u64 fe_arg(void *ctx, __u32 n)
 static __always_inline int fe_handle(void *ctx, __u32 n, __u16 flags, enum how how)
 {
 	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, n), SKBT_F_FENTRY | flags, 0, 0, how,
-			  NULL);
+			  NULL, false);
 }
 
 /*
@@ -1510,7 +1637,7 @@ static __always_inline int fe_drop(void *ctx, __u32 skb_arg, __u32 reason_arg, _
 		in.sk = (struct sock *)fe_arg(ctx, sk_arg);
 	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, skb_arg),
 			  SKBT_F_FENTRY | SKBT_F_HAS_REASON, (__u32)fe_arg(ctx, reason_arg), 0,
-			  HOW_TRACE, &in);
+			  HOW_TRACE, &in, false);
 }
 
 #define FE_PROG(n)                                                                                 \
@@ -1571,7 +1698,7 @@ int skbt_fx_clone(void *ctx)
 		return 0;
 	tr.flags |= SKBT_F_CLONE;
 	track_insert((struct sk_buff *)child, &tr);
-	pkt_read((struct sk_buff *)child, &p);
+	pkt_read((struct sk_buff *)child, &p, false);
 	return emit(ctx, (struct sk_buff *)child, &p, 0, bpf_get_func_ip(ctx), SKBT_F_FENTRY, 0, 0,
-		    &tr, NULL, 0);
+		    &tr, NULL, false, 0);
 }

@@ -166,6 +166,13 @@ enum skbt_pcap_stub {
 
 /* Largest window a caller copies: PCAP_FILTER_WINDOW, the translator's default. */
 #define SKBT_PCAP_WINDOW 128
+/*
+ * Instructions of `ja +0` each filter stub opens with: a translated filter
+ * up to this long is written into the stub instead of being called from
+ * it (pcap_filter_splice()), one call level less per run.  The verifier
+ * removes what is left of them.
+ */
+#define SKBT_PCAP_STUB_ROOM 128
 
 /* Bits of cfg_tun: which tunnel filters are spliced in. */
 enum skbt_tun_filter {

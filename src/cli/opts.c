@@ -37,6 +37,7 @@ enum {
 	OPT_TRACK_MAX,
 	OPT_GROUP,
 	OPT_CAPTURE_AT,
+	OPT_COLOR,
 	OPT_DROPS_ONLY,
 	OPT_DROP_SUMMARY,
 	OPT_DROP_SUMMARY_MAX,
@@ -85,6 +86,9 @@ static const struct option long_opts[] = {
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"help", no_argument, NULL, 'h'},
 	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"relinquish-privileges", required_argument, NULL, 'Z'},
 	{0},
 };
 
@@ -93,7 +97,7 @@ static const char usage_text[] =
 	"Follow packets (struct sk_buff) through the kernel and say why they were dropped.\n"
 	"\n"
 	"Selection:\n"
-	"  --backend auto|kprobe-multi|kprobe|fentry|tracepoint   how to attach (default auto)\n"
+	"  --backend auto|kprobe-multi|kprobe|fentry|tracepoint|tp_btf   how to attach (default auto)\n"
 	"  --filter-func REGEX        trace only functions/tracepoints whose whole name matches\n"
 	"  --filter-netns PATH|inode:N  only skbs in this network namespace (/proc/PID/ns/net)\n"
 	"  --filter-mark MARK[/MASK]  only skbs with (mark & MASK) == MARK\n"
@@ -144,7 +148,12 @@ static const char usage_text[] =
 	"  --ready-file FILE          create FILE once every probe is attached\n"
 	"  --ringbuf-size BYTES       event ring buffer size, a power of 2 (default 4M)\n"
 	"  --stack-map-size N         stacks kept in flight with --output-stack (default 4096)\n"
+	"  --color auto|always|never  colour text output (default auto: on a terminal,\n"
+	"                             unless NO_COLOR is set; never in JSON)\n"
 	"  -q, --quiet                no start-up line on stderr\n"
+	"  -v, --verbose              also the start-up notes that need no action\n"
+	"  -Z, --relinquish-privileges USER  once attached, run as USER (files written\n"
+	"                             are USER's; under sudo they are the invoking user's)\n"
 	"  --version, -h/--help\n"
 	"\n"
 	"Exit status: 0 ok, 1 the kernel or environment cannot do it, 2 bad usage.\n";
@@ -223,6 +232,19 @@ static int parse_ts(const char *arg, enum opts_ts *ts)
 	for (int i = 0; i < 4; i++) {
 		if (!strcmp(arg, names[i])) {
 			*ts = (enum opts_ts)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_color(const char *arg, enum opts_color *c)
+{
+	static const char *const names[] = {"auto", "always", "never"};
+
+	for (int i = 0; i < 3; i++) {
+		if (!strcmp(arg, names[i])) {
+			*c = (enum opts_color)i;
 			return 0;
 		}
 	}
@@ -530,6 +552,10 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 	case OPT_GROUP:
 		o->group = true;
 		break;
+	case OPT_COLOR:
+		if (parse_color(arg, &o->color))
+			return usage_err("bad --color '%s' (auto, always, never)", arg);
+		break;
 	case OPT_DROPS_ONLY:
 		o->drops_only = true;
 		break;
@@ -552,6 +578,14 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 	case 's':
 	case OPT_CAPTURE_AT:
 		return parse_capture(o, c, arg);
+	case 'v':
+		o->verbose = true;
+		break;
+	case 'Z':
+		if (!*arg)
+			return usage_err("%s: -Z needs a user name", "relinquish-privileges");
+		o->user = arg;
+		break;
 	default:
 		return parse_metrics_opt(o, c, arg);
 	}
@@ -574,7 +608,7 @@ enum opts_result opts_parse(struct opts *o, int argc, char **argv)
 	o->drop_summary_max = 4096;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hqw:s:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hqvZ:w:s:", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			return OPTS_EXIT_OK;
@@ -598,4 +632,14 @@ void opts_free(struct opts *o)
 {
 	free(o->pcap_expr);
 	o->pcap_expr = NULL;
+}
+
+/* "auto": a terminal only, not when NO_COLOR is set (no-color.org) or TERM is dumb. */
+bool opts_want_color(const struct opts *o, bool tty, const char *no_color, const char *term)
+{
+	if (o->out.json || o->color == OPTS_COLOR_NEVER)
+		return false;
+	if (o->color == OPTS_COLOR_ALWAYS)
+		return true;
+	return tty && !(no_color && *no_color) && !(term && !strcmp(term, "dumb"));
 }

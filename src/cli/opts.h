@@ -45,6 +45,13 @@ enum opts_capture_at {
 /* -s 0: as much as one record holds (SKBT_CAPTURE_MAX). */
 #define OPTS_CAPTURE_LEN_MAX 65535
 
+/* --color: auto colours text on a terminal only, and not with NO_COLOR set */
+enum opts_color {
+	OPTS_COLOR_AUTO = 0,
+	OPTS_COLOR_ALWAYS,
+	OPTS_COLOR_NEVER,
+};
+
 #define OPTS_DEBUGINFO_MAX 16
 
 struct opts {
@@ -83,12 +90,15 @@ struct opts {
 	const char *metrics_labels; /* --metrics-labels, checked when the exporter starts */
 	size_t metrics_max_series;  /* 0: the default */
 	bool metrics_max_series_set;
+	enum opts_color color;
+	const char *user; /* -Z: drop to this user once attached */
 	bool quiet;
 	const char *pcap_file;	  /* -w / --output-pcap; "-": standard output */
 	unsigned int capture_len; /* -s, 0 already turned into OPTS_CAPTURE_LEN_MAX */
 	bool capture_len_set;
 	enum opts_capture_at capture_at;
 	bool capture_at_set;
+	bool verbose; /* -v: start-up notes the user need not act on */
 };
 
 enum opts_result {
@@ -100,8 +110,13 @@ enum opts_result {
 /* Parses argv into o (which it initialises); prints errors to stderr. */
 enum opts_result opts_parse(struct opts *o, int argc, char **argv);
 void opts_free(struct opts *o);
+/*
+ * Whether text goes out coloured: --color, whether the output is a
+ * terminal, and the NO_COLOR and TERM variables (either may be NULL).
+ */
+bool opts_want_color(const struct opts *o, bool tty, const char *no_color, const char *term);
 
 /* The words --backend takes; the loader names its backends the same (load/backend.h). */
-#define OPTS_BACKENDS "auto", "kprobe-multi", "kprobe", "fentry", "tracepoint"
+#define OPTS_BACKENDS "auto", "kprobe-multi", "kprobe", "fentry", "tracepoint", "tp_btf"
 
 #endif

@@ -18,6 +18,9 @@ size_t kaddr_str(const struct ksyms *ks, unsigned long long addr, char *buf, siz
 		return snprintf(buf, len, "%s", "");
 	if (!k)
 		return snprintf(buf, len, "0x%llx", addr);
+	/* The module, as in stacks: what a trace resolved elsewhere looks it up in. */
+	if (k->module)
+		return snprintf(buf, len, "%s+0x%llx [%s]", k->name, addr - k->addr, k->module);
 	return snprintf(buf, len, "%s+0x%llx", k->name, addr - k->addr);
 }
 

@@ -63,6 +63,7 @@ struct ds_print {
 	unsigned long long mono_to_real_ns; /* CLOCK_REALTIME - the BPF clock */
 	bool json_realtime;		    /* JSON times in Unix ns (--timestamp current) */
 	unsigned int map_max;		    /* the map's rows, named when it is full */
+	bool color;			    /* text: SGR colours (out/color.h), already decided */
 };
 
 /* Text: a heading, one line per row and its hint; JSON: one object. */

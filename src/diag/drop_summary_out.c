@@ -12,6 +12,7 @@
 #include "diag/drop_desc.h"
 #include "diag/drop_summary.h"
 #include "diag/sock.h"
+#include "out/color.h"
 
 #define HINT_MAX 1024
 
@@ -48,6 +49,12 @@ static void iface_str(const struct ds_row *r, char *buf, size_t len)
 }
 
 /* ---- text ---------------------------------------------------------------- */
+
+/* An SGR sequence when colouring, else nothing: escapes go outside padded fields. */
+static const char *sgr(const struct ds_print *p, const char *seq)
+{
+	return p->color ? seq : "";
+}
 
 struct widths {
 	int count, reason, location, netns, iface;
@@ -100,10 +107,12 @@ static void text_row(const struct ds_print *p, const struct ds_row *r, const str
 	iface_str(r, iface, sizeof(iface));
 	example_str(r, ex, sizeof(ex));
 	drop_hint(&d.ctx, hint, sizeof(hint));
-	fprintf(p->f, "%*llu  %-*s  %-*s  %-*s  %-*s  %s\n", w->count, r->count, w->reason,
-		d.reason_short, w->location, d.location[0] ? d.location : "-", w->netns, d.ns.name,
-		w->iface, iface, ex);
-	fprintf(p->f, "%*s  hint: %s\n", w->count, "", hint);
+	/* the count and reason in a drop's red, the hint as in a trace's */
+	fprintf(p->f, "%s%*llu  %-*s%s  %-*s  %-*s  %-*s  %s\n", sgr(p, COLOR_DROP), w->count,
+		r->count, w->reason, d.reason_short, sgr(p, COLOR_RESET), w->location,
+		d.location[0] ? d.location : "-", w->netns, d.ns.name, w->iface, iface, ex);
+	fprintf(p->f, "%*s  %shint: %s%s\n", w->count, "", sgr(p, COLOR_HINT), hint,
+		sgr(p, COLOR_RESET));
 }
 
 static void text_table(const struct ds_print *p, const struct ds_table *t)
@@ -114,13 +123,14 @@ static void text_table(const struct ds_print *p, const struct ds_table *t)
 
 	wall(p, t->start, from, sizeof(from));
 	wall(p, t->end, to, sizeof(to));
-	fprintf(p->f, "drop summary %s-%s (%llu.%03llus): %llu drops, %llu uncounted\n", from, to,
-		span / 1000000000ULL, span / 1000000ULL % 1000, t->total, t->uncounted);
+	fprintf(p->f, "%sdrop summary %s-%s (%llu.%03llus): %llu drops, %llu uncounted%s\n",
+		sgr(p, COLOR_HEAD), from, to, span / 1000000000ULL, span / 1000000ULL % 1000,
+		t->total, t->uncounted, sgr(p, COLOR_RESET));
 	if (t->uncounted)
 		fprintf(p->f,
-			"WARNING: %llu drops were not counted: the summary map's %u rows are all "
-			"taken (--drop-summary-max)\n",
-			t->uncounted, p->map_max);
+			"%sWARNING: %llu drops were not counted: the summary map's %u rows are all "
+			"taken (--drop-summary-max)%s\n",
+			sgr(p, COLOR_HINT), t->uncounted, p->map_max, sgr(p, COLOR_RESET));
 	if (!t->n)
 		return;
 	measure(p, t, &w);

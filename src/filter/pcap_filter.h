@@ -171,7 +171,11 @@ void pcap_filter_prog_free(struct pcap_filter_prog *p);
  * no jump offset in prog changes.  The appended code is a new
  * subprogram: when the program is loaded with BTF, func_info and
  * line_info need a record for it too (see pcap_filter_splice_btf_ext()).
- * Returns 0, or a negative errno.
+ * A stub that opens with `ja +0` padding takes a filter that fits (no
+ * longer than the stub, no call, no 64-bit immediate) in its own body
+ * instead: `ja +0 ...` then f's code, ending where the stub did, so the
+ * filter runs without a call of its own; then *out_cnt == cnt and there
+ * is no new subprogram.  Returns 0, or a negative errno.
  */
 int pcap_filter_splice(const struct bpf_insn *prog, size_t cnt, size_t stub_off, size_t stub_len,
 		       const struct pcap_filter_prog *f, struct bpf_insn **out, size_t *out_cnt);

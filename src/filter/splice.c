@@ -34,6 +34,50 @@ static int64_t branch_target(const struct bpf_insn *in, size_t j)
 	return (int64_t)j + 1 + in->off;
 }
 
+static bool is_nop(const struct bpf_insn *in)
+{
+	return in->code == (BPF_JMP | BPF_JA) && in->off == 0 && in->imm == 0;
+}
+
+/*
+ * The filter fits in the stub itself: a stub that opens with `ja +0`
+ * padding (room left for it), a filter no longer than the stub, with no
+ * call of its own and no 64-bit immediate (every line_info record inside
+ * the stub must still fall on the start of an instruction).
+ */
+static bool fits_in_stub(const struct bpf_insn *stub, size_t stub_len,
+			 const struct pcap_filter_prog *f)
+{
+	if (!is_nop(&stub[0]) || f->cnt > stub_len)
+		return false;
+	for (size_t j = 0; j < f->cnt; j++) {
+		const struct bpf_insn *in = &f->insns[j];
+
+		if (is_ld_imm64(in) ||
+		    (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL))
+			return false;
+	}
+	return true;
+}
+
+/* The stub's body becomes `ja +0 ...` then the filter, ending where the stub ended. */
+static int splice_in_stub(const struct bpf_insn *prog, size_t cnt, size_t stub_off, size_t stub_len,
+			  const struct pcap_filter_prog *f, struct bpf_insn **out, size_t *out_cnt)
+{
+	size_t at = stub_off + stub_len - f->cnt;
+	struct bpf_insn *v = malloc(cnt * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, prog, cnt * sizeof(*v));
+	for (size_t j = stub_off; j < at; j++)
+		v[j] = EI_JA(0);
+	memcpy(v + at, f->insns, f->cnt * sizeof(*v));
+	*out = v;
+	*out_cnt = cnt;
+	return 0;
+}
+
 int pcap_filter_splice(const struct bpf_insn *prog, size_t cnt, size_t stub_off, size_t stub_len,
 		       const struct pcap_filter_prog *f, struct bpf_insn **out, size_t *out_cnt)
 {
@@ -63,6 +107,8 @@ int pcap_filter_splice(const struct bpf_insn *prog, size_t cnt, size_t stub_off,
 		if (t > (int64_t)stub_off && t < (int64_t)stub_end)
 			return -EINVAL;
 	}
+	if (fits_in_stub(prog + stub_off, stub_len, f))
+		return splice_in_stub(prog, cnt, stub_off, stub_len, f, out, out_cnt);
 	v = malloc((cnt + f->cnt) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;

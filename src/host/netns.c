@@ -75,8 +75,11 @@ static int enter(const char *path, char *err, size_t errlen)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
-		snprintf(err, errlen, "cannot enter network namespace %s: %s", path,
-			 strerror(errno));
+		/* setns() wants CAP_SYS_ADMIN, which skbtrace needs nowhere else. */
+		snprintf(err, errlen, "cannot enter network namespace %s: %s%s", path,
+			 strerror(errno),
+			 errno == EPERM ? " (looking an interface up there needs CAP_SYS_ADMIN)"
+					: "");
 		if (fd >= 0)
 			close(fd);
 		return -1;

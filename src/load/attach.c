@@ -108,7 +108,7 @@ int tracer_attach(struct tracer *t, char *err, size_t errlen)
 	kprobe_names_init(&r.kn, t, r.list, r.n);
 	if (t->cfg.backend == BACKEND_KPROBE_MULTI)
 		attach_kprobe_multi_all(t);
-	pool_run(r.n, attach_single, &r, 0, t->cfg.show_progress ? "attaching probes:" : NULL);
+	pool_run(r.n, attach_single, &r, 0, t->cfg.show_progress ? "attaching" : NULL);
 	free(r.list);
 	kprobe_names_free(&r.kn);
 	count_results(t);

@@ -3,40 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/capability.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
 #include "load/kernel_features.h"
 #include "probe/kernel_syms.h"
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
-static bool has_cap(const struct __user_cap_data_struct *d, int cap)
-{
-	return d[cap / 32].effective & (1U << (cap % 32));
-}
-
-int features_check_privileges(char *err, size_t errlen)
-{
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {};
-
-	if (geteuid() == 0)
-		return 0;
-	if (syscall(SYS_capget, &hdr, d) == 0 &&
-	    ((has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON)) || has_cap(d, CAP_SYS_ADMIN)))
-		return 0;
-	snprintf(err, errlen,
-		 "need root, or CAP_BPF and CAP_PERFMON, to load tracing programs (try sudo)");
-	return -1;
-}
 
 static bool kprobe_pmu_present(const char *tracefs)
 {
@@ -200,6 +172,42 @@ void features_probe_fentry(struct kernel_features *f, const struct btf *btf)
 	close(link);
 	close(prog);
 	f->fentry = true;
+}
+
+void features_probe_tp_btf(struct kernel_features *f, const struct btf *btf)
+{
+	struct bpf_insn insns[] = {
+		{.code = 0xb7, .dst_reg = 0, .imm = 0}, /* r0 = 0 */
+		{.code = 0x95},				/* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, popts, .expected_attach_type = BPF_TRACE_RAW_TP);
+	int id, prog, link;
+
+	f->tp_btf = false;
+	id = btf ? btf__find_by_name_kind(btf, "btf_trace_" KSYM_DROP_TRACEPOINT, BTF_KIND_TYPEDEF)
+		 : -ENOENT;
+	if (id < 0) {
+		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why),
+			 "no btf_trace_" KSYM_DROP_TRACEPOINT " in the kernel's BTF");
+		return;
+	}
+	popts.attach_btf_id = id;
+	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "skbt_probe", "GPL", insns, 2, &popts);
+	if (prog < 0) {
+		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why),
+			 "kernel refuses tp_btf programs (%s)", strerror(errno));
+		return;
+	}
+	link = bpf_raw_tracepoint_open(NULL, prog);
+	if (link < 0) {
+		snprintf(f->tp_btf_why, sizeof(f->tp_btf_why),
+			 "kernel cannot attach tp_btf programs (%s)", strerror(errno));
+		close(prog);
+		return;
+	}
+	close(link);
+	close(prog);
+	f->tp_btf = true;
 }
 
 /* A program of type that casts its context's first word and reads a byte. */

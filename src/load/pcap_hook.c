@@ -86,7 +86,9 @@ static int splice_one(struct pcap_hook *h, struct bpf_prog_load_opts *o, struct 
 	err = pcap_filter_splice(*code, *cnt, start, end - start, f, &out, &out_cnt);
 	if (err)
 		return err;
-	err = extend_btf(h, o, start, *cnt);
+	/* Spliced into the stub itself: no new subprogram to describe. */
+	if (out_cnt != *cnt)
+		err = extend_btf(h, o, start, *cnt);
 	if (err) {
 		free(out);
 		return err;

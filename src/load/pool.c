@@ -3,12 +3,13 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "load/pool.h"
 
-/* Fewer items than this finish before a progress line would help. */
-#define POOL_PROGRESS_MIN 64
+/* A progress line only for work that keeps the user waiting this long. */
+#define POOL_PROGRESS_AFTER_S 1.0
 
 struct pool {
 	atomic_size_t next, done;
@@ -29,12 +30,41 @@ static void *pool_worker(void *arg)
 	return NULL;
 }
 
+/* One line, rewritten in place: "\r" back to its start, ESC[K clears the rest. */
 static void show_progress(struct pool *p, const char *label)
 {
 	size_t done = atomic_load(&p->done);
 
-	fprintf(stderr, "\r%s %zu/%zu", label, done, p->n);
+	fprintf(stderr, "\r%s %zu/%zu\033[K", label, done, p->n);
 	fflush(stderr);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Waits for the workers; after a second, shows how far they are. */
+static void watch(struct pool *p, const char *label)
+{
+	double start = mono_s();
+	bool shown = false;
+
+	while (atomic_load(&p->done) < p->n) {
+		if (mono_s() - start >= POOL_PROGRESS_AFTER_S) {
+			show_progress(p, label);
+			shown = true;
+		}
+		usleep(50000);
+	}
+	/* Gone once done: the start-up line takes its place. */
+	if (shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
 }
 
 static int threads_for(size_t n, int nth)
@@ -54,7 +84,6 @@ void pool_run(size_t n, int (*fn)(void *ctx, size_t i), void *ctx, int nth, cons
 {
 	struct pool p = {.n = n, .fn = fn, .ctx = ctx};
 	pthread_t th[POOL_MAX_WORKERS];
-	bool progress = label && n > POOL_PROGRESS_MIN;
 	int started = 0;
 
 	nth = threads_for(n, nth);
@@ -63,14 +92,8 @@ void pool_run(size_t n, int (*fn)(void *ctx, size_t i), void *ctx, int nth, cons
 			started++;
 	if (!started)
 		pool_worker(&p);
-	while (progress && atomic_load(&p.done) < n) {
-		show_progress(&p, label);
-		usleep(50000);
-	}
+	if (label)
+		watch(&p, label);
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
-	if (progress) {
-		show_progress(&p, label);
-		fputc('\n', stderr);
-	}
 }

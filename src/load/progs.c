@@ -72,7 +72,9 @@ static const char *role_prog_name(const struct tracer_cfg *cfg, const struct pro
 		return NULL;
 	switch (p->role) {
 	case PROBE_ROLE_FORGET:
-		return p->kind == PROBE_TRACEPOINT ? "skbt_tp_forget" : func_progs_of(cfg)->forget;
+		if (p->kind == PROBE_TRACEPOINT)
+			return cfg->backend == BACKEND_TP_BTF ? "skbt_tb_forget" : "skbt_tp_forget";
+		return func_progs_of(cfg)->forget;
 	case PROBE_ROLE_CLONE_ENTRY:
 		return "skbt_clone_entry";
 	case PROBE_ROLE_CLONE_RET:
@@ -84,17 +86,35 @@ static const char *role_prog_name(const struct tracer_cfg *cfg, const struct pro
 	}
 }
 
+/* The programs of a tracepoint backend: raw tracepoints, or tp_btf (typed). */
+struct tp_progs {
+	const char *pos[SKBT_TP_MAX_ARG]; /* by sk_buff argument position */
+	const char *kfree_skb, *consume_skb;
+};
+
+static const struct tp_progs raw_tp_progs = {
+	{"skbt_tp1", "skbt_tp2", "skbt_tp3", "skbt_tp4", "skbt_tp5"},
+	"skbt_tp_kfree_skb",
+	"skbt_tp_consume_skb",
+};
+
+static const struct tp_progs tp_btf_progs = {
+	{"skbt_tb1", "skbt_tb2", "skbt_tb3", "skbt_tb4", "skbt_tb5"},
+	"skbt_tb_kfree_skb",
+	"skbt_tb_consume_skb",
+};
+
+/* Every backend attaches tracepoints (kfree_skb at least): raw ones but under tp_btf. */
 static const char *tp_prog_name(const struct tracer_cfg *cfg, const struct probe *p)
 {
-	static const char *const tp[] = {"skbt_tp1", "skbt_tp2", "skbt_tp3", "skbt_tp4",
-					 "skbt_tp5"};
+	const struct tp_progs *n = cfg->backend == BACKEND_TP_BTF ? &tp_btf_progs : &raw_tp_progs;
 
 	if (ksym_drop(p) == KSYM_DROP_TP)
-		return "skbt_tp_kfree_skb";
+		return n->kfree_skb;
 	/* Tracked skbs are forgotten where they are freed. */
 	if (cfg->track && ksym_has(p, KSYM_CONSUME))
-		return "skbt_tp_consume_skb";
-	return p->skb_arg <= SKBT_TP_MAX_ARG ? tp[p->skb_arg - 1] : NULL;
+		return n->consume_skb;
+	return p->skb_arg <= SKBT_TP_MAX_ARG ? n->pos[p->skb_arg - 1] : NULL;
 }
 
 const char *prog_name_for(const struct tracer_cfg *cfg, const struct probe *p)
@@ -105,7 +125,7 @@ const char *prog_name_for(const struct tracer_cfg *cfg, const struct probe *p)
 		return role_prog_name(cfg, p);
 	if (p->kind == PROBE_TRACEPOINT)
 		return tp_prog_name(cfg, p);
-	if (cfg->backend == BACKEND_TRACEPOINT)
+	if (backend_on_tracepoints(cfg->backend))
 		return NULL;
 	return func_prog_name(cfg, p);
 }

@@ -53,7 +53,10 @@ static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opt
 
 		opts->attach_btf_id = p->btf_id;
 		opts->attach_btf_obj_fd = modbtf_fd(&t->mods, p);
-	} else if (tmpl) {
+	}
+	/* Raw tracepoints and tp_btf: the probe index, in each copy. */
+	if (tmpl && (bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT ||
+		     bpf_program__expected_attach_type(prog) == BPF_TRACE_RAW_TP)) {
 		err = prepare_raw_tp(tmpl, in, cnt, &buf);
 		if (err == -ENOMEM)
 			return err;
@@ -79,6 +82,7 @@ static const struct {
 	{"skbt.kprobe_multi", BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI},
 	{"skbt.fentry", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY},
 	{"skbt.fexit", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT},
+	{"skbt.tp_btf", BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP},
 };
 
 /*
@@ -180,7 +184,8 @@ int tracer_load(struct tracer *t, char *err, size_t errlen)
 		return rc;
 	}
 	configure(t);
-	if (t->cfg.backend == BACKEND_FENTRY && modbtf_resolve(&t->mods, t->probes)) {
+	if ((t->cfg.backend == BACKEND_FENTRY || t->cfg.backend == BACKEND_TP_BTF) &&
+	    modbtf_resolve(&t->mods, t->probes)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}

@@ -32,7 +32,7 @@ struct tracer_cfg {
 	unsigned int tun;   /* tunnel filters spliced in: enum skbt_tun_filter */
 	/* Per enum skbt_pcap_stub: window bytes the caller copies, and where mod 8. */
 	unsigned int pcap_win[SKBT_PCAP_STUBS], pcap_pad[SKBT_PCAP_STUBS];
-	bool tp_cookie;	    /* tracepoint links carry the probe index: no copies */
+	bool tp_cookie;	    /* raw tracepoint links carry the probe index: no copies */
 	bool track;	    /* --filter-track-skb */
 	bool track_tp_free; /* tracked skbs are forgotten at the free tracepoints */
 	unsigned int track_max;
@@ -62,7 +62,7 @@ typedef int (*insn_hook_fn)(struct bpf_program *prog, struct bpf_prog_load_opts 
 			    size_t *out_cnt, void *ctx);
 
 /* Our program sections, registered with libbpf for the tracer's lifetime. */
-#define SKBT_SECTIONS 5
+#define SKBT_SECTIONS 6
 
 struct tracer {
 	struct skbtrace_bpf *skel;

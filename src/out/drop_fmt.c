@@ -12,6 +12,7 @@
 
 #include "diag/drop_desc.h"
 #include "diag/sock.h"
+#include "out/color.h"
 #include "out/net.h"
 #include "out/priv.h"
 
@@ -195,6 +196,20 @@ void json_drop(struct output *o, const struct skbt_event *e)
 
 /* ---- text under an event line -------------------------------------------------- */
 
+/* "    hint: ...", highlighted on a terminal: what to do next. */
+static void ap_hint_line(const struct output *o, const char *hint)
+{
+	struct obuf *b = out_buf(o);
+
+	ob_reserve(b, 2 * HINT_MAX + 64);
+	ap_lit(b, "    ");
+	ap_color(b, o->cfg.color, COLOR_HINT);
+	ap_lit(b, "hint: ");
+	ap_str(b, hint);
+	ap_color(b, o->cfg.color, COLOR_RESET);
+	ap_c(b, '\n');
+}
+
 /* "    at nft_do_chain+0x46f (INPUT hook), on tcp ESTABLISHED ..." then "    hint: ..." */
 void text_drop_detail(struct output *o, const struct skbt_event *e)
 {
@@ -219,10 +234,7 @@ void text_drop_detail(struct output *o, const struct skbt_event *e)
 	}
 	ap_c(b, '\n');
 	ap_frame_src_text(o, e->drop_location);
-	ob_reserve(b, 2 * HINT_MAX + 64);
-	ap_lit(b, "    hint: ");
-	ap_str(b, x->hint);
-	ap_c(b, '\n');
+	ap_hint_line(o, x->hint);
 }
 
 /* ---- --drops-only ------------------------------------------------------------------ */
@@ -296,16 +308,19 @@ void drop_line(struct output *o, const struct skbt_event *e)
 	col = b->p;
 	ap_state_flags(b, e);
 	ap_pad(b, col, W_DSTATE);
+	/* in a drop's red; the padding counts only what shows */
+	ap_color(b, o->cfg.color, COLOR_DROP);
 	col = b->p;
 	ap_str(b, x->d.reason_short);
+	if (o->cfg.color) {
+		ap_lit(b, COLOR_RESET);
+		col += sizeof(COLOR_RESET) - 1;
+	}
 	ap_pad(b, col, W_DREASON);
 	ap_str(b, x->d.location[0] ? x->d.location : "-");
 	ap_c(b, '\n');
 	ap_frame_src_text(o, e->drop_location);
-	ob_reserve(b, 2 * HINT_MAX + 64);
-	ap_lit(b, "    hint: ");
-	ap_str(b, x->hint);
-	ap_c(b, '\n');
+	ap_hint_line(o, x->hint);
 }
 
 void drop_line_header(struct output *o)

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 
+#include "out/color.h"
 #include "out/priv.h"
 
 static const char *const group_end_names[] = {
@@ -20,8 +21,10 @@ static unsigned long long group_span(const struct group_pkt *p)
 }
 
 /* --- packet 5: 9 events on 2 skbs in 12.345us (freed) */
-static void text_group_head(struct obuf *b, const struct group_pkt *p, enum group_end why)
+static void text_group_head(struct obuf *b, const struct group_pkt *p, enum group_end why,
+			    bool color)
 {
+	ap_color(b, color, COLOR_HEAD);
 	ap_lit(b, "--- packet ");
 	ap_u64(b, p->id);
 	ap_lit(b, ": ");
@@ -32,7 +35,9 @@ static void text_group_head(struct obuf *b, const struct group_pkt *p, enum grou
 	ap_us(b, group_span(p));
 	ap_lit(b, " (");
 	ap_str(b, group_end_names[why]);
-	ap_lit(b, ")\n");
+	ap_c(b, ')');
+	ap_color(b, color, COLOR_RESET);
+	ap_c(b, '\n');
 }
 
 /* {"id":5,"end":"freed","skbs":2,"duration_ns":12345,"events":[{...},...]} */
@@ -59,7 +64,7 @@ int output_group(struct output *o, const struct group_pkt *p, enum group_end why
 	if (o->cfg.json)
 		json_group_head(&pv->b, p, why);
 	else
-		text_group_head(&pv->b, p, why);
+		text_group_head(&pv->b, p, why, o->cfg.color);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct group_ev *v = p->ev[i];
 

@@ -33,6 +33,7 @@ struct output_cfg {
 	bool group;	 /* --output-group: events come through output_group() */
 	bool drops_only; /* --drops-only: one tcpdrop-like line per drop */
 	enum ts_mode ts;
+	bool color; /* text only: SGR colours (out/color.h); the caller decided it is wanted */
 };
 
 struct output {

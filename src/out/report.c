@@ -38,22 +38,27 @@ static void report_failures(const struct selection *s, const struct tracer *tr)
 /* Why not a faster backend, as the start of the line. */
 static void report_why_backend(enum backend b, const struct kernel_features *kf)
 {
-	if (b == BACKEND_TRACEPOINT && kf->kprobe_why[0] && kf->fentry_why[0])
+	bool tp = backend_on_tracepoints(b);
+
+	if (tp && kf->kprobe_why[0] && kf->fentry_why[0])
 		fprintf(stderr, "skbtrace: kprobes unavailable (%s), fentry unavailable (%s); ",
 			kf->kprobe_why, kf->fentry_why);
-	else if ((b == BACKEND_TRACEPOINT || b == BACKEND_FENTRY) && kf->kprobe_why[0])
+	else if ((tp || b == BACKEND_FENTRY) && kf->kprobe_why[0])
 		fprintf(stderr, "skbtrace: kprobes unavailable (%s); ", kf->kprobe_why);
 	else if (b == BACKEND_KPROBE && kf->kprobe_multi_why[0])
 		fprintf(stderr, "skbtrace: kprobe-multi unavailable (%s); ", kf->kprobe_multi_why);
 	else
 		fprintf(stderr, "skbtrace: ");
+	/* Which of the two tracepoint backends, when auto chose. */
+	if (tp && kf->tp_choice[0])
+		fprintf(stderr, "%s; ", kf->tp_choice);
 }
 
 void report_started(const struct selection *s, const struct kernel_features *kf,
 		    const struct tracer *tr, double ready_ms)
 {
 	enum backend b = s->backend;
-	const char *what = b == BACKEND_TRACEPOINT ? "sk_buff tracepoints" : "sk_buff functions";
+	const char *what = backend_on_tracepoints(b) ? "sk_buff tracepoints" : "sk_buff functions";
 
 	report_why_backend(b, kf);
 	fprintf(stderr, "backend %s: tracing %zu %s", backend_name(b), tr->attached, what);
@@ -61,7 +66,7 @@ void report_started(const struct selection *s, const struct kernel_features *kf,
 		fprintf(stderr, ", %zu failed to attach", tr->failed);
 	if (s->unreadable)
 		fprintf(stderr, ", %zu skipped (sk_buff beyond argument %d%s)", s->unreadable,
-			b == BACKEND_TRACEPOINT ? SKBT_TP_MAX_ARG : SKBT_KPROBE_MAX_ARG,
+			backend_on_tracepoints(b) ? SKBT_TP_MAX_ARG : SKBT_KPROBE_MAX_ARG,
 			b == BACKEND_FENTRY ? ", or over 12 arguments" : "");
 	if (s->unprobeable)
 		fprintf(stderr, ", %zu not probeable (per %s)", s->unprobeable, s->probe_source);

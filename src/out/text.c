@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "diag/drop_desc.h"
+#include "out/color.h"
 #include "out/net.h"
 #include "out/priv.h"
 
@@ -12,7 +14,7 @@
 #define W_SKB	  18
 #define W_CPU	  3
 #define W_PROCESS 20
-#define W_NETNS	  10
+#define W_NETNS	  16
 #define W_MARK	  10
 #define W_IFACE	  16
 #define W_PROTO	  6
@@ -103,11 +105,29 @@ static void text_iface(struct obuf *b, const struct skbt_event *e)
 	ap_c(b, ')');
 }
 
-static void text_meta(struct obuf *b, const struct skbt_event *e)
+/*
+ * The namespace by name (/run/netns, pid:PID:COMM, host), as the drop
+ * lines name it; the inode where nothing names it, and in JSON.
+ */
+static void text_netns(const struct output *o, const struct skbt_event *e)
 {
+	struct obuf *b = out_buf(o);
+	struct netns_id id;
+
+	if (!o->nm || !o->nm->nn) {
+		ap_u64(b, e->netns);
+		return;
+	}
+	netns_name(o->nm->nn, e->netns, &id);
+	ap_text_bytes(b, id.name, sizeof(id.name));
+}
+
+static void text_meta(const struct output *o, const struct skbt_event *e)
+{
+	struct obuf *b = out_buf(o);
 	char *col = b->p;
 
-	ap_u64(b, e->netns);
+	text_netns(o, e);
 	ap_pad(b, col, W_NETNS);
 	col = b->p;
 	ap_hexaddr(b, e->mark);
@@ -205,11 +225,18 @@ static void ap_delta(struct obuf *b, long long ns)
 	ap_us(b, ns < 0 ? 0 : ns);
 }
 
-/* The packet id; a clone or copy of the packet's skb says so. */
-static void text_id(struct obuf *b, const struct skbt_event *e)
+/*
+ * The packet id, in the packet's own colour; a clone or copy of the
+ * packet's skb says so.  The escape goes before the column's start and
+ * the reset after its padding, so that widths count only what shows.
+ */
+static void text_id(struct obuf *b, const struct skbt_event *e, bool color)
 {
-	char *col = b->p;
+	char *col;
 
+	if (color && e->track_id)
+		ap_color_id(b, e->track_id);
+	col = b->p;
 	if (e->track_id)
 		ap_u64(b, e->track_id);
 	else
@@ -217,6 +244,23 @@ static void text_id(struct obuf *b, const struct skbt_event *e)
 	if (e->flags & SKBT_F_CLONE)
 		ap_lit(b, "(clone)");
 	ap_pad(b, col, W_ID);
+	ap_color(b, color && e->track_id, COLOR_RESET);
+}
+
+/* FUNC, with the drop reason in red when the skb died there. */
+static void text_func(struct output *o, const struct skbt_event *e)
+{
+	struct obuf *b = out_buf(o);
+	bool drop = is_drop(o, e);
+
+	ap_color(b, drop && o->cfg.color, COLOR_DROP);
+	ap_func(o, e);
+	if (drop) {
+		ap_c(b, '(');
+		ap_reason(o, e->reason);
+		ap_c(b, ')');
+	}
+	ap_color(b, drop && o->cfg.color, COLOR_RESET);
 }
 
 void text_event(struct output *o, const struct skbt_event *e, size_t size)
@@ -238,7 +282,7 @@ void text_event(struct output *o, const struct skbt_event *e, size_t size)
 	ap_hex_w(b, e->skb, 16);
 	ap_c(b, ' ');
 	if (o->cfg.track)
-		text_id(b, e);
+		text_id(b, e, o->cfg.color);
 	col = b->p;
 	ap_u64(b, e->cpu);
 	ap_pad(b, col, W_CPU);
@@ -246,22 +290,20 @@ void text_event(struct output *o, const struct skbt_event *e, size_t size)
 	text_process(b, e);
 	ap_pad(b, col, W_PROCESS);
 	if (o->cfg.meta)
-		text_meta(b, e);
+		text_meta(o, e);
 	if (o->cfg.tuple) {
 		col = b->p;
 		text_tuple(b, e);
 		ap_pad(b, col, W_TUPLE);
 	}
 	col = b->p;
-	ap_func(o, e);
-	if (is_drop(o, e)) {
-		ap_c(b, '(');
-		ap_reason(o, e->reason);
-		ap_c(b, ')');
-	}
+	text_func(o, e);
 	if (o->cfg.caller) {
 		unsigned long long c = first_caller(o, e);
 
+		/* The colour codes take no room on the screen. */
+		if (o->cfg.color && is_drop(o, e))
+			col += sizeof(COLOR_DROP COLOR_RESET) - 1;
 		ap_pad(b, col, W_FUNC);
 		if (c && (e->flags & SKBT_F_HAS_CALLER))
 			ap_frame(o, c, false);

@@ -54,14 +54,14 @@ static const struct probe *drop_hook(const struct selection *s)
 		else if (ksym_drop(p) == KSYM_DROP_R2)
 			r2 = p;
 	}
-	if (s->backend == BACKEND_TRACEPOINT)
+	if (backend_on_tracepoints(s->backend))
 		return tp;
 	return r3 ? r3 : r2 ? r2 : tp;
 }
 
 static bool wanted_kind(const struct selection *s, const struct probe *p)
 {
-	if (s->backend == BACKEND_TRACEPOINT)
+	if (backend_on_tracepoints(s->backend))
 		return p->kind == PROBE_TRACEPOINT;
 	return p->kind == PROBE_FUNC;
 }
@@ -115,7 +115,7 @@ static int add_matching(struct selection *s, const regex_t *rep, const struct pr
 
 int select_probes(struct selection *s, char *err, size_t errlen)
 {
-	const char *what = s->backend == BACKEND_TRACEPOINT ? "tracepoint" : "function";
+	const char *what = backend_on_tracepoints(s->backend) ? "tracepoint" : "function";
 	const struct probe *drop = drop_hook(s);
 	regex_t re, *rep = NULL;
 	size_t matched = 0;
@@ -160,7 +160,7 @@ int select_track_hooks(struct selection *s, const struct kernel_features *kf, bo
 {
 	enum clone_hooks clones = CLONE_HOOKS_NONE;
 
-	s->track_tp_free = track_free_at_tracepoints(s->found, s->backend != BACKEND_TRACEPOINT);
+	s->track_tp_free = track_free_at_tracepoints(s->found, !backend_on_tracepoints(s->backend));
 	if (s->backend == BACKEND_FENTRY)
 		clones = CLONE_HOOKS_FEXIT;
 	else if (kf->kprobe)
@@ -182,7 +182,7 @@ int select_track_hooks(struct selection *s, const struct kernel_features *kf, bo
 int select_probeable(struct selection *s, const char *tracefs, const struct ksyms *ks, char *err,
 		     size_t errlen)
 {
-	if (s->backend == BACKEND_TRACEPOINT)
+	if (backend_on_tracepoints(s->backend))
 		return 0;
 	if (discover_filter_probeable(s->probes, tracefs, ks, &s->unprobeable, &s->probe_source)) {
 		snprintf(err, errlen, "cannot tell which functions can be probed");

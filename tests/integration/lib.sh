@@ -71,6 +71,10 @@ stop_trace() {
 # The backend under test, with the flag to pass.
 BACKEND=${SKBT_BACKEND:-tracepoint}
 BACKEND_ARGS=(--backend "$BACKEND")
+# Tracepoint backends (raw tracepoints, tp_btf) see the 30 sk_buff
+# tracepoints; function backends see kernel functions.
+ON_TRACEPOINTS=0
+case $BACKEND in tracepoint | tp_btf) ON_TRACEPOINTS=1 ;; esac
 # Under emulation thousands of kprobes take minutes to attach and detach:
 # the VM narrows most tests with SKBT_FILTER_FUNC and proves the full set
 # in one test of its own (test_all_functions).

@@ -25,6 +25,8 @@ FENTRY_LAYERS_RE='(ip|ip6|ipv6|udp|udpv6|nf|netif|__netif|dev|__dev)_.*|kfree_sk
 RECV_FUNC_RE='^(net:netif_receive_skb|net:netif_receive_skb_entry|__netif_receive_skb_core|__netif_receive_skb_core\..*|ip_rcv|ip_rcv_core|ip_local_deliver|udp_rcv|__udp4_lib_rcv)$'
 
 . "$HERE/tests.sh"
+# shellcheck source=ux.sh
+. "$HERE/ux.sh"
 # shellcheck source=drops.sh
 . "$HERE/drops.sh"
 # shellcheck source=metrics.sh

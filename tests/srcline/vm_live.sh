@@ -84,10 +84,11 @@ check "nf_hook_slow resolves into net/netfilter/core.c" \
 check "every named frame of the drop's stack has its source lines" \
 	test "$(jq "[$drop | .stack_src[] | select(.sym | startswith(\"0x\") | not) | select(.src | not)] | length" "$work/resolved.json" | sort -u)" = 0
 if jq -e "$drop | has(\"drop_location\")" "$work/resolved.json" >/dev/null 2>&1; then
-	check "drop_location resolves" \
-		test "$(jq -r "$drop | .drop_location_src.src | length" "$work/resolved.json" | head -n 1)" -gt 0
+	check "drop_location (nft_do_chain+... [nf_tables]) resolves into net/netfilter/nf_tables_core.c" \
+		test "$(jq -r "$drop | .drop_location_src.src[-1] | \"\\(.func) \\(.file)\"" "$work/resolved.json" | head -n 1)" = \
+		"nft_do_chain net/netfilter/nf_tables_core.c"
 else
-	ok "drop_location resolves # SKIP this skbtrace records no drop_location"
+	not_ok "the drop event has no drop_location"
 fi
 echo "# the drop's stack, resolved:"
 jq -r "$drop | .stack_src[] | \"#   \\(.sym)\", (.src // [] | to_entries[] | \"#       \\(if .key > 0 then \"(inlined by) \" else \"\" end)\\(.value.func) at \\(.value.file):\\(.value.line)\")" \

@@ -255,6 +255,28 @@ static void test_help_and_version_exit_ok(void **state)
 	stdout = saved;
 }
 
+static void test_terminal_and_privileges(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-q"), OPTS_OK);
+	assert_int_equal(o.color, OPTS_COLOR_AUTO);
+	assert_false(o.verbose);
+	assert_null(o.user);
+	assert_int_equal(PARSE(&o, "--color", "always", "-v", "-Z", "nobody"), OPTS_OK);
+	assert_int_equal(o.color, OPTS_COLOR_ALWAYS);
+	assert_true(o.verbose);
+	assert_string_equal(o.user, "nobody");
+	assert_int_equal(PARSE(&o, "--color=never", "--verbose", "--relinquish-privileges=tcpdump"),
+			 OPTS_OK);
+	assert_int_equal(o.color, OPTS_COLOR_NEVER);
+	assert_string_equal(o.user, "tcpdump");
+	assert_int_equal(PARSE(&o, "--color", "sometimes"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-Z"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-Z", ""), OPTS_USAGE);
+}
+
 /* main.c turns the word opts_parse took into the loader's backend: both must know it. */
 static void test_backend_words(void **state)
 {
@@ -284,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_drop_modes),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_help_and_version_exit_ok),
+		cmocka_unit_test(test_terminal_and_privileges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -228,7 +228,7 @@ static void test_udp4_text(void **state)
 	       "0xffff888012345600 1   [1234] nc            "
 	       "10.0.0.1:5353->10.0.0.2:9999(udp)                ip_rcv\n");
 	expect(all, &e,
-	       "0xffff888012345600 1   [1234] nc            4026531840 0x10       2(eth0)          "
+	       "0xffff888012345600 1   [1234] nc            4026531840       0x10       2(eth0)          "
 	       "0x0800 1500  84    10.0.0.1:5353->10.0.0.2:9999(udp)                ip_rcv\n");
 	/* no columns asked for: the short pwru line */
 	expect((struct output_cfg){0}, &e, "0xffff888012345600 1   [1234] nc            ip_rcv\n");
@@ -359,7 +359,7 @@ static void test_no_tuple_no_dev(void **state)
 	e.mtu = 0;
 	e.proto = 0x0806;
 	expect(all, &e,
-	       "0xffff888012345600 1   [1234] nc            4026531840 0x10       0                "
+	       "0xffff888012345600 1   [1234] nc            4026531840       0x10       0                "
 	       "0x0806 0     84    -                                                ip_rcv\n");
 	expect(cfg_json, &e,
 	       "{\"time\":5000000123,\"skb\":\"0xffff888012345600\",\"cpu\":1,\"pid\":1234,"
@@ -479,7 +479,7 @@ static void test_header(void **state)
 	output_header(&x.o);
 	assert_string_equal(
 		fx_text(&x),
-		"TIME               SKB                CPU PROCESS              NETNS      "
+		"TIME               SKB                CPU PROCESS              NETNS            "
 		"MARK       IFACE            PROTO  MTU   LEN   TUPLE                     "
 		"                       FUNC                                     CALLER\n");
 	fx_close(&x);

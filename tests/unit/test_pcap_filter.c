@@ -388,6 +388,57 @@ static void test_splice_layout(void **state)
 	assert_int_equal(pcap_filter_splice(prog, 8, 3, 5, &f, &out, &cnt), -EINVAL);
 }
 
+/*
+ * A stub that opens with `ja +0` padding takes a filter that fits in its
+ * own body: nothing appended, no call; one that does not fit, or has a
+ * 64-bit immediate, is appended and called as before.
+ */
+static void test_splice_in_stub(void **state)
+{
+	const struct bpf_insn prog[] = {
+		EI_MOV64_IMM(BPF_REG_1, 0), /* 0 */
+		EI_CALL_REL(2),		    /* 1: -> 4 */
+		EI_JA(0),		    /* 2 */
+		EI_EXIT(),		    /* 3 */
+		EI_JA(0),		    /* 4: stub, padded */
+		EI_JA(0),
+		EI_JA(0),
+		EI_MOV64_IMM(BPF_REG_0, 0),
+		EI_EXIT(), /* 8 */
+	};
+	struct bpf_insn code[] = {EI_MOV64_IMM(BPF_REG_0, 7), EI_EXIT()};
+	struct bpf_insn big[6],
+		wide[] = {EI_LD_IMM64_LO(BPF_REG_0, 0, 1), EI_LD_IMM64_HI(0), EI_EXIT()};
+	struct pcap_filter_prog f = fake_prog(code, 2);
+	struct bpf_insn *out;
+	size_t cnt;
+
+	(void)state;
+	assert_int_equal(pcap_filter_splice(prog, 9, 4, 5, &f, &out, &cnt), 0);
+	assert_int_equal(cnt, 9);
+	assert_memory_equal(out, prog, 4 * sizeof(prog[0]));
+	for (int j = 4; j < 7; j++) {
+		assert_int_equal(out[j].code, BPF_JMP | BPF_JA);
+		assert_int_equal(out[j].off, 0);
+	}
+	assert_memory_equal(out + 7, code, sizeof(code));
+	free(out);
+	/* Longer than the stub: appended. */
+	for (size_t j = 0; j < 6; j++)
+		big[j] = j < 5 ? EI_MOV64_IMM(BPF_REG_0, (int)j) : EI_EXIT();
+	f = fake_prog(big, 6);
+	assert_int_equal(pcap_filter_splice(prog, 9, 4, 5, &f, &out, &cnt), 0);
+	assert_int_equal(cnt, 15);
+	assert_int_equal(out[4].src_reg, BPF_PSEUDO_CALL);
+	free(out);
+	/* A 64-bit immediate: appended, though it would fit. */
+	f = fake_prog(wide, 3);
+	assert_int_equal(pcap_filter_splice(prog, 9, 4, 5, &f, &out, &cnt), 0);
+	assert_int_equal(cnt, 12);
+	assert_int_equal(out[4].src_reg, BPF_PSEUDO_CALL);
+	free(out);
+}
+
 static void test_splice_btf_ext(void **state)
 {
 	const struct bpf_func_info fi[] = {{0, 10}, {9, 11}, {20, 12}};
@@ -888,6 +939,29 @@ static void test_truncated(void **state)
 }
 
 /*
+ * Runs a spliced "greater 100" program whose main adds 5 * 2 to the
+ * filter's verdict: 10 for a short frame, 262144 + 10 for a long one.
+ */
+static void run_splice_cases(const struct bpf_insn *out, size_t cnt)
+{
+	static const struct {
+		uint32_t size, want;
+	} cases[] = {{60, 10}, {150, 262144 + 10}};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "splice", "GPL", out, cnt, NULL);
+
+	if (fd < 0)
+		fail_msg("load: %s", strerror(errno));
+	for (size_t i = 0; i < 2; i++) {
+		uint8_t frame[200] = {0};
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = cases[i].size);
+
+		assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
+		assert_int_equal(o.retval, cases[i].want);
+	}
+	close(fd);
+}
+
+/*
  * A stub in the middle of a program, with code and another subprogram
  * after it: after the splice the other call must still land right.
  */
@@ -910,31 +984,57 @@ static void test_splice_run(void **state)
 		EI_ALU64_IMM(BPF_MUL, BPF_REG_0, 2),
 		EI_EXIT(),
 	};
-	static const struct {
-		uint32_t size, want;
-	} cases[] = {{60, 10}, {150, 262144 + 10}};
 	struct pcap_filter_prog f;
 	struct bpf_insn *out;
 	size_t cnt;
 	char err[256];
-	int fd;
 
 	(void)state;
 	NEED_KERNEL();
 	assert_int_equal(pcap_filter_compile("greater 100", DLT_EN10MB, 0, &f, err, sizeof(err)),
 			 0);
 	assert_int_equal(pcap_filter_splice(prog, 15, 9, 3, &f, &out, &cnt), 0);
-	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "splice", "GPL", out, cnt, NULL);
-	if (fd < 0)
-		fail_msg("load: %s", strerror(errno));
-	for (size_t i = 0; i < 2; i++) {
-		uint8_t frame[200] = {0};
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = cases[i].size);
+	run_splice_cases(out, cnt);
+	free(out);
+	pcap_filter_prog_free(&f);
+}
 
-		assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
-		assert_int_equal(o.retval, cases[i].want);
-	}
-	close(fd);
+/* The same run with the filter written into a padded stub, as skbtrace's are. */
+static void test_splice_in_stub_run(void **state)
+{
+	struct bpf_insn prog[9 + 66 + 3];
+	size_t n = 0, stub;
+	struct pcap_filter_prog f;
+	struct bpf_insn *out;
+	size_t cnt;
+	char err[256];
+
+	(void)state;
+	NEED_KERNEL();
+	prog[n++] = EI_LDX(BPF_W, BPF_REG_3, BPF_REG_1, 0); /* len = skb->len */
+	prog[n++] = EI_MOV64_IMM(BPF_REG_1, 0);
+	prog[n++] = EI_MOV64_IMM(BPF_REG_2, 0);
+	prog[n++] = EI_CALL_REL(5); /* 3: -> 9, the stub */
+	prog[n++] = EI_MOV64_REG(BPF_REG_6, BPF_REG_0);
+	prog[n++] = EI_MOV64_IMM(BPF_REG_1, 5);
+	prog[n++] = EI_CALL_REL(66 + 2); /* 6: -> 75, times2 */
+	prog[n++] = EI_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_6);
+	prog[n++] = EI_EXIT();
+	stub = n;
+	for (int j = 0; j < 64; j++)
+		prog[n++] = EI_JA(0);
+	prog[n++] = EI_MOV64_IMM(BPF_REG_0, 0);
+	prog[n++] = EI_EXIT();
+	prog[n++] = EI_MOV64_REG(BPF_REG_0, BPF_REG_1); /* times2 */
+	prog[n++] = EI_ALU64_IMM(BPF_MUL, BPF_REG_0, 2);
+	prog[n++] = EI_EXIT();
+	assert_int_equal(n, sizeof(prog) / sizeof(prog[0]));
+	assert_int_equal(pcap_filter_compile("greater 100", DLT_EN10MB, 0, &f, err, sizeof(err)),
+			 0);
+	assert_true(f.cnt <= 66);
+	assert_int_equal(pcap_filter_splice(prog, n, stub, 66, &f, &out, &cnt), 0);
+	assert_int_equal(cnt, n);
+	run_splice_cases(out, cnt);
 	free(out);
 	pcap_filter_prog_free(&f);
 }
@@ -1062,15 +1162,16 @@ static char **read_exprs(size_t *n)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_validate_rejects), cmocka_unit_test(test_validate_limits),
-		cmocka_unit_test(test_loop_too_complex), cmocka_unit_test(test_translate_options),
-		cmocka_unit_test(test_compile_errors),	 cmocka_unit_test(test_build_l3_nothing),
-		cmocka_unit_test(test_dead_loads),	 cmocka_unit_test(test_alignment),
-		cmocka_unit_test(test_caller_window),	 cmocka_unit_test(test_wire_order),
-		cmocka_unit_test(test_splice_layout),	 cmocka_unit_test(test_splice_btf_ext),
-		cmocka_unit_test(test_explain),		 cmocka_unit_test(test_check_load),
-		cmocka_unit_test(test_splice_run),	 cmocka_unit_test(test_opcodes),
-		cmocka_unit_test(test_back_jump_budget), cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_validate_rejects),   cmocka_unit_test(test_validate_limits),
+		cmocka_unit_test(test_loop_too_complex),   cmocka_unit_test(test_translate_options),
+		cmocka_unit_test(test_compile_errors),	   cmocka_unit_test(test_build_l3_nothing),
+		cmocka_unit_test(test_dead_loads),	   cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_caller_window),	   cmocka_unit_test(test_wire_order),
+		cmocka_unit_test(test_splice_layout),	   cmocka_unit_test(test_splice_in_stub),
+		cmocka_unit_test(test_splice_btf_ext),	   cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_check_load),	   cmocka_unit_test(test_splice_run),
+		cmocka_unit_test(test_splice_in_stub_run), cmocka_unit_test(test_opcodes),
+		cmocka_unit_test(test_back_jump_budget),   cmocka_unit_test(test_truncated),
 	};
 	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), nexpr, total;
 	struct CMUnitTest *tests;

@@ -67,7 +67,7 @@ refused() {
 	kprobe) prog=kprobe_ip_rcv ;;
 	kprobe-multi) prog=kprobe_multi_ip_rcv ;;
 	fentry) prog=fentry_ip_rcv ;;
-	tracepoint) prog=tp_btf_kfree_skb ;;
+	tracepoint | tp_btf) prog=tp_btf_kfree_skb ;;
 	*) return 1 ;;
 	esac
 	[[ -x build/vm/attach ]] || return 1
@@ -101,7 +101,7 @@ for g in $groups; do
 		# the functions they check (SKBT_VM_FILTER_FUNC, from run.sh),
 		# test_all_functions attaches them all.
 		narrow=""
-		[[ $g == tracepoint ]] || narrow=${SKBT_VM_FILTER_FUNC:-}
+		[[ $g == tracepoint || $g == tp_btf ]] || narrow=${SKBT_VM_FILTER_FUNC:-}
 		group "$g" "$SKBT_VM_SUITE_TIMEOUT" \
 			env SKBT_BACKEND="$g" SKBT_IN_VM=1 SKBT_FILTER_FUNC="$narrow" \
 			bash "$suite" "$skbtrace" || status=1

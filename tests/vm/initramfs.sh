@@ -22,7 +22,7 @@
 # Copied but not loaded at boot (changes how bridged traffic is filtered).
 : "${SKBT_VM_NOLOAD:=br_netfilter}"
 # Dynamic programs copied with their libraries (looked up in PATH).
-: "${SKBT_VM_BINS:=bash ip tc nft jq bpftool setpriv}"
+: "${SKBT_VM_BINS:=bash ip tc nft jq bpftool setpriv script pgrep}"
 
 # ELF files start with \x7fELF.
 is_elf() { [[ -f $1 && $(head -c 4 "$1" | od -An -c | tr -d ' ') == '177ELF' ]]; }

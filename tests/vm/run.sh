@@ -15,10 +15,10 @@
 #
 # Settings (environment):
 #   SKBT_VM_BACKENDS      backends to run the suite with
-#                         (kprobe kprobe-multi tracepoint fentry; auto is
+#                         (kprobe kprobe-multi tracepoint tp_btf fentry; auto is
 #                         checked inside every group by test_auto_backend)
 #   SKBT_VM_FILTER_FUNC   SKBT_FILTER_FUNC for the suite with every backend
-#                         but tracepoint: the receive, netfilter and transmit
+#                         but tracepoint and tp_btf: the receive, netfilter and transmit
 #                         functions the tests check.  Emulated, the ~1,400
 #                         sk_buff kprobes take a minute to attach, so most
 #                         tests use these and test_all_functions attaches
@@ -61,7 +61,7 @@ source "$here/kernel.sh"
 # shellcheck source=tests/vm/initramfs.sh
 source "$here/initramfs.sh"
 
-: "${SKBT_VM_BACKENDS=kprobe kprobe-multi tracepoint fentry}"
+: "${SKBT_VM_BACKENDS=kprobe kprobe-multi tracepoint tp_btf fentry}"
 : "${SKBT_VM_SPLIT:=0}"
 : "${SKBT_VM_JOBS:=$(($(nproc) >= 2 ? 2 : 1))}"
 : "${SKBT_VM_SUITE_TIMEOUT:=420}"
@@ -230,7 +230,7 @@ boot_vm() {
 group_weight() {
 	case $1 in
 	smoke | exec | kprobe-multi) echo 1 ;; # kprobe-multi: skipped on 6.1
-	tracepoint) echo 2 ;;
+	tracepoint | tp_btf) echo 2 ;;
 	*) echo 3 ;; # function backends attach the full set once
 	esac
 }
