@@ -685,7 +685,10 @@ wait_quiet() {
 # The receive hook where tcpdump on the device sees the same skb: the
 # netif_receive_skb tracepoint, or the function it sits in.
 recv_hook() {
-	if [ "$BACKEND" = tracepoint ]; then echo 'net:netif_receive_skb'; else echo '__netif_receive_skb_core'; fi
+	case $BACKEND in
+	tracepoint | tp_btf) echo 'net:netif_receive_skb' ;;
+	*) echo '__netif_receive_skb_core' ;;
+	esac
 }
 
 # Differential: tcpdump captures what veth-b receives while skbtrace
