@@ -33,6 +33,7 @@
 #include "host/privs.h"
 #include "cli/opts.h"
 #include "out/output.h"
+#include "out/capture.h"
 #include "load/pcap_hook.h"
 #include "bpf/skbtrace.h"
 #include "out/report.h"
@@ -69,6 +70,8 @@ struct app {
 	struct pcap_hook *pcap;
 	struct grouper *group;
 	struct ring_buffer *rb;
+	struct capture *cap; /* -w */
+	bool print;	     /* events go to out_file (not with -w - alone) */
 	FILE *out_file;
 	struct privs privs; /* sudo's invoking user, -Z */
 	unsigned long long events, lost_reported;
@@ -203,6 +206,17 @@ static int resolve_filters(struct app *a)
 static int open_output(struct app *a)
 {
 	a->out_file = stdout;
+	a->print = true;
+	/* -w - takes stdout: events print only where --output-file says. */
+	if (!a->o.output_file && a->o.pcap_file && !strcmp(a->o.pcap_file, "-")) {
+		a->print = false;
+		a->out_file = fopen("/dev/null", "w");
+		if (!a->out_file) {
+			a->out_file = stdout;
+			return fail(a, EXIT_ENV, "cannot open /dev/null: %s", strerror(errno));
+		}
+		return 0;
+	}
 	if (!a->o.output_file)
 		return 0;
 	a->out_file = privs_fopen(&a->privs, a->o.output_file);
@@ -311,6 +325,26 @@ static int setup_output(struct app *a)
 	return setup_srcline(a);
 }
 
+static int open_capture(struct app *a)
+{
+	unsigned long records;
+
+	if (!a->o.pcap_file)
+		return 0;
+	a->cap = capture_open(a->o.pcap_file, a->o.capture_len, a->out.mono_to_real_ns,
+			      "skbtrace " SKBTRACE_VERSION, a->nn, a->err, sizeof(a->err));
+	if (!a->cap)
+		return fail(a, EXIT_USAGE, "%s", a->err);
+	/* Up to SKBT_CAP_INLINE_MAX a record reserves room for -s bytes: say when the ring holds few. */
+	records = a->o.ringbuf_size / (sizeof(struct skbt_event) + a->o.capture_len);
+	if (a->o.capture_len <= SKBT_CAP_INLINE_MAX && records < 1024 && !a->o.quiet)
+		fprintf(stderr,
+			"skbtrace: -s %u: the %lu KiB ring buffer holds %lu records at a time; "
+			"raise --ringbuf-size if events are lost\n",
+			a->o.capture_len, a->o.ringbuf_size >> 10, records);
+	return 0;
+}
+
 static unsigned int skb_struct_size(const struct app *a)
 {
 	int id = btf__find_by_name_kind(a->btf, "sk_buff", BTF_KIND_STRUCT);
@@ -353,6 +387,8 @@ static void configure_tracer(struct app *a)
 	c->skb_span = discover_skb_span_fits(a->btf, SKBT_SKB_SPAN);
 	c->direct_id = getenv("SKBT_NO_DIRECT") ? 0 : a->kf.rdonly_cast_id;
 	c->show_progress = isatty(STDERR_FILENO) && !a->o.quiet;
+	c->cap_len = a->cap ? a->o.capture_len : 0;
+	c->cap_at = a->o.capture_at;
 	c->consumed = drop_reason_consumed(a->dr);
 	c->nf_drop = drop_reason_value(a->dr, "SKB_DROP_REASON_NETFILTER_DROP");
 	c->drops_only = a->sel.drops_only;
@@ -530,6 +566,19 @@ static int write_ready_file(struct app *a)
 	return 0;
 }
 
+/* -w: the event's packet record, its text as the comment.  A write error ends the run. */
+static void capture_one(struct app *a, const struct skbt_event *e, size_t size)
+{
+	char text[1024];
+	size_t n, func_len;
+
+	if (!(e->flags & SKBT_F_CAPTURE) || capture_error(a->cap))
+		return;
+	n = output_comment(&a->out, e, text, sizeof(text), &func_len);
+	if (capture_event(a->cap, e, size, text, n, func_len) && capture_error(a->cap))
+		stop_flag = 1;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct app *a = ctx;
@@ -540,10 +589,12 @@ static int on_event(void *ctx, void *data, size_t size)
 	/* libbpf stops consuming only on a negative return. */
 	if (a->o.limit_lines && a->events >= a->o.limit_lines)
 		return -ECANCELED;
-	if (a->group) {
+	if (a->cap)
+		capture_one(a, data, size);
+	if (a->print && a->group) {
 		if (group_add(a->group, data, size))
 			return -ENOMEM;
-	} else {
+	} else if (a->print) {
 		output_event(&a->out, data, size);
 	}
 	a->events++;
@@ -562,8 +613,8 @@ static int event_loop(struct app *a)
 	a->rb = ring_buffer__new(tracer_events_fd(&a->tr), on_event, a, NULL);
 	if (!a->rb)
 		return fail(a, EXIT_ENV, "cannot open the event ring buffer: %s", strerror(errno));
-	/* --drop-summary or --metrics alone: no event lines */
-	if (a->tr.cfg.drop_events)
+	/* --drop-summary or --metrics alone, or -w without printed events: no event lines */
+	if (a->print && a->tr.cfg.drop_events)
 		output_header(&a->out);
 	while (!stop_flag) {
 		/*
@@ -575,16 +626,40 @@ static int event_loop(struct app *a)
 			rc = ring_buffer__consume(a->rb);
 		if (rc < 0 && rc != -EINTR && rc != -ECANCELED)
 			return fail(a, EXIT_ENV, "reading events failed: %s", strerror(-rc));
+		/* A reader of -w - (Wireshark) sees each batch as soon as it is read. */
+		if (a->cap && capture_flush(a->cap))
+			stop_flag = 1;
 		if (now_s() - last_report >= 1.0) {
 			a->lost_reported = report_lost(
 				&a->out, tracer_counter(&a->tr, SKBT_CNT_LOST), a->lost_reported);
+			if (a->cap)
+				capture_lost(a->cap, a->lost_reported);
 			output_flush(&a->out);
 			metrics_tick(a);
 			last_report = now_s();
 		}
 		drop_summary_tick(a, false);
 	}
+	/* A reader that went away (-w - | head) is a normal end; a full disk is not. */
+	if (a->cap && capture_error(a->cap) && capture_error(a->cap) != -EPIPE)
+		return EXIT_ENV;
 	return 0;
+}
+
+/* Writes out the -w file and says how many records it holds. */
+static void close_capture(struct app *a)
+{
+	unsigned long long records;
+	int err;
+
+	if (!a->cap)
+		return;
+	err = capture_flush(a->cap);
+	records = capture_records(a->cap);
+	if (capture_close(a->cap) && !err)
+		err = -EIO;
+	a->cap = NULL;
+	report_capture(a->o.pcap_file, records, err);
 }
 
 /* Detach first, then drain what is already in the ring, so every event is accounted for. */
@@ -599,6 +674,7 @@ static void finish(struct app *a, int status)
 	if (!tracer_loaded(&a->tr)) {
 		group_flush_all(a->group);
 		output_flush(&a->out);
+		close_capture(a);
 		return;
 	}
 	tracer_detach(&a->tr);
@@ -612,6 +688,7 @@ static void finish(struct app *a, int status)
 	sum.missed = tracer_missed(&a->tr);
 	group_flush_all(a->group);
 	output_flush(&a->out);
+	close_capture(a);
 	drop_summary_tick(a, true);
 	metrics_tick(a);
 	if (a->dsess.uncounted)
@@ -763,6 +840,8 @@ static int run(struct app *a)
 		rc = open_output(a);
 	if (!rc)
 		rc = setup_output(a);
+	if (!rc)
+		rc = open_capture(a);
 	if (!rc)
 		rc = start_tracer(a);
 	if (!rc)

@@ -48,6 +48,9 @@ const volatile __u8 cfg_track_tp_free = 0;
 const volatile __u8 cfg_skb_span = 0;
 /* Programs may read kernel memory in place: direct_view(). */
 const volatile __u8 cfg_direct = 0;
+/* -w: packet bytes each record has room for (0: no capture), and which events get one. */
+const volatile __u32 cfg_cap_len = 0;
+const volatile __u8 cfg_cap_at = SKBT_CAP_ALL;
 /* Drop diagnosis: SKB_CONSUMED's value (a free with a reason that is no drop). */
 const volatile __u32 cfg_consumed = ~0U;
 /* SKB_DROP_REASON_NETFILTER_DROP's value: its drops look for their hook; 0: never. */
@@ -72,6 +75,25 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/*
+ * -s above SKBT_CAP_INLINE_MAX: one record buffer per CPU (a per-CPU array
+ * value cannot be this large), resized to the CPU count by user space, and
+ * whether a program of ours is using this CPU's (cap_busy).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct skbt_event) + SKBT_SKB_DATA_MAX + SKBT_CAPTURE_MAX + 1);
+} cap_records SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cap_busy SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -821,6 +843,103 @@ static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns, struc
 	return 1;
 }
 
+/*
+ * -w: a bounded copy of the linear data, from the MAC header when the skb
+ * has one before its network header (the same rule the pcap filter
+ * follows), else from the network header, else from data.  Paged data is
+ * out of reach of a probe read: a GSO packet shows its headers, and its
+ * true length in cap_orig_len.
+ */
+static __always_inline void capture(struct skbt_event *e, const struct pkt *p, __u32 off)
+{
+	__u32 start, caplen = 0, len = p->len;
+	__u64 n;
+
+	if (hdr_set(p->mac) && hdr_set(p->nh) && p->nh > p->mac) {
+		start = p->mac;
+		e->cap_l2 = 1;
+	} else if (hdr_set(p->nh)) {
+		start = p->nh;
+	} else {
+		start = p->data - p->head;
+	}
+	e->flags |= SKBT_F_CAPTURE;
+	e->cap_off = off;
+	if (!pkt_view(p, start, &caplen, &len)) {
+		e->cap_orig_len = p->len;
+		return;
+	}
+	e->cap_orig_len = len;
+	n = caplen < cfg_cap_len ? caplen : cfg_cap_len;
+	/* Keeps the bound the verifier checks against the record's size. */
+	asm volatile("" : "+r"(n));
+	if (n > cfg_cap_len)
+		return;
+	if (!bpf_probe_read_kernel(e->skb_data + off, n, p->head + start))
+		e->cap_len = n;
+}
+
+/* Whether this event carries a packet record (--capture-at). */
+static __always_inline int capture_wanted(__u16 flags, int first)
+{
+	if (!cfg_cap_len)
+		return 0;
+	if (cfg_cap_at == SKBT_CAP_FIRST)
+		return first;
+	if (cfg_cap_at == SKBT_CAP_DROP)
+		return !!(flags & SKBT_F_DROP);
+	return 1;
+}
+
+/*
+ * Where an event is built: in a ring reservation of the largest record,
+ * or, when -s is large, in this CPU's buffer, to be copied to the ring at
+ * its real size (record_put): a 64 KiB reservation per record would leave
+ * the ring room for a few dozen.  NULL: no room, or the buffer is taken by
+ * the program this one interrupted on this CPU.
+ */
+static __always_inline struct skbt_event *record_get(void)
+{
+	__u32 size = sizeof(struct skbt_event) + cfg_cap_len, zero = 0, cpu;
+	struct skbt_event *e;
+	__u32 *busy;
+
+	if (cfg_skb_size)
+		size += SKBT_SKB_DATA_MAX;
+	if (cfg_cap_len <= SKBT_CAP_INLINE_MAX)
+		return bpf_ringbuf_reserve(&events, size, 0);
+	busy = bpf_map_lookup_elem(&cap_busy, &zero);
+	if (!busy || *busy)
+		return NULL;
+	cpu = bpf_get_smp_processor_id();
+	e = bpf_map_lookup_elem(&cap_records, &cpu);
+	if (e)
+		*busy = 1;
+	return e;
+}
+
+/* Hands the event to user space; 0, or -1 when the ring had no room. */
+static __always_inline int record_put(struct skbt_event *e)
+{
+	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes
+			     ? BPF_RB_FORCE_WAKEUP
+			     : BPF_RB_NO_WAKEUP;
+	__u32 zero = 0, *busy;
+	__u64 size;
+	int err;
+
+	if (cfg_cap_len <= SKBT_CAP_INLINE_MAX) {
+		bpf_ringbuf_submit(e, wake);
+		return 0;
+	}
+	size = sizeof(*e) + (cfg_skb_size ? SKBT_SKB_DATA_MAX : 0) + e->cap_len;
+	err = bpf_ringbuf_output(&events, e, size, wake);
+	busy = bpf_map_lookup_elem(&cap_busy, &zero);
+	if (busy)
+		*busy = 0;
+	return err ? -1 : 0;
+}
+
 /* What a drop hook knows besides the skb and its reason. */
 struct drop_in {
 	__u64 location;	 /* the kernel's drop site */
@@ -991,15 +1110,12 @@ static __always_inline void count_drop(struct sk_buff *skb, const struct pkt *p,
 /* Fills and submits one event; the caller has checked the filters. */
 static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
 				__u64 func, __u16 flags, __u32 reason, __u64 caller,
-				const struct skbt_track *tr, const struct drop_out *d, bool typed)
+				const struct skbt_track *tr, const struct drop_out *d, bool typed,
+				int first)
 {
-	__u32 size = sizeof(struct skbt_event);
-	struct skbt_event *e;
+	struct skbt_event *e = record_get();
 	__u32 skb_size = cfg_skb_size;
 
-	if (skb_size)
-		size += SKBT_SKB_DATA_MAX;
-	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e) {
 		count(SKBT_CNT_LOST);
 		return 0;
@@ -1050,10 +1166,9 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 			e->flags |= SKBT_F_HAS_SKB_DATA;
 		}
 	}
-	count(SKBT_CNT_MATCHED);
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes
-				      ? BPF_RB_FORCE_WAKEUP
-				      : BPF_RB_NO_WAKEUP);
+	if (capture_wanted(e->flags, first))
+		capture(e, p, cfg_skb_size ? SKBT_SKB_DATA_MAX : 0);
+	count(record_put(e) ? SKBT_CNT_LOST : SKBT_CNT_MATCHED);
 	return 0;
 }
 
@@ -1158,7 +1273,7 @@ static __always_inline int is_drop(__u16 flags, __u32 reason)
 static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
 				       __u16 flags, __u32 reason, __u64 caller,
 				       const struct skbt_track *tr, const struct drop_in *in,
-				       bool typed)
+				       bool typed, int first)
 {
 	struct drop_out d = {.location = in ? in->location : 0, .sk = in ? in->sk : NULL};
 
@@ -1171,7 +1286,7 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, struct pk
 	if (!cfg_drop_events)
 		return 0;
 	return emit(ctx, skb, p, d.netns, event_func(ctx, flags), flags | SKBT_F_DROP, reason,
-		    caller, tr, &d, typed);
+		    caller, tr, &d, typed, first);
 }
 
 /*
@@ -1193,6 +1308,7 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 	__u64 key = (__u64)skb;
 	int drop = is_drop(flags, reason);
 	struct pkt p;
+	int first = 0;
 
 	if (!skb || (drops_only_applies(flags, how) && cfg_drops_only && !drop))
 		return 0;
@@ -1204,14 +1320,15 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 			return 0;
 		if (cfg_track)
 			track_start(skb, &tr, how);
+		first = 1;
 	}
 	if (cfg_track && how != HOW_TRACE)
 		flags |= SKBT_F_FREED;
 	if (drop)
-		handle_drop(ctx, skb, &p, netns, flags, reason, caller, &tr, in, typed);
+		handle_drop(ctx, skb, &p, netns, flags, reason, caller, &tr, in, typed, first);
 	else
 		emit(ctx, skb, &p, netns, event_func(ctx, flags), flags, reason, caller, &tr, NULL,
-		     typed);
+		     typed, first);
 	/* After the event: the last event of a packet is still reported. */
 	if (cfg_track && how != HOW_TRACE)
 		bpf_map_delete_elem(&tracked_skbs, &key);
@@ -1463,7 +1580,7 @@ int skbt_clone_ret(struct pt_regs *regs)
 	s.parent.flags |= SKBT_F_CLONE;
 	track_insert(child, &s.parent);
 	pkt_read(child, &p, false);
-	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent, NULL, false);
+	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent, NULL, false, 0);
 }
 
 /*
@@ -1583,5 +1700,5 @@ int skbt_fx_clone(void *ctx)
 	track_insert((struct sk_buff *)child, &tr);
 	pkt_read((struct sk_buff *)child, &p, false);
 	return emit(ctx, (struct sk_buff *)child, &p, 0, bpf_get_func_ip(ctx), SKBT_F_FENTRY, 0, 0,
-		    &tr, NULL, false);
+		    &tr, NULL, false, 0);
 }

@@ -27,6 +27,7 @@ enum skbt_event_flags {
 	SKBT_F_FENTRY = 1 << 10,      /* from a BPF trampoline: its frames top the stack */
 	SKBT_F_DROP = 1 << 11,	      /* a drop (a reason but SKB_CONSUMED): drop_* fields valid */
 	SKBT_F_HAS_SOCK = 1 << 12,    /* sock holds the drop's socket */
+	SKBT_F_CAPTURE = 1 << 13,     /* a packet record for -w: cap_* are valid */
 };
 
 /* Value of the tracked_skbs map (--filter-track-skb), key: the skb address. */
@@ -84,7 +85,7 @@ struct skbt_event {
 	unsigned short proto;	     /* skb->protocol, host order */
 	unsigned short flags;	     /* enum skbt_event_flags */
 	unsigned short skb_data_len; /* bytes of struct sk_buff that follow */
-	unsigned short pad;
+	unsigned short cap_len;	     /* packet bytes captured, at skb_data + cap_off */
 	struct skbt_tuple tuple;
 	/*
 	 * SKBT_F_DROP: the kernel's drop site; for netfilter drops the return
@@ -94,8 +95,12 @@ struct skbt_event {
 	 */
 	unsigned long long drop_location;
 	unsigned long long drop_above[SKBT_DROP_ABOVE];
-	struct skbt_sock sock;	  /* SKBT_F_HAS_SOCK */
-	unsigned char skb_data[]; /* only with --output-skb */
+	struct skbt_sock sock;	   /* SKBT_F_HAS_SOCK */
+	unsigned int cap_orig_len; /* the packet's length from where the capture starts */
+	unsigned short cap_off;	   /* where the captured bytes start in skb_data[] */
+	unsigned char cap_l2;	   /* 1: from the MAC header, 0: from the network header */
+	unsigned char cap_pad;
+	unsigned char skb_data[]; /* --output-skb, then -w's packet bytes */
 };
 
 /* Indexes of the per-CPU counters in the "counters" map. */
@@ -111,6 +116,21 @@ enum skbt_counter {
 
 /* Bytes of struct sk_buff from len that one probe read takes for pkt_read(). */
 #define SKBT_SKB_SPAN 128
+
+/* Most packet bytes one record carries (-s 0): cap_len is 16 bits. */
+#define SKBT_CAPTURE_MAX 65535
+/*
+ * Up to this -s a record is built in a ring reservation of its largest
+ * size; above it, in a per-CPU buffer copied to the ring at its real size.
+ */
+#define SKBT_CAP_INLINE_MAX 1024
+
+/* Which events carry a packet record (--capture-at). */
+enum skbt_capture_at {
+	SKBT_CAP_ALL = 0,
+	SKBT_CAP_FIRST, /* a packet's first event (with --filter-track-skb) */
+	SKBT_CAP_DROP,	/* drop events: SKBT_F_DROP */
+};
 
 /* Largest struct sk_buff copied for --output-skb. */
 #define SKBT_SKB_DATA_MAX 512

@@ -340,3 +340,27 @@ void drop_line_header(struct output *o)
 	}
 	ap_lit(b, "LOCATION\n");
 }
+
+/* ---- -w record comments ------------------------------------------------------------ */
+
+/*
+ * " at=nft_do_chain+0x46f hook=INPUT": where a drop event's packet died,
+ * within the caller's OUT_LINE_MAX (a reservation here could flush the
+ * comment being built into the text output).
+ */
+void ap_drop_words(struct output *o, const struct skbt_event *e)
+{
+	struct obuf *b = out_buf(o);
+	const struct drop_entry *x;
+
+	if (!has_detail(e) || !(x = describe(o, e)))
+		return;
+	if (x->d.location[0]) {
+		ap_lit(b, " at=");
+		ap_str(b, x->d.location);
+	}
+	if (x->d.hook) {
+		ap_lit(b, " hook=");
+		ap_str(b, x->d.hook->hook);
+	}
+}
