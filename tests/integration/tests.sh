@@ -206,7 +206,7 @@ test_stack_and_caller() {
 }
 
 test_lost_events() {
-	local out=$TMP/lost.json sent events lost
+	local out=$TMP/lost.json sent events lost lines
 	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --ringbuf-size 4096 \
 		--filter-netns "$(ns_path "$NS_B")" || { tap_not_ok "lost: starts"; return; }
 	sent=$(send_udp "$NS_A" $IP_B $DROP_PORT 20000 64 40040)
@@ -217,7 +217,16 @@ test_lost_events() {
 	check "lost: a 4 KiB ring under $sent packets loses events and says so" \
 		test "${lost:-0}" -gt 0
 	check "lost: live 'lost N events' line on stderr" grep -Eq '^skbtrace: lost [0-9]+ events' "$out.err"
-	check "lost: summary events equal the lines written" test "${events:-x}" = "$(wc -l <"$out")"
+	lines=$(wc -l <"$out")
+	# It failed twice in the VM's 6.1 under load: say what differed.
+	if [ "${events:-x}" = "$lines" ]; then
+		tap_ok "lost: summary events equal the lines written"
+	else
+		tap_not_ok "lost: summary events equal the lines written" \
+			"summary: ${events:-none} events; lines: $lines; exit $TRACE_STATUS" \
+			"lines jq cannot parse: $(jq -c . "$out" 2>&1 >/dev/null | head -n 2)" \
+			"last line: $(tail -c 300 "$out")" "$(tail -n 3 "$out.err")"
+	fi
 }
 
 # expect_fail NAME STATUS REGEX ARGS...: skbtrace must exit STATUS, saying REGEX.
