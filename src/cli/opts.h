@@ -10,10 +10,6 @@
 #define SKBTRACE_VERSION "0.1.0"
 #endif
 
-#ifndef SKBTRACE_VERSION
-#define SKBTRACE_VERSION "0.1.0"
-#endif
-
 /* --timestamp */
 enum opts_ts {
 	OPTS_TS_NONE = 0,
