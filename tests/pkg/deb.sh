@@ -37,6 +37,8 @@ if [ ! -f "$deb" ]; then
 	finish
 fi
 tap_ok "make deb builds $(basename "$deb")"
+# where deploy/Containerfile copies it from
+check "make deb writes it into build/deb/" test "$(cd "$(dirname "$deb")" && pwd)" = "$PWD/build/deb"
 version=$(./skbtrace --version | awk '{print $2}')
 arch=$(dpkg --print-architecture)
 check "the file is named skbtrace_VERSION_ARCH.deb" \
