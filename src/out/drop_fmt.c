@@ -248,17 +248,7 @@ static void ap_tuple_arrow(struct obuf *b, const struct skbt_event *e)
 		ap_c(b, '-');
 		return;
 	}
-	ap_addr(b, t->saddr, t->l3, ports);
-	if (ports) {
-		ap_c(b, ':');
-		ap_u64(b, t->sport);
-	}
-	ap_lit(b, " > ");
-	ap_addr(b, t->daddr, t->l3, ports);
-	if (ports) {
-		ap_c(b, ':');
-		ap_u64(b, t->dport);
-	}
+	ap_flow_ends(b, t, ports, " > ");
 }
 
 /* tcpdrop's "STATE (FLAGS)": the socket's state, the TCP flags or the protocol. */
