@@ -101,8 +101,7 @@ test_limit_lines() {
 	for i in $(seq 1 50); do kill -0 "$TRACE_PID" 2>/dev/null || break; sleep 0.1; done
 	if kill -0 "$TRACE_PID" 2>/dev/null; then
 		tap_not_ok "limit: exits by itself after 2 events"
-		kill -INT "$TRACE_PID"
-		wait "$TRACE_PID"
+		stop_pid "$TRACE_PID"
 		return
 	fi
 	wait "$TRACE_PID"
@@ -134,8 +133,7 @@ test_sigint_cleanup() {
 	check "cleanup: SIGINT leaves no program of ours and no link to one" test "$(still_there "$ids")" -eq 0
 	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json || { tap_not_ok "cleanup: starts"; return; }
 	ids=$(prog_ids "$TRACE_PID")
-	kill -TERM "$TRACE_PID"
-	wait "$TRACE_PID"
+	stop_pid "$TRACE_PID" 30 TERM
 	check "cleanup: SIGTERM exits 0" test "$?" -eq 0
 	check "cleanup: SIGTERM leaves no program of ours and no link to one" test "$(still_there "$ids")" -eq 0
 	check "cleanup: summary printed on SIGTERM" grep -Eq 'events, [0-9]+ lost, [0-9]+ probes attached' "$out.err"
@@ -902,8 +900,7 @@ test_capture_disk_full() {
 		send_udp "$NS_A" $IP_B $DROP_PORT 100 200 40240 >/dev/null
 		sleep 0.1
 	done
-	kill -INT "$TRACE_PID" 2>/dev/null
-	wait "$TRACE_PID"
+	stop_pid "$TRACE_PID"
 	st=$?
 	check "capture: disk full: exit 1" test "$st" -eq 1
 	check "capture: disk full: one line says why and how many records the file holds" \

@@ -98,8 +98,7 @@ if netns_pair "$NS_A" "$NS_B" 10.231.9.1 10.231.9.2 && netns_drop_udp "$NS_B" 99
 	if wait_file "$ROOT/tmp/ready" "$TRACE_PID" 30; then
 		ip netns exec "$NS_A" "$TOOLS/udp_send" 10.231.9.2 9999 2 64 40009 >/dev/null
 		sleep 0.3
-		kill -INT "$TRACE_PID"
-		wait "$TRACE_PID"
+		stop_pid "$TRACE_PID"
 		check "the installed skbtrace exits 0 on SIGINT" test $? -eq 0
 		TRACE_PID=
 		n=$(jq -s '[.[] | select(.drop_reason == "SKB_DROP_REASON_NETFILTER_DROP"
