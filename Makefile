@@ -145,7 +145,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 # skbtrace_VERSION_ARCH.deb in build/deb/, from a staged `make install`.
-VERSION = $(shell sed -n 's/^\#define SKBTRACE_VERSION "\(.*\)"/\1/p' $$(grep -rl SKBTRACE_VERSION src))
+VERSION = $(shell sed -n 's/^\#define SKBTRACE_VERSION "\(.*\)"/\1/p' src/cli/opts.h | head -n 1)
 deb: skbtrace
 	@scripts/deps.sh deb
 	rm -rf $(BUILD)/deb/root

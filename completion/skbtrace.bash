@@ -14,7 +14,8 @@ _skbtrace_valued='--backend --filter-func --filter-netns --filter-mark
 	--filter-tunnel-pcap-l3 --kmods --kernel-btf --kernel-debuginfo --timestamp
 	--output-file --output-limit-lines --ready-file --ringbuf-size
 	--stack-map-size --color --relinquish-privileges -Z --drop-summary-max
-	--metrics --metrics-labels --metrics-max-series'
+	--metrics --metrics-labels --metrics-max-series -w --output-pcap
+	-s --capture-len --capture-at'
 _skbtrace_bools='--output-meta --output-tuple --output-caller --output-stack
 	--output-skb --output-json'
 _skbtrace_optional='--drop-summary'
@@ -104,7 +105,7 @@ _skbtrace()
 	fi
 	case $prev in
 	--backend)
-		COMPREPLY=($(compgen -W 'auto kprobe-multi kprobe fentry tracepoint' -- "$cur"))
+		COMPREPLY=($(compgen -W 'auto kprobe-multi kprobe fentry tracepoint tp_btf' -- "$cur"))
 		return
 		;;
 	--timestamp)
@@ -113,6 +114,10 @@ _skbtrace()
 		;;
 	--color)
 		COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
+		return
+		;;
+	--capture-at)
+		COMPREPLY=($(compgen -W 'all first drop' -- "$cur"))
 		return
 		;;
 	-Z | --relinquish-privileges)
@@ -138,7 +143,7 @@ _skbtrace()
 		_skbtrace_comma_list $_skbtrace_labels
 		return
 		;;
-	--output-file | --ready-file | --kernel-btf | --kernel-debuginfo)
+	--output-file | --ready-file | --kernel-btf | --kernel-debuginfo | -w | --output-pcap)
 		_filedir
 		return
 		;;
@@ -151,7 +156,7 @@ _skbtrace()
 		;;
 	--filter-func | --filter-mark | --filter-track-max | --filter-tunnel-pcap-l2 | \
 		--filter-tunnel-pcap-l3 | --output-limit-lines | --ringbuf-size | --stack-map-size | \
-		--drop-summary | --drop-summary-max | --metrics | --metrics-max-series)
+		--drop-summary | --drop-summary-max | --metrics | --metrics-max-series | -s | --capture-len)
 		return # free text: nothing sensible to offer
 		;;
 	esac

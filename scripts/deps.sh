@@ -5,7 +5,7 @@
 set -eu
 
 build="make gcc clang llvm libbpf-dev bpftool libpcap-dev libelf-dev libdw-dev libdebuginfod-dev libjson-c-dev libmicrohttpd-dev zlib1g-dev pkg-config clang-format"
-test_pkgs="$build groff-base libcmocka-dev libclang-rt-14-dev iproute2 nftables iptables jq procps prometheus curl"
+test_pkgs="$build groff-base libcmocka-dev libclang-rt-14-dev iproute2 nftables iptables jq procps prometheus curl tshark tcpdump iputils-ping iperf3"
 # make deb (dpkg-shlibdeps); the package, completion and deploy tests
 deb="$build dpkg-dev"
 pkg="$deb bash-completion zsh debootstrap podman"
@@ -41,6 +41,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps.sh: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# tshark pulls wireshark-common (capinfos), whose postinst asks whether
+# non-root users may capture: answer no rather than prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

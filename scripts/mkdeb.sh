@@ -5,6 +5,10 @@
 # binary (libbpf1, libpcap0.8, libelf1, ... with the versions the symbols
 # it uses need), so they follow the link line without a list kept here.
 set -eu
+if [ $# -ne 3 ] || [ -z "$2" ]; then
+	echo "usage: mkdeb.sh ROOT VERSION OUTDIR (got $# arguments: $*)" >&2
+	exit 2
+fi
 root=$1 version=$2 out=$3
 arch=$(dpkg --print-architecture)
 work=$(mktemp -d)

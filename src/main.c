@@ -13,70 +13,18 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "load/attach_bpfprog.h"
+#include "app.h"
 #include "load/backend.h"
-#include "load/tracer.h"
 #include "probe/btf_discover.h"
 #include "diag/addr2line_cmd.h"
-#include "diag/debuginfo.h"
 #include "diag/srcline.h"
-#include "diag/drop_reason.h"
-#include "out/group.h"
-#include "load/kernel_features.h"
-#include "probe/ksyms.h"
-#include "host/netns.h"
-#include "host/privs.h"
-#include "cli/opts.h"
-#include "out/output.h"
-#include "load/pcap_hook.h"
 #include "bpf/skbtrace.h"
 #include "out/report.h"
-#include "probe/list.h"
-#include "probe/select.h"
-#include "diag/drop_desc.h"
-#include "diag/drop_session.h"
-#include "out/exporter.h"
-
-#define EXIT_ENV   1
-#define EXIT_USAGE 2
-
-struct app {
-	struct opts o;
-	struct btf *btf;
-	struct btf **mod_btfs;
-	char **mod_names;
-	int nmods;
-	struct probe_list found;     /* everything discovery saw */
-	struct probe_list probes;    /* what will be attached */
-	struct selection sel;	     /* how probes came from found */
-	unsigned int netns, ifindex; /* --filter-netns, --filter-ifname resolved */
-	const char *tracefs;
-	struct kernel_features kf;
-	struct ksyms *ks;
-	struct ksyms_async *ks_async; /* kallsyms read meanwhile, for drop locations */
-	struct drop_reasons *dr;
-	struct netns_names *nn;
-	struct drop_namer nm;	   /* names drops: dr, ks, nn */
-	struct drop_session dsess; /* --drop-summary */
-	struct exporter metrics;   /* --metrics */
-	struct output out;
-	struct tracer tr;
-	struct prog_tracer pt; /* --filter-trace-tc/-xdp */
-	struct pcap_hook *pcap;
-	struct grouper *group;
-	struct ring_buffer *rb;
-	FILE *out_file;
-	struct privs privs; /* sudo's invoking user, -Z */
-	unsigned long long events, lost_reported;
-	double t_start;
-	char err[512];
-};
 
 static volatile sig_atomic_t stop_flag;
 
@@ -105,41 +53,16 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* CLOCK_MONOTONIC in ns: bpf_ktime_get_ns()'s clock. */
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int fail(struct app *a, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct app *a, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)a;
-	fputs("skbtrace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
 static int load_btf(struct app *a)
 {
 	a->btf = discover_load_btf(a->o.kernel_btf, a->err, sizeof(a->err));
 	if (!a->btf)
-		return fail(a, a->o.kernel_btf ? EXIT_USAGE : EXIT_ENV, "%s", a->err);
+		return app_fail(a, a->o.kernel_btf ? EXIT_USAGE : EXIT_ENV, "%s", a->err);
 	if (!a->o.all_kmods && !a->o.kmods)
 		return 0;
 	if (discover_load_module_btfs(a->btf, a->o.kmods, &a->mod_btfs, &a->mod_names, &a->nmods,
 				      a->err, sizeof(a->err)))
-		return fail(a, a->o.kmods ? EXIT_USAGE : EXIT_ENV, "%s", a->err);
+		return app_fail(a, a->o.kmods ? EXIT_USAGE : EXIT_ENV, "%s", a->err);
 	return 0;
 }
 
@@ -155,7 +78,8 @@ static int discover(struct app *a)
 	if (rc >= 0)
 		rc = discover_tracepoints(a->btf, a->tracefs, &a->found, &cat_fallback);
 	if (rc < 0)
-		return fail(a, EXIT_ENV, "reading kernel types from BTF failed: %s", strerror(-rc));
+		return app_fail(a, EXIT_ENV, "reading kernel types from BTF failed: %s",
+				strerror(-rc));
 	/* skbtrace copes: only -v wants to know. */
 	if (cat_fallback && a->o.verbose && !a->o.list_funcs)
 		fprintf(stderr, "skbtrace: tracefs is not mounted; tracepoint categories come from "
@@ -172,12 +96,12 @@ static bool need_ksyms(const struct app *a)
 
 static int load_ksyms(struct app *a)
 {
-	/* only drops need names then: read after start-up (start_ksyms()) */
+	/* only drops need names then: read after start-up (app_start_ksyms()) */
 	if (!need_ksyms(a))
 		return 0;
 	a->ks = ksyms_load(NULL);
 	if (!a->ks)
-		return fail(a, EXIT_ENV, "cannot read /proc/kallsyms: %s", strerror(errno));
+		return app_fail(a, EXIT_ENV, "cannot read /proc/kallsyms: %s", strerror(errno));
 	if (ksyms_hidden(a->ks))
 		fprintf(stderr,
 			"skbtrace: kernel addresses are hidden (%s); functions and stacks print as "
@@ -190,127 +114,16 @@ static int resolve_filters(struct app *a)
 {
 	if (a->o.filter_netns &&
 	    netns_resolve(a->o.filter_netns, &a->netns, a->err, sizeof(a->err)))
-		return fail(a, EXIT_USAGE, "%s", a->err);
+		return app_fail(a, EXIT_USAGE, "%s", a->err);
 	if (a->o.filter_ifname) {
 		if (netns_ifindex(a->o.filter_netns, a->o.filter_ifname, &a->ifindex, a->err,
 				  sizeof(a->err)))
-			return fail(a, EXIT_USAGE, "%s", a->err);
+			return app_fail(a, EXIT_USAGE, "%s", a->err);
 		/* An ifindex only means something inside one namespace. */
 		if (!a->netns)
 			a->netns = netns_self();
 	}
 	return 0;
-}
-
-static int open_output(struct app *a)
-{
-	a->out_file = stdout;
-	if (!a->o.output_file)
-		return 0;
-	a->out_file = privs_fopen(&a->privs, a->o.output_file);
-	if (!a->out_file) {
-		a->out_file = stdout;
-		return fail(a, EXIT_USAGE, "cannot write --output-file '%s': %s", a->o.output_file,
-			    strerror(errno));
-	}
-	return 0;
-}
-
-static unsigned long long mono_to_real(void)
-{
-	struct timespec m, r;
-
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	clock_gettime(CLOCK_REALTIME, &r);
-	return (r.tv_sec - m.tv_sec) * 1000000000ULL + r.tv_nsec - m.tv_nsec;
-}
-
-static void output_cfg_from_opts(struct output_cfg *c, const struct opts_out *o)
-{
-	static const enum ts_mode ts[] = {[OPTS_TS_NONE] = TS_NONE,
-					  [OPTS_TS_CURRENT] = TS_CURRENT,
-					  [OPTS_TS_RELATIVE] = TS_RELATIVE,
-					  [OPTS_TS_ABSOLUTE] = TS_ABSOLUTE};
-
-	c->json = o->json;
-	c->meta = o->meta;
-	c->tuple = o->tuple;
-	c->caller = o->caller;
-	c->stack = o->stack;
-	c->skb = o->skb;
-	c->ts = ts[o->ts];
-}
-
-/*
- * --output-stack: source lines under frames when the kernel's debug info
- * is there.  Only found and checked here (a build id read, no DWARF): the
- * file opens at the first frame.  Missing at the default places: one line
- * and stacks as before; a --kernel-debuginfo that cannot serve: exit 2.
- */
-static int setup_srcline(struct app *a)
-{
-	struct debuginfo_opts o = {
-		.paths = a->o.kernel_debuginfo, .npaths = a->o.n_kernel_debuginfo, .running = true};
-	struct debuginfo *d;
-	const char *path;
-
-	if (!a->o.out.stack)
-		return 0;
-	d = debuginfo_new(&o);
-	if (!d)
-		return fail(a, EXIT_ENV, "out of memory");
-	if (debuginfo_check_paths(d, a->err, sizeof(a->err)) ||
-	    !(path = debuginfo_find(d, NULL, a->err, sizeof(a->err))) ||
-	    debuginfo_check_id(d, NULL, path, a->err, sizeof(a->err))) {
-		debuginfo_free(d);
-		if (o.npaths)
-			return fail(a, EXIT_USAGE, "%s", a->err);
-		fprintf(stderr, "skbtrace: stacks without source lines: %s\n", a->err);
-		return 0;
-	}
-	a->out.src = srcline_new(d);
-	if (!a->out.src) {
-		debuginfo_free(d);
-		return fail(a, EXIT_ENV, "out of memory");
-	}
-	return 0;
-}
-
-static int setup_output(struct app *a)
-{
-	struct output *o = &a->out;
-	int id;
-
-	a->dr = drop_reasons_load(a->btf, a->mod_btfs, a->nmods);
-	if (!a->dr)
-		return fail(a, EXIT_ENV, "out of memory");
-	output_cfg_from_opts(&o->cfg, &a->o.out);
-	o->cfg.track = a->o.track;
-	o->cfg.group = a->o.group;
-	o->cfg.color = opts_want_color(&a->o, isatty(fileno(a->out_file)), getenv("NO_COLOR"),
-				       getenv("TERM"));
-	o->f = a->out_file;
-	o->probes = &a->probes;
-	o->ks = a->ks;
-	o->dr = a->dr;
-	o->btf = a->btf;
-	o->stack_map_fd = -1;
-	o->consumed_reason = drop_reason_consumed(a->dr);
-	o->mono_to_real_ns = mono_to_real();
-	o->cfg.drops_only = a->o.drops_only;
-	a->nn = netns_names_new(NULL, NULL);
-	if (!a->nn)
-		return fail(a, EXIT_ENV, "out of memory");
-	a->nm = (struct drop_namer){.dr = a->dr, .ks = a->ks, .nn = a->nn};
-	o->nm = &a->nm;
-	if (o->cfg.skb) {
-		id = btf__find_by_name_kind(a->btf, "sk_buff", BTF_KIND_STRUCT);
-		if (id < 0)
-			return fail(a, EXIT_ENV,
-				    "--output-skb: no struct sk_buff in the kernel's BTF");
-		o->skb_type_id = id;
-	}
-	return setup_srcline(a);
 }
 
 static unsigned int skb_struct_size(const struct app *a)
@@ -357,6 +170,8 @@ static void configure_tracer(struct app *a)
 	c->show_progress = isatty(STDERR_FILENO) && !a->o.quiet;
 	c->trace_tc = a->o.trace_tc && a->kf.fentry;
 	c->trace_xdp = a->o.trace_xdp && a->kf.fentry;
+	c->cap_len = a->cap ? a->o.capture_len : 0;
+	c->cap_at = a->o.capture_at;
 	c->consumed = drop_reason_consumed(a->dr);
 	c->nf_drop = drop_reason_value(a->dr, "SKB_DROP_REASON_NETFILTER_DROP");
 	c->drops_only = a->sel.drops_only;
@@ -404,140 +219,38 @@ static const char *attach_hint(const struct app *a, int err)
 	       "keeps perf events for it): add it, or use --backend fentry or tracepoint";
 }
 
-/*
- * On the tracepoint backend kallsyms only names drops (their site, the
- * functions above it): read on a thread once tracing has started, so
- * that start-up does not wait for it, and waited for when the first
- * event or table is printed.
- */
-static void start_ksyms(struct app *a)
-{
-	if (!a->ks)
-		a->ks_async = ksyms_load_async(NULL);
-}
-
-static void join_ksyms(struct app *a)
-{
-	if (!a->ks_async)
-		return;
-	a->ks = ksyms_join(a->ks_async);
-	a->ks_async = NULL;
-	if (!a->ks && !a->o.quiet)
-		fprintf(stderr,
-			"skbtrace: cannot read /proc/kallsyms (%s): drop locations print as "
-			"addresses, netfilter hooks are not named\n",
-			strerror(errno));
-	a->out.ks = a->nm.ks = a->ks;
-}
-
-static int start_drop_summary(struct app *a)
-{
-	struct ds_print pr = {.f = a->out_file,
-			      .json = a->o.out.json,
-			      .nm = &a->nm,
-			      .mono_to_real_ns = a->out.mono_to_real_ns,
-			      .json_realtime = a->o.out.ts == OPTS_TS_CURRENT,
-			      .map_max = a->o.drop_summary_max,
-			      .color = a->out.cfg.color};
-
-	if (!a->o.drop_summary)
-		return 0;
-	if (drop_session_init(&a->dsess, tracer_drop_summary_fd(&a->tr), a->o.drop_summary_secs,
-			      &pr, now_ns()))
-		return fail(a, EXIT_ENV, "out of memory");
-	return 0;
-}
-
-/* A --drop-summary table when one is due (or the last one), after the events before it. */
-static void drop_summary_tick(struct app *a, bool final)
-{
-	unsigned long long now = now_ns();
-	int rc;
-
-	if (!a->dsess.sum ||
-	    (!final && (!a->dsess.every_ns || now < a->dsess.start_ns + a->dsess.every_ns)))
-		return;
-	output_flush(&a->out);
-	join_ksyms(a);
-	rc = drop_session_tick(&a->dsess, now, tracer_counter(&a->tr, SKBT_CNT_DROP_UNCOUNTED),
-			       final);
-	if (rc < 0)
-		fprintf(stderr, "skbtrace: --drop-summary: reading the counts failed: %s\n",
-			strerror(-rc));
-}
-
-/*
- * Bound before anything is attached: a bad address or a taken port is a
- * usage error, and nothing has to be undone.
- */
-static int start_metrics(struct app *a)
-{
-	struct exporter_cfg c = {.addr = a->o.metrics,
-				 .labels = a->o.metrics_labels,
-				 .max_series = a->o.metrics_max_series,
-				 .version = SKBTRACE_VERSION};
-	struct utsname u;
-
-	if (!a->o.metrics || a->o.list_funcs)
-		return 0;
-	if (!uname(&u))
-		c.kernel = u.release;
-	if (exporter_start(&a->metrics, &c, a->err, sizeof(a->err)))
-		return fail(a, EXIT_USAGE, "%s", a->err);
-	if (!a->o.quiet)
-		fprintf(stderr, "skbtrace: metrics at http://%s/metrics\n",
-			exporter_addr(&a->metrics));
-	return 0;
-}
-
-/* The counts since the last tick to the scrape; once a second, and at the end. */
-static void metrics_tick(struct app *a)
-{
-	int rc;
-
-	if (!a->o.metrics)
-		return;
-	/* the locations are labels: name them before the first row is counted */
-	join_ksyms(a);
-	rc = exporter_tick(&a->metrics, tracer_counter(&a->tr, SKBT_CNT_DROP_UNCOUNTED), a->events,
-			   tracer_counter(&a->tr, SKBT_CNT_LOST));
-	if (rc < 0)
-		fprintf(stderr, "skbtrace: --metrics: reading the counts failed: %s\n",
-			strerror(-rc));
-}
-
 static int start_tracer(struct app *a)
 {
 	struct tracer *t = &a->tr;
 
 	configure_tracer(a);
 	if (tracer_load(t, a->err, sizeof(a->err)))
-		return fail(a, EXIT_ENV, "%s", a->err);
+		return app_fail(a, EXIT_ENV, "%s", a->err);
 	if (tracer_attach(t, a->err, sizeof(a->err)))
-		return fail(a, EXIT_ENV, "%s", a->err);
+		return app_fail(a, EXIT_ENV, "%s", a->err);
 	if (!t->attached)
-		return fail(a, EXIT_ENV, "no probe could be attached (%zu failed%s%s)%s", t->failed,
-			    t->failed ? ", first error: " : "",
-			    t->failed ? strerror(-a->probes.v[0].attach_err) : "",
-			    t->failed ? attach_hint(a, a->probes.v[0].attach_err) : "");
+		return app_fail(a, EXIT_ENV, "no probe could be attached (%zu failed%s%s)%s",
+				t->failed, t->failed ? ", first error: " : "",
+				t->failed ? strerror(-a->probes.v[0].attach_err) : "",
+				t->failed ? attach_hint(a, a->probes.v[0].attach_err) : "");
 	a->pt.verbose = !a->o.quiet;
 	if ((t->cfg.trace_tc || t->cfg.trace_xdp) &&
 	    prog_tracer_start(&a->pt, t, a->err, sizeof(a->err)))
-		return fail(a, EXIT_ENV, "%s", a->err);
+		return app_fail(a, EXIT_ENV, "%s", a->err);
 	a->out.progs = &a->pt.progs;
-	if (start_drop_summary(a))
+	if (app_start_drop_summary(a))
 		return EXIT_ENV;
 	if (exporter_attach(&a->metrics, tracer_drop_summary_fd(t), &a->nm,
 			    backend_name(a->sel.backend), t->attached, t->failed))
-		return fail(a, EXIT_ENV, "out of memory");
+		return app_fail(a, EXIT_ENV, "out of memory");
 	if (a->o.out.stack)
 		a->out.stack_map_fd = tracer_stacks_fd(t);
 	if (output_init(&a->out))
-		return fail(a, EXIT_ENV, "cannot set up the output formatter");
+		return app_fail(a, EXIT_ENV, "cannot set up the output formatter");
 	if (a->o.group) {
 		a->group = group_new(0, 0, on_group, &a->out);
 		if (!a->group)
-			return fail(a, EXIT_ENV, "out of memory");
+			return app_fail(a, EXIT_ENV, "out of memory");
 	}
 	return 0;
 }
@@ -550,10 +263,23 @@ static int write_ready_file(struct app *a)
 		return 0;
 	fd = privs_create(&a->privs, a->o.ready_file, 0);
 	if (fd < 0)
-		return fail(a, EXIT_USAGE, "cannot create --ready-file '%s': %s", a->o.ready_file,
-			    strerror(errno));
+		return app_fail(a, EXIT_USAGE, "cannot create --ready-file '%s': %s",
+				a->o.ready_file, strerror(errno));
 	close(fd);
 	return 0;
+}
+
+/* -w: the event's packet record, its text as the comment.  A write error ends the run. */
+static void capture_one(struct app *a, const struct skbt_event *e, size_t size)
+{
+	char text[1024];
+	size_t n, func_len;
+
+	if (!(e->flags & SKBT_F_CAPTURE) || capture_error(a->cap))
+		return;
+	n = output_comment(&a->out, e, text, sizeof(text), &func_len);
+	if (capture_event(a->cap, e, size, text, n, func_len) && capture_error(a->cap))
+		stop_flag = 1;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -562,14 +288,16 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct skbt_event))
 		return 0;
-	join_ksyms(a);
+	app_join_ksyms(a);
 	/* libbpf stops consuming only on a negative return. */
 	if (a->o.limit_lines && a->events >= a->o.limit_lines)
 		return -ECANCELED;
-	if (a->group) {
+	if (a->cap)
+		capture_one(a, data, size);
+	if (a->print && a->group) {
 		if (group_add(a->group, data, size))
 			return -ENOMEM;
-	} else {
+	} else if (a->print) {
 		output_event(&a->out, data, size);
 	}
 	a->events++;
@@ -587,9 +315,10 @@ static int event_loop(struct app *a)
 
 	a->rb = ring_buffer__new(tracer_events_fd(&a->tr), on_event, a, NULL);
 	if (!a->rb)
-		return fail(a, EXIT_ENV, "cannot open the event ring buffer: %s", strerror(errno));
-	/* --drop-summary or --metrics alone: no event lines */
-	if (a->tr.cfg.drop_events)
+		return app_fail(a, EXIT_ENV, "cannot open the event ring buffer: %s",
+				strerror(errno));
+	/* --drop-summary or --metrics alone, or -w without printed events: no event lines */
+	if (a->print && a->tr.cfg.drop_events)
 		output_header(&a->out);
 	while (!stop_flag) {
 		/*
@@ -600,17 +329,25 @@ static int event_loop(struct app *a)
 		if (rc >= 0)
 			rc = ring_buffer__consume(a->rb);
 		if (rc < 0 && rc != -EINTR && rc != -ECANCELED)
-			return fail(a, EXIT_ENV, "reading events failed: %s", strerror(-rc));
+			return app_fail(a, EXIT_ENV, "reading events failed: %s", strerror(-rc));
+		/* A reader of -w - (Wireshark) sees each batch as soon as it is read. */
+		if (a->cap && capture_flush(a->cap))
+			stop_flag = 1;
 		if (now_s() - last_report >= 1.0) {
 			a->lost_reported = report_lost(
 				&a->out, tracer_counter(&a->tr, SKBT_CNT_LOST), a->lost_reported);
+			if (a->cap)
+				capture_lost(a->cap, a->lost_reported);
 			output_flush(&a->out);
 			prog_tracer_poll(&a->pt);
-			metrics_tick(a);
+			app_metrics_tick(a);
 			last_report = now_s();
 		}
-		drop_summary_tick(a, false);
+		app_drop_summary_tick(a, false);
 	}
+	/* A reader that went away (-w - | head) is a normal end; a full disk is not. */
+	if (a->cap && capture_error(a->cap) && capture_error(a->cap) != -EPIPE)
+		return EXIT_ENV;
 	return 0;
 }
 
@@ -626,6 +363,7 @@ static void finish(struct app *a, int status)
 	if (!tracer_loaded(&a->tr)) {
 		group_flush_all(a->group);
 		output_flush(&a->out);
+		app_close_capture(a);
 		return;
 	}
 	prog_tracer_stop(&a->pt);
@@ -640,8 +378,9 @@ static void finish(struct app *a, int status)
 	sum.missed = tracer_missed(&a->tr);
 	group_flush_all(a->group);
 	output_flush(&a->out);
-	drop_summary_tick(a, true);
-	metrics_tick(a);
+	app_close_capture(a);
+	app_drop_summary_tick(a, true);
+	app_metrics_tick(a);
 	if (a->dsess.uncounted)
 		report_drop_summary_full(a->dsess.uncounted, a->o.drop_summary_max);
 	if (a->o.track)
@@ -713,7 +452,7 @@ static int add_pcap(struct app *a, enum pcap_hook_kind kind, const char *what, c
 	if (!expr)
 		return 0;
 	if (pcap_hook_add(&a->pcap, kind, expr, &note, a->err, sizeof(a->err)))
-		return fail(a, EXIT_USAGE, "bad %s '%s': %s", what, expr, a->err);
+		return app_fail(a, EXIT_USAGE, "bad %s '%s': %s", what, expr, a->err);
 	if (note && !a->o.quiet)
 		fprintf(stderr, "skbtrace: %s\n", note);
 	return 0;
@@ -741,18 +480,18 @@ static int choose_probes(struct app *a)
 	sel->found = &a->found;
 	sel->probes = &a->probes;
 	if (backend_choose(&sel->backend, &a->kf, a->tracefs, a->btf, a->err, sizeof(a->err)))
-		return fail(a, EXIT_ENV, "%s", a->err);
+		return app_fail(a, EXIT_ENV, "%s", a->err);
 	rc = select_probes(sel, a->err, sizeof(a->err));
 	if (!rc && a->o.track)
 		rc = select_track_hooks(sel, &a->kf, !a->o.list_funcs, a->err, sizeof(a->err));
 	if (rc)
-		return fail(a, rc, "%s", a->err);
+		return app_fail(a, rc, "%s", a->err);
 	rc = load_ksyms(a);
 	if (rc)
 		return rc;
 	rc = select_probeable(sel, a->tracefs, a->ks, a->err, sizeof(a->err));
 	if (rc)
-		return fail(a, rc, "%s", a->err);
+		return app_fail(a, rc, "%s", a->err);
 	select_count_unreadable(sel);
 	check_prog_tracing(a);
 	return 0;
@@ -764,9 +503,9 @@ static int prepare(struct app *a)
 	int rc;
 
 	if (privs_init(&a->privs, a->o.user, a->err, sizeof(a->err)))
-		return fail(a, EXIT_USAGE, "%s", a->err);
+		return app_fail(a, EXIT_USAGE, "%s", a->err);
 	if (!a->o.list_funcs && privs_check(a->err, sizeof(a->err)))
-		return fail(a, EXIT_ENV, "%s", a->err);
+		return app_fail(a, EXIT_ENV, "%s", a->err);
 	rc = setup_pcap(a);
 	if (!rc)
 		rc = load_btf(a);
@@ -781,7 +520,7 @@ static int run(struct app *a)
 {
 	int rc;
 
-	rc = start_metrics(a);
+	rc = app_start_metrics(a);
 	if (!rc)
 		rc = prepare(a);
 	if (rc || a->o.list_funcs) {
@@ -791,22 +530,24 @@ static int run(struct app *a)
 	}
 	rc = resolve_filters(a);
 	if (!rc)
-		rc = open_output(a);
+		rc = app_open_output(a);
 	if (!rc)
-		rc = setup_output(a);
+		rc = app_setup_output(a);
+	if (!rc)
+		rc = app_open_capture(a);
 	if (!rc)
 		rc = start_tracer(a);
 	if (!rc)
 		rc = write_ready_file(a);
 	if (rc)
 		return rc;
-	start_ksyms(a);
+	app_start_ksyms(a);
 	/* kallsyms shows addresses to whoever opened it: read it while still root. */
 	if (a->privs.user)
-		join_ksyms(a);
+		app_join_ksyms(a);
 	/* Attached, files made (and handed to USER): root is no longer needed. */
 	if (privs_drop(&a->privs, a->err, sizeof(a->err)))
-		return fail(a, EXIT_ENV, "%s", a->err);
+		return app_fail(a, EXIT_ENV, "%s", a->err);
 	if (!a->o.quiet) {
 		report_started(&a->sel, &a->kf, &a->tr, (now_s() - a->t_start) * 1e3);
 		prog_tracer_report(&a->pt, false);

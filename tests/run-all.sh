@@ -7,16 +7,24 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
 
+# suite NAME COMMAND...: one suite, bounded by SKBT_SUITE_LIMIT seconds
+# (900; the VM's boots get SKBT_VM_LIMIT, 2400) so that a hung test fails
+# its suite instead of running CI into its own time limit.
 suite() {
-	local name=$1
+	local name=$1 limit=${SKBT_SUITE_LIMIT:-900} t0=$SECONDS
 	shift
+	[ "$name" = vm ] && limit=${SKBT_VM_LIMIT:-2400}
 	echo "=== $name"
-	"$@" 2>&1 | tee -a "$log"
+	timeout -k 30 "$limit" "$@" 2>&1 | tee -a "$log"
 	local s=${PIPESTATUS[0]}
+	if [ "$s" -eq 124 ]; then
+		echo "not ok - $name: still running after $limit s, stopped" | tee -a "$log"
+	fi
 	if [ "$s" -ne 0 ]; then
 		echo "=== $name: FAILED (exit $s)"
 		rc=1
 	fi
+	echo "=== $name: $((SECONDS - t0)) s"
 }
 
 # The VM's fprobe kernel is the longest step when not cached (tests/vm/kbuild.sh):

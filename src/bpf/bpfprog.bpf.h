@@ -88,11 +88,14 @@ int skbt_tc_exit(void *ctx)
 			  0, HOW_TRACE, NULL, false);
 }
 
-/* The XDP event: emit() without an skb (no mark, no tracking, no --output-skb). */
+/*
+ * The XDP event: emit() without an skb (no mark, no tracking, no
+ * --output-skb); -w keeps its frame with --capture-at all.
+ */
 static __always_inline int emit_xdp(void *ctx, struct net_device *dev, const struct pkt *p,
-				    __u32 netns, __u16 flags)
+				    __u32 netns, __u32 flags)
 {
-	struct skbt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct skbt_event *e = record_get();
 
 	if (!e) {
 		count(SKBT_CNT_LOST);
@@ -113,6 +116,8 @@ static __always_inline int emit_xdp(void *ctx, struct net_device *dev, const str
 	bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), &dev->name);
 	parse_tuple(&e->tuple, &e->flags, p);
 	fill_frames(ctx, e, flags, 0);
+	if (capture_wanted(e->flags, 0))
+		capture(e, p, cfg_skb_size ? SKBT_SKB_DATA_MAX : 0);
 	return submit(ctx, e, flags);
 }
 
@@ -121,7 +126,7 @@ static __always_inline int emit_xdp(void *ctx, struct net_device *dev, const str
  * receiving device; the filters apply as to an skb whose MAC header is
  * data.  Such a packet has no mark yet: it is 0 to --filter-mark.
  */
-static __always_inline int handle_xdp(void *ctx, __u16 flags)
+static __always_inline int handle_xdp(void *ctx, __u32 flags)
 {
 	struct xdp_buff *x = (struct xdp_buff *)fe_arg(ctx, 1);
 	struct net_device *dev = BPF_CORE_READ(x, rxq, dev);

@@ -26,8 +26,8 @@ struct skbt_drop_val {
 	/* netfilter drops: the example's return addresses above the site (skbt_event.drop_above) */
 	unsigned long long above[SKBT_DROP_ABOVE];
 	char ifname[16];
-	unsigned short flags; /* SKBT_F_HAS_TUPLE / SKBT_F_HAS_PORTS of the example */
-	unsigned short pad[3];
+	unsigned int flags; /* SKBT_F_HAS_TUPLE / SKBT_F_HAS_PORTS of the example */
+	unsigned int pad;
 	struct skbt_tuple example;
 };
 

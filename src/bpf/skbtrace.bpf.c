@@ -48,6 +48,9 @@ const volatile __u8 cfg_track_tp_free = 0;
 const volatile __u8 cfg_skb_span = 0;
 /* Programs may read kernel memory in place: direct_view(). */
 const volatile __u8 cfg_direct = 0;
+/* -w: packet bytes each record has room for (0: no capture), and which events get one. */
+const volatile __u32 cfg_cap_len = 0;
+const volatile __u8 cfg_cap_at = SKBT_CAP_ALL;
 /* Drop diagnosis: SKB_CONSUMED's value (a free with a reason that is no drop). */
 const volatile __u32 cfg_consumed = ~0U;
 /* SKB_DROP_REASON_NETFILTER_DROP's value: its drops look for their hook; 0: never. */
@@ -80,154 +83,6 @@ struct {
 	__uint(value_size, 127 * sizeof(__u64));
 } stacks SEC(".maps");
 
-/* Tracked skbs by address; an entry lives from the first match to the free. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1); /* resized by --filter-track-max */
-	__type(key, __u64);
-	__type(value, struct skbt_track);
-} tracked_skbs SEC(".maps");
-
-/* A tracked parent between the entry and the return of a cloning function. */
-struct clone_slot {
-	struct skbt_track parent;
-	__u64 func; /* the cloning function, names the clone's first event */
-};
-
-/*
- * Keyed by the stack pointer at the cloning function's entry: unique per
- * active call on every CPU, so an interrupt that clones on the same task
- * cannot take the slot of the call it interrupted (a pid key would).
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1); /* resized when tracking */
-	__type(key, __u64);
-	__type(value, struct clone_slot);
-} clone_parents SEC(".maps");
-
-/* --drop-summary: drops counted per site; only ever added to (drop_summary.c). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 1); /* resized by --drop-summary-max */
-	__type(key, struct skbt_drop_key);
-	__type(value, struct skbt_drop_val);
-} drop_summary SEC(".maps");
-
-/*
- * The namespace each skb was last seen in: skb_netns()'s fallback.  The
- * struct's address outlives the packet (the slab hands it out again), so
- * the data buffer's address must match too.
- */
-struct netns_memo_val {
-	__u64 head;
-	__u32 netns;
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1); /* resized when cfg_netns_memo is on */
-	__type(key, __u64);
-	__type(value, struct netns_memo_val);
-} netns_memo SEC(".maps");
-
-/*
- * Frames walked for a netfilter drop's hook: ours, the tracing glue, the
- * drop function, nft_do_chain(), nft_do_chain_<family>(), nf_hook_slow()
- * and the hook's caller take 8.
- */
-#define DROP_FRAMES 10
-
-/* Room for the stack a drop's hook is looked for in: too big for the BPF stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64[DROP_FRAMES]);
-} drop_frames SEC(".maps");
-
-/*
- * The copy of a packet's first bytes a pcap filter reads: on the stack it
- * put the drop program's frame, plus the filter's, over 6.1's 512 bytes.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64[(SKBT_PCAP_WINDOW + 8) / 8]);
-} pcap_window SEC(".maps");
-
-/*
- * A new summary row is built here, not on the stack: with the span copy
- * and a pcap filter's scratch, 6.1's verifier finds the drop program's
- * combined stack over 512 bytes.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct skbt_drop_val);
-} drop_row SEC(".maps");
-
-/*
- * The hook search's results.  A walk costs ~2 us; what tells the hooks
- * apart on the skb is in the key: no route yet (PREROUTING), the route's
- * input function (ip_local_deliver: INPUT, ip_forward: FORWARD), the
- * device (none before OUTPUT's routing picks one; the output device in
- * POSTROUTING).  Entries are walked again once a second.
- */
-struct nf_above_key {
-	__u64 location;
-	__u64 dst_input;
-	__u32 netns;
-	__u32 ifindex;
-};
-
-struct nf_above_val {
-	__u64 above[SKBT_DROP_ABOVE];
-	__u64 ts;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct nf_above_key);
-	__type(value, struct nf_above_val);
-} nf_above_cache SEC(".maps");
-
-#define NF_ABOVE_TTL_NS 1000000000ULL
-
-/* The last packet id handed out; ids start at 1, 0 is "not tracked". */
-__u64 track_last_id = 0;
-
-#define ETH_HLEN	 14
-#define ETH_P_IP	 0x0800
-#define ETH_P_IPV6	 0x86DD
-#define ETH_P_8021Q	 0x8100
-#define ETH_P_8021AD	 0x88A8
-#define ETH_P_TEB	 0x6558 /* GENEVE: an Ethernet frame follows */
-#define IPPROTO_IPIP	 4
-#define IPPROTO_IPV6	 41
-#define IPPROTO_TCP	 6
-#define IPPROTO_UDP	 17
-#define IPPROTO_SCTP	 132
-#define NEXTHDR_HOP	 0
-#define NEXTHDR_ROUTING	 43
-#define NEXTHDR_FRAGMENT 44
-#define NEXTHDR_AUTH	 51
-#define NEXTHDR_DEST	 60
-#define IPV6_EXT_MAX	 6
-#define VXLAN_PORT	 4789
-#define VXLAN_LINUX_PORT 8472 /* Linux's default before IANA's, flannel's */
-#define GENEVE_PORT	 6081
-#define AF_UNIX		 1
-#define AF_INET		 2
-#define AF_INET6	 10
-#define SOCK_STREAM	 1
-#define TCP_TIME_WAIT	 6
-#define TCP_NEW_SYN_RECV 12
-
 static __always_inline void count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
@@ -237,574 +92,15 @@ static __always_inline void count(__u32 idx)
 }
 
 /*
- * The pcap-filter hook.  User space replaces the body of these stubs with
- * the translated filter before load (see src/filter/splice.c); without a filter
- * cfg_pcap is 0 and the calls are pruned.  Arguments: packet start (MAC
- * header for l2, network header for l3), readable linear bytes, skb->len,
- * and the copy of the packet's first bytes the filter reads (pcap_run()).
- * Every argument is used so that the compiler passes each one.  The stub
- * opens with SKBT_PCAP_STUB_ROOM `goto +0`s: a filter that fits is
- * written over the stub instead of being called from it, which saves a
- * call and its return (~6 ns a run where returns go through a return
- * thunk, docs/benchmarks.md section 15).
+ * The parts of this one BPF object, by idea; each uses the settings and
+ * maps above, and the ones before it.
  */
-#define PCAP_STUB(name, marker)                                                                    \
-	static __noinline int name(void *data, __u32 caplen, __u32 len, const void *win)           \
-	{                                                                                          \
-		__u64 m;                                                                           \
-                                                                                                   \
-		/* The arguments pass through it, so nothing is computed before. */                \
-		asm volatile(".rept %4\n\tgoto +0\n\t.endr"                                        \
-			     : "+r"(data), "+r"(caplen), "+r"(len), "+r"(win)                      \
-			     : "i"(SKBT_PCAP_STUB_ROOM));                                          \
-		asm volatile("%0 = %1" : "=r"(m) : "i"(marker));                                   \
-		return data != 0 && win != 0 && caplen <= len && m;                                \
-	}
-
-PCAP_STUB(skbt_pcap_l2, SKBT_PCAP_L2_MARKER)
-PCAP_STUB(skbt_pcap_l3, SKBT_PCAP_L3_MARKER)
-/* The same for --filter-tunnel-pcap-l2/-l3, called on the inner headers. */
-PCAP_STUB(skbt_pcap_tun_l2, SKBT_PCAP_TUN_L2_MARKER)
-PCAP_STUB(skbt_pcap_tun_l3, SKBT_PCAP_TUN_L3_MARKER)
-
-/*
- * A read-only view of kernel memory that the program loads from directly:
- * each load becomes one instruction the kernel guards with an exception
- * entry (a bad address reads as 0) instead of a bpf_probe_read_kernel()
- * call and a copy.  It is the kfunc bpf_rdonly_cast(p, 0); the call is
- * written with a marker that user space turns into the kfunc call on
- * kernels that have it (cfg_direct), because libbpf 1.1 cannot leave an
- * unresolved kfunc in a program.  Elsewhere cfg_direct is 0 and the
- * verifier drops the call as dead code.
- */
-static __always_inline void *direct_view(const void *p)
-{
-	void *v;
-
-	asm volatile("r1 = %[p]\n\t"
-		     "r2 = 0\n\t"
-		     "call %[m]\n\t"
-		     "%[v] = r0"
-		     : [v] "=r"(v)
-		     : [p] "r"(p), [m] "i"(SKBT_DIRECT_MARKER)
-		     : "r0", "r1", "r2", "r3", "r4", "r5");
-	return v;
-}
-
-/*
- * ptr, to be read in place: a NULL or stale pointer reads as zeros, so a
- * chain of them needs no checks between the links.  Only where
- * skb_in_place(typed).
- *
- * typed: the program is a BTF-typed tracepoint one (tp_btf), a constant
- * per program.  Its sk_buff, and every struct reached from it, is a typed
- * pointer the verifier lets it load from directly on any kernel that has
- * tp_btf, without direct_view(); the packet is not (skb->head is a plain
- * number to the verifier), so its bytes are read in place only with
- * cfg_direct.  Not a setting: the clone hooks of a tp_btf run are kprobe
- * or fexit programs, whose skb is a number.
- */
-#define IN_PLACE(ptr, typed) ((typed) ? (ptr) : (typeof(ptr))direct_view(ptr))
-
-/* The sk_buff and the structs it points to are read in place, not probed. */
-static __always_inline int skb_in_place(bool typed)
-{
-	return cfg_direct || typed;
-}
-
-/*
- * The device's namespace, else the socket's, from the skb's state now.  Once UDP queues an skb to
- * a socket it reuses skb->dev's storage (dev_scratch): reading through
- * that non-pointer fails (a probe read) or reads as 0 (in place), and the
- * socket answers instead.
- */
-static __always_inline __u32 skb_netns_now(struct sk_buff *skb, bool typed)
-{
-	struct net_device *dev;
-	struct sock *sk;
-	__u32 inum = 0;
-
-	if (skb_in_place(typed)) {
-		/* The typed pointers may be NULL: the verifier wants them checked. */
-		dev = IN_PLACE(skb, typed)->dev;
-		if (dev)
-			inum = IN_PLACE(IN_PLACE(dev, typed)->nd_net.net, typed)->ns.inum;
-		sk = IN_PLACE(skb, typed)->sk;
-		if (!inum && sk)
-			inum = IN_PLACE(IN_PLACE(sk, typed)->__sk_common.skc_net.net, typed)
-				       ->ns.inum;
-		return inum;
-	}
-	dev = BPF_CORE_READ(skb, dev);
-	if (dev)
-		inum = BPF_CORE_READ(dev, nd_net.net, ns.inum);
-	if (!inum)
-		inum = BPF_CORE_READ(skb, sk, __sk_common.skc_net.net, ns.inum);
-	return inum;
-}
-
-/*
- * The skb's namespace: its state's, else (cfg_netns_memo) the one it was
- * last seen in.  A UDP skb queued to a socket keeps neither device nor
- * socket, so its last events (the copy to the reader, the free) have no
- * namespace of their own.  Every sighting refreshes the memo, so a packet
- * that moved to another namespace is not kept in the one it left.
- */
-static __always_inline __u32 skb_netns(struct sk_buff *skb, bool typed)
-{
-	__u32 inum = skb_netns_now(skb, typed);
-	struct netns_memo_val *m, v = {};
-	__u64 key = (__u64)skb;
-
-	if (!cfg_netns_memo)
-		return inum;
-	v.head = skb_in_place(typed) ? (__u64)IN_PLACE(skb, typed)->head
-				     : (__u64)BPF_CORE_READ(skb, head);
-	m = bpf_map_lookup_elem(&netns_memo, &key);
-	if (!inum)
-		return m && m->head == v.head ? m->netns : 0;
-	if (m) {
-		if (m->netns != inum || m->head != v.head) {
-			m->netns = inum;
-			m->head = v.head;
-		}
-	} else if (!cfg_netns || inum == cfg_netns) {
-		/* a packet only ever seen elsewhere needs no memo to be told apart */
-		v.netns = inum;
-		bpf_map_update_elem(&netns_memo, &key, &v, BPF_ANY);
-	}
-	return inum;
-}
-
-/*
- * A drop's namespace: the skb's, else the socket it was dropped on (a
- * listener's drops come with neither device nor socket on the skb).
- */
-static __always_inline __u32 netns_of(struct sk_buff *skb, struct sock *sk, bool typed)
-{
-	__u32 inum = skb_netns(skb, typed);
-
-	if (inum || !sk)
-		return inum;
-	/* tp_btf's rx_sk is typed like its skb */
-	if (skb_in_place(typed))
-		return IN_PLACE(IN_PLACE(sk, typed)->__sk_common.skc_net.net, typed)->ns.inum;
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-}
-
-static __always_inline __u32 skb_mark(struct sk_buff *skb, bool typed)
-{
-	return skb_in_place(typed) ? IN_PLACE(skb, typed)->mark : BPF_CORE_READ(skb, mark);
-}
-
-static __always_inline int skb_ifindex(struct sk_buff *skb, bool typed)
-{
-	struct net_device *dev;
-
-	if (!skb_in_place(typed))
-		return BPF_CORE_READ(skb, dev, ifindex);
-	dev = IN_PLACE(skb, typed)->dev;
-	return dev ? IN_PLACE(dev, typed)->ifindex : 0;
-}
-
-/* Where the packet's headers are, read once per event. */
-struct pkt {
-	unsigned char *head;
-	unsigned char *data;
-	__u32 len;
-	__u32 tail;
-	__u16 mac;
-	__u16 nh;
-	__u16 proto; /* host order */
-};
-
-/* The fields from s: a copy of the skb's span, or the skb read in place. */
-static __always_inline void pkt_pick(const struct sk_buff *s, struct pkt *p)
-{
-	p->head = s->head;
-	p->data = s->data;
-	p->len = s->len;
-	p->tail = s->tail;
-	p->mac = s->mac_header;
-	p->nh = s->network_header;
-	p->proto = bpf_ntohs(s->protocol);
-}
-
-/*
- * Every field pkt_read() needs lies in the ~100 bytes of sk_buff from len
- * to data (5.x and 6.x kernels): one probe read of that span instead of
- * seven halves the cost of an event the filters reject (docs/benchmarks.md).
- * User space checks the running kernel's layout (cfg_skb_span); the span
- * is then looked at through a pointer placed where the skb would be, so
- * each field is one load at its CO-RE relocated offset, with no checks
- * left to run for every event.
- */
-static __always_inline int pkt_read_span(struct sk_buff *skb, struct pkt *p)
-{
-	__u8 b[SKBT_SKB_SPAN];
-	__s64 back = 0;
-	struct sk_buff *s;
-	__u32 size =
-		bpf_core_field_offset(skb->data) + sizeof(void *) - bpf_core_field_offset(skb->len);
-
-	if (!cfg_skb_span ||
-	    bpf_probe_read_kernel(b, size, (void *)skb + bpf_core_field_offset(skb->len)))
-		return 0;
-	/*
-	 * The verifier refuses "stack pointer -= x", and 6.1's does not follow
-	 * a negation: "back = 0; back -= x; fp += back", each step opaque to
-	 * the compiler so it cannot fold them back into a subtraction.
-	 */
-	asm volatile("" : "+r"(back));
-	back -= bpf_core_field_offset(skb->len);
-	asm volatile("" : "+r"(back));
-	s = (void *)b + back;
-	pkt_pick(s, p);
-	return 1;
-}
-
-static __always_inline void pkt_read_direct(struct sk_buff *skb, struct pkt *p, bool typed)
-{
-	pkt_pick(IN_PLACE(skb, typed), p);
-}
-
-static __always_inline void pkt_read(struct sk_buff *skb, struct pkt *p, bool typed)
-{
-	if (skb_in_place(typed)) {
-		pkt_read_direct(skb, p, typed);
-		return;
-	}
-	if (pkt_read_span(skb, p))
-		return;
-	p->head = BPF_CORE_READ(skb, head);
-	p->data = BPF_CORE_READ(skb, data);
-	p->len = BPF_CORE_READ(skb, len);
-	p->tail = BPF_CORE_READ(skb, tail);
-	p->mac = BPF_CORE_READ(skb, mac_header);
-	p->nh = BPF_CORE_READ(skb, network_header);
-	p->proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
-}
-
-static __always_inline int hdr_set(__u16 off)
-{
-	return off != (__u16)~0U && off != 0;
-}
-
-/*
- * The view a filter gets of the packet from offset start (from head):
- * caplen stops at the end of the linear data; len is what tcpdump calls
- * the wire length of that view.  0 when start is past the linear data.
- */
-static __always_inline int pkt_view(const struct pkt *p, __u32 start, __u32 *caplen, __u32 *len)
-{
-	long lead;
-
-	if (p->tail <= start)
-		return 0;
-	*caplen = p->tail - start;
-	lead = (long)(p->data - (p->head + start));
-	*len = (__u32)((long)p->len + lead);
-	return 1;
-}
-
-/* Calls the stub of which: the translated filter spliced in its place. */
-static __always_inline int pcap_call(enum skbt_pcap_stub which, unsigned char *data, __u32 caplen,
-				     __u32 len, const void *win)
-{
-	switch (which) {
-	case SKBT_PCAP_L2:
-		return skbt_pcap_l2(data, caplen, len, win);
-	case SKBT_PCAP_L3:
-		return skbt_pcap_l3(data, caplen, len, win);
-	case SKBT_PCAP_TUN_L2:
-		return skbt_pcap_tun_l2(data, caplen, len, win);
-	default:
-		return skbt_pcap_tun_l3(data, caplen, len, win);
-	}
-}
-
-/*
- * Runs one translated filter on the view [data, data + caplen).  The
- * filter's loads read a copy of the packet's first bytes (the window it
- * asked for, cfg_pcap_win) made here, with one probe read, rather than in
- * the filter: the copy costs the filter 7-12 instructions of its own
- * (issue 3 counts the filter's instructions against the classic ones).
- * pad puts the copy where the filter's loads are aligned.  A failed read
- * rejects the packet, as the filter would.  Where the kernel allows it
- * (cfg_direct) there is no copy: the filter reads the packet in place.
- */
-static __always_inline int pcap_run(enum skbt_pcap_stub which, unsigned char *data, __u32 caplen,
-				    __u32 len)
-{
-	__u32 zero = 0;
-	__u64 *buf;
-	void *win;
-	__u64 n, cap = caplen;
-
-	if (cfg_direct)
-		return pcap_call(which, data, caplen, len, direct_view(data));
-	buf = bpf_map_lookup_elem(&pcap_window, &zero);
-	if (!buf)
-		return 0;
-	win = (void *)buf + cfg_pcap_pad[which];
-	n = cfg_pcap_win[which];
-	/*
-	 * The compiler may otherwise pass the helper a caplen register whose
-	 * upper half it never cleared, and compare a cleared copy: the
-	 * verifier then sees an unbounded size.
-	 */
-	asm volatile("" : "+r"(cap));
-	if (n) {
-		if (n > cap)
-			n = cap;
-		if (bpf_probe_read_kernel(win, n, data))
-			return 0;
-	}
-	return pcap_call(which, data, caplen, len, win);
-}
-
-/*
- * Calls the translated filter on the MAC header when the skb has one
- * before its network header, else on the network header.
- */
-static __always_inline int pass_pcap(const struct pkt *p)
-{
-	__u32 start, caplen, len;
-
-	if (hdr_set(p->mac) && hdr_set(p->nh) && p->nh > p->mac)
-		start = p->mac;
-	else if (hdr_set(p->nh))
-		start = p->nh;
-	else
-		return 0;
-	if (!pkt_view(p, start, &caplen, &len))
-		return 0;
-	if (start == p->mac)
-		return pcap_run(SKBT_PCAP_L2, p->head + start, caplen, len);
-	return pcap_run(SKBT_PCAP_L3, p->head + start, caplen, len);
-}
-
-/* Offsets from skb->head of a tunnel's inner headers; 0: none. */
-struct inner {
-	__u32 mac; /* inner Ethernet header */
-	__u32 nh;  /* inner IPv4/IPv6 header */
-};
-
-/*
- * After encapsulation (transmit side) the skb records where the inner
- * headers are; they are stale unless encapsulation is set.  Until the
- * outer IP header is pushed the network header is the inner one (equal),
- * after that it lies before; one past it would be a stale record.
- * The inner MAC header counts only with room for Ethernet before the
- * inner network header (an IPIP device's is equal to it).
- */
-static __always_inline int tun_recorded(struct sk_buff *skb, const struct pkt *p, struct inner *in)
-{
-	__u16 imh, inh;
-
-	if (!BPF_CORE_READ_BITFIELD_PROBED(skb, encapsulation))
-		return 0;
-	inh = BPF_CORE_READ(skb, inner_network_header);
-	if (!hdr_set(inh) || inh < p->nh)
-		return 0;
-	imh = BPF_CORE_READ(skb, inner_mac_header);
-	in->nh = inh;
-	if (hdr_set(imh) && (__u32)imh + ETH_HLEN <= inh)
-		in->mac = imh;
-	return 1;
-}
-
-/*
- * Before decapsulation (receive side) the inner headers are found by
- * parsing the outer ones: IPv4 or IPv6 (no extension headers, no
- * fragments) carrying IPIP, IPv6-in-IP, or UDP to the VXLAN or GENEVE
- * port.  Every read stays inside the linear data.
- */
-static __always_inline int tun_parse(const struct pkt *p, struct inner *in)
-{
-	__u8 b[40];
-	__u32 l4, off;
-	__u16 type;
-	__u8 proto;
-
-	if (!hdr_set(p->nh))
-		return 0;
-	off = p->nh;
-	if (p->proto == ETH_P_IP) {
-		if (off + 20 > p->tail || bpf_probe_read_kernel(b, 20, p->head + off) ||
-		    (b[0] >> 4) != 4 || ((b[6] & 0x3f) | b[7]))
-			return 0;
-		l4 = off + (b[0] & 0xf) * 4;
-		proto = b[9];
-	} else if (p->proto == ETH_P_IPV6) {
-		if (off + 40 > p->tail || bpf_probe_read_kernel(b, 40, p->head + off) ||
-		    (b[0] >> 4) != 6)
-			return 0;
-		l4 = off + 40;
-		proto = b[6];
-	} else {
-		return 0;
-	}
-	if (proto == IPPROTO_IPIP || proto == IPPROTO_IPV6) {
-		in->nh = l4;
-		return 1;
-	}
-	/* UDP header and the first 8 bytes of the tunnel header. */
-	if (proto != IPPROTO_UDP || l4 + 16 > p->tail || bpf_probe_read_kernel(b, 16, p->head + l4))
-		return 0;
-	type = (b[2] << 8) | b[3];
-	if (type == VXLAN_PORT || type == VXLAN_LINUX_PORT) {
-		if (!(b[8] & 0x08)) /* the VNI-valid flag */
-			return 0;
-		in->mac = l4 + 16;
-	} else if (type == GENEVE_PORT && (b[8] >> 6) == 0) {
-		off = l4 + 16 + (b[8] & 0x3f) * 4;
-		type = (b[10] << 8) | b[11];
-		if (type == ETH_P_IP || type == ETH_P_IPV6) {
-			in->nh = off;
-			return 1;
-		}
-		if (type != ETH_P_TEB)
-			return 0;
-		in->mac = off;
-	} else {
-		return 0;
-	}
-	/* An inner Ethernet frame: the IP header follows an untagged one. */
-	if (in->mac + ETH_HLEN > p->tail || bpf_probe_read_kernel(b, 2, p->head + in->mac + 12))
-		return 1;
-	type = (b[0] << 8) | b[1];
-	if (type == ETH_P_IP || type == ETH_P_IPV6)
-		in->nh = in->mac + ETH_HLEN;
-	return 1;
-}
-
-/*
- * The tunnel filters on the inner headers; a packet without the inner
- * header a filter needs does not pass it.
- */
-static __always_inline int pass_tunnel(struct sk_buff *skb, const struct pkt *p)
-{
-	struct inner in = {};
-	__u32 caplen, len;
-
-	if (!tun_recorded(skb, p, &in) && !tun_parse(p, &in))
-		return 0;
-	if (cfg_tun & SKBT_TUN_L2) {
-		if (!in.mac || !pkt_view(p, in.mac, &caplen, &len) ||
-		    !pcap_run(SKBT_PCAP_TUN_L2, p->head + in.mac, caplen, len))
-			return 0;
-	}
-	if (cfg_tun & SKBT_TUN_L3) {
-		if (!in.nh || !pkt_view(p, in.nh, &caplen, &len) ||
-		    !pcap_run(SKBT_PCAP_TUN_L3, p->head + in.nh, caplen, len))
-			return 0;
-	}
-	return 1;
-}
-
-static __always_inline void parse_ports(struct skbt_tuple *t, __u16 *flags, unsigned char *l4,
-					__u8 proto)
-{
-	__u8 th[14];
-
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)
-		return;
-	if (bpf_probe_read_kernel(th, proto == IPPROTO_TCP ? 14 : 4, l4))
-		return;
-	t->sport = (th[0] << 8) | th[1];
-	t->dport = (th[2] << 8) | th[3];
-	if (proto == IPPROTO_TCP)
-		t->tcp_flags = th[13];
-	*flags |= SKBT_F_HAS_PORTS;
-}
-
-static __always_inline void parse_ipv4(struct skbt_tuple *t, __u16 *flags, unsigned char *nh)
-{
-	__u8 ip[20];
-
-	if (bpf_probe_read_kernel(ip, sizeof(ip), nh) || (ip[0] >> 4) != 4)
-		return;
-	__builtin_memcpy(t->saddr, &ip[12], 4);
-	__builtin_memcpy(t->daddr, &ip[16], 4);
-	t->l3 = 4;
-	t->l4 = ip[9];
-	*flags |= SKBT_F_HAS_TUPLE;
-	/* Later fragments carry no L4 header. */
-	if (((ip[6] & 0x1f) | ip[7]) == 0)
-		parse_ports(t, flags, nh + (ip[0] & 0xf) * 4, ip[9]);
-}
-
-static __always_inline void parse_ipv6(struct skbt_tuple *t, __u16 *flags, unsigned char *nh)
-{
-	__u8 ip[40], ext[4];
-	unsigned char *p = nh + 40;
-	__u8 next;
-
-	if (bpf_probe_read_kernel(ip, sizeof(ip), nh) || (ip[0] >> 4) != 6)
-		return;
-	__builtin_memcpy(t->saddr, &ip[8], 16);
-	__builtin_memcpy(t->daddr, &ip[24], 16);
-	t->l3 = 6;
-	*flags |= SKBT_F_HAS_TUPLE;
-	next = ip[6];
-#pragma unroll
-	for (int i = 0; i < IPV6_EXT_MAX; i++) {
-		if (next != NEXTHDR_HOP && next != NEXTHDR_ROUTING && next != NEXTHDR_FRAGMENT &&
-		    next != NEXTHDR_AUTH && next != NEXTHDR_DEST)
-			break;
-		if (bpf_probe_read_kernel(ext, sizeof(ext), p))
-			return;
-		if (next == NEXTHDR_FRAGMENT) {
-			next = ext[0];
-			/* Only the first fragment holds the L4 header. */
-			if (((ext[2] << 8) | (ext[3] & 0xf8)) != 0) {
-				t->l4 = next;
-				return;
-			}
-			p += 8;
-			continue;
-		}
-		p += next == NEXTHDR_AUTH ? (ext[1] + 2) * 4 : (ext[1] + 1) * 8;
-		next = ext[0];
-	}
-	t->l4 = next;
-	parse_ports(t, flags, p, next);
-}
-
-static __always_inline void parse_tuple(struct skbt_tuple *t, __u16 *flags, const struct pkt *p)
-{
-	unsigned char *nh;
-	__u16 proto = p->proto;
-
-	if (!hdr_set(p->nh))
-		return;
-	nh = p->head + p->nh;
-	/* A tag left in the packet: the network header points at it. */
-	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
-		__be16 inner;
-
-		if (bpf_probe_read_kernel(&inner, sizeof(inner), nh + 2))
-			return;
-		proto = bpf_ntohs(inner);
-		nh += 4;
-	}
-	if (proto == ETH_P_IP)
-		parse_ipv4(t, flags, nh);
-	else if (proto == ETH_P_IPV6)
-		parse_ipv6(t, flags, nh);
-}
-
-static __always_inline void fill_dev(struct skbt_event *e, struct sk_buff *skb)
-{
-	struct net_device *dev = BPF_CORE_READ(skb, dev);
-
-	if (!dev)
-		return;
-	e->ifindex = BPF_CORE_READ(dev, ifindex);
-	e->mtu = BPF_CORE_READ(dev, mtu);
-	bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), &dev->name);
-}
+#include "bpf/skb_read.bpf.h"
+#include "bpf/pcap.bpf.h"
+#include "bpf/tunnel.bpf.h"
+#include "bpf/drop_diag.bpf.h"
+#include "bpf/capture.bpf.h"
+#include "bpf/track.bpf.h"
 
 static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns, struct sock *sk,
 					bool typed)
@@ -821,178 +117,60 @@ static __always_inline int pass_filters(struct sk_buff *skb, __u32 *netns, struc
 	return 1;
 }
 
-/* What a drop hook knows besides the skb and its reason. */
-struct drop_in {
-	__u64 location;	 /* the kernel's drop site */
-	struct sock *sk; /* the socket it was dropped on; NULL: skb->sk */
-};
-
-/* ... and what the event and the summary get: the above, the hook's caller, where. */
-struct drop_out {
-	__u64 location;
-	__u64 above[SKBT_DROP_ABOVE];
-	struct sock *sk;
-	__u32 netns;
-	__u32 ifindex;
-};
-
 /*
- * Which netfilter hook dropped the packet: it ran from the function that
- * called nf_hook_slow() (ip_local_deliver: INPUT ...), a few frames above
- * the drop site on the stack.  The site is itself a return address, so
- * it is found among the frames without knowing any symbol; the frames
- * above it go to user space, which names them.
+ * Where an event is built: in a ring reservation of the largest record,
+ * or, when -s is large, in this CPU's buffer, to be copied to the ring at
+ * its real size (record_put): a 64 KiB reservation per record would leave
+ * the ring room for a few dozen.  NULL: no room, or the buffer is taken by
+ * the program this one interrupted on this CPU.
  */
-static __always_inline void nf_above(void *ctx, __u64 location, __u64 *above)
+static __always_inline struct skbt_event *record_get(void)
 {
-	__u32 zero = 0;
-	__u64 *f = bpf_map_lookup_elem(&drop_frames, &zero);
-	long n;
+	__u32 size = sizeof(struct skbt_event) + cfg_cap_len, zero = 0, cpu;
+	struct skbt_event *e;
+	__u32 *busy;
 
-	if (!f || !location)
-		return;
-	n = bpf_get_stack(ctx, f, DROP_FRAMES * sizeof(__u64), 0);
-#pragma unroll
-	for (int i = 0; i < DROP_FRAMES - SKBT_DROP_ABOVE; i++) {
-		if ((i + 1) * (long)sizeof(__u64) > n)
-			break;
-		if (f[i] != location)
-			continue;
-#pragma unroll
-		for (int j = 0; j < SKBT_DROP_ABOVE; j++)
-			if ((i + 2 + j) * (long)sizeof(__u64) <= n)
-				above[j] = f[i + 1 + j];
-		return;
+	if (cfg_skb_size)
+		size += SKBT_SKB_DATA_MAX;
+	if (cfg_cap_len <= SKBT_CAP_INLINE_MAX)
+		return bpf_ringbuf_reserve(&events, size, 0);
+	busy = bpf_map_lookup_elem(&cap_busy, &zero);
+	if (!busy || *busy)
+		return NULL;
+	cpu = bpf_get_smp_processor_id();
+	e = bpf_map_lookup_elem(&cap_records, &cpu);
+	if (e)
+		*busy = 1;
+	return e;
+}
+
+/* Hands the event to user space; 0, or -1 when the ring had no room. */
+static __always_inline int record_put(struct skbt_event *e)
+{
+	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes
+			     ? BPF_RB_FORCE_WAKEUP
+			     : BPF_RB_NO_WAKEUP;
+	__u32 zero = 0, *busy;
+	__u64 size;
+	int err;
+
+	if (cfg_cap_len <= SKBT_CAP_INLINE_MAX) {
+		bpf_ringbuf_submit(e, wake);
+		return 0;
 	}
+	size = sizeof(*e) + (cfg_skb_size ? SKBT_SKB_DATA_MAX : 0) + e->cap_len;
+	err = bpf_ringbuf_output(&events, e, size, wake);
+	busy = bpf_map_lookup_elem(&cap_busy, &zero);
+	if (busy)
+		*busy = 0;
+	return err ? -1 : 0;
 }
 
-/* nf_above(), through the nf_above_cache cache. */
-static __always_inline void nf_above_cached(void *ctx, struct sk_buff *skb, struct drop_out *d)
-{
-	unsigned long refdst = BPF_CORE_READ(skb, _skb_refdst);
-	struct nf_above_key k = {.location = d->location, .netns = d->netns, .ifindex = d->ifindex};
-	struct nf_above_val *v, nv = {};
-	__u64 now = bpf_ktime_get_ns();
-
-	if (refdst)
-		k.dst_input = (__u64)BPF_CORE_READ((struct dst_entry *)(refdst & ~1UL), input);
-	v = bpf_map_lookup_elem(&nf_above_cache, &k);
-	if (v && now - v->ts < NF_ABOVE_TTL_NS) {
-		__builtin_memcpy(d->above, v->above, sizeof(d->above));
-		return;
-	}
-	nf_above(ctx, d->location, nv.above);
-	nv.ts = now;
-	bpf_map_update_elem(&nf_above_cache, &k, &nv, BPF_ANY);
-	__builtin_memcpy(d->above, nv.above, sizeof(d->above));
-}
-
-/* The socket a packet was dropped on: family, protocol, state, addresses. */
-static __always_inline void fill_sock(struct skbt_event *e, struct sock *sk)
-{
-	struct skbt_sock *s = &e->sock;
-	unsigned short fam;
-
-	if (!sk)
-		return;
-	fam = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (fam != AF_INET && fam != AF_INET6 && fam != AF_UNIX)
-		return;
-	s->family = fam;
-	s->state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	s->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	s->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	/* the addresses by size: BPF_CORE_READ_INTO would read sizeof(char) */
-	if (fam == AF_INET) {
-		bpf_core_read(s->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(s->daddr, 4, &sk->__sk_common.skc_daddr);
-	} else if (fam == AF_INET6) {
-		bpf_core_read(s->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(s->daddr, 16, &sk->__sk_common.skc_v6_daddr);
-	}
-	/* request and time-wait socks end after sock_common: TCP by definition */
-	if (s->state == TCP_TIME_WAIT || s->state == TCP_NEW_SYN_RECV) {
-		s->proto = IPPROTO_TCP;
-		s->type = SOCK_STREAM;
-	} else {
-		s->proto = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
-		s->type = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
-	}
-	e->flags |= SKBT_F_HAS_SOCK;
-}
-
-static __always_inline void fill_drop(struct skbt_event *e, struct sk_buff *skb,
-				      const struct drop_out *d)
-{
-	e->drop_location = d->location;
-	__builtin_memcpy(e->drop_above, d->above, sizeof(e->drop_above));
-	fill_sock(e, d->sk ? d->sk : BPF_CORE_READ(skb, sk));
-}
-
-/* A row's example: the last dropped packet, at most once a millisecond. */
-#define EXAMPLE_EVERY_NS 1000000
-
-static __always_inline void drop_example(struct skbt_drop_val *v, struct sk_buff *skb,
-					 const struct pkt *p, const struct skbt_drop_key *k,
-					 const struct drop_out *d, __u64 now)
-{
-	v->last_ts = now;
-	v->flags = 0;
-	__builtin_memset(&v->example, 0, sizeof(v->example));
-	parse_tuple(&v->example, &v->flags, p);
-	__builtin_memcpy(v->above, d->above, sizeof(v->above));
-	v->ifname[0] = 0;
-	if (k->ifindex)
-		bpf_probe_read_kernel_str(v->ifname, sizeof(v->ifname),
-					  BPF_CORE_READ(skb, dev)->name);
-}
-
-/*
- * --drop-summary: one more drop at this site.  Per-CPU values need no
- * atomics; a full map leaves the drop uncounted, and counted as such.
- * Only a row's first drop and one a millisecond pay for the example.
- */
-static __always_inline void count_drop(struct sk_buff *skb, const struct pkt *p, __u32 reason,
-				       const struct drop_out *d)
-{
-	struct skbt_drop_key k = {
-		.location = d->location,
-		.reason = reason,
-		.netns = d->netns,
-		.ifindex = d->ifindex,
-	};
-	struct skbt_drop_val *v = bpf_map_lookup_elem(&drop_summary, &k);
-	__u64 now = bpf_ktime_get_ns();
-
-	if (!v) {
-		__u32 zero = 0;
-		struct skbt_drop_val *nv = bpf_map_lookup_elem(&drop_row, &zero);
-
-		if (!nv) {
-			count(SKBT_CNT_DROP_UNCOUNTED);
-			return;
-		}
-		nv->count = 1;
-		drop_example(nv, skb, p, &k, d, now);
-		if (!bpf_map_update_elem(&drop_summary, &k, nv, BPF_NOEXIST))
-			return;
-		/* another CPU added the key first, with a zero count for this one */
-		v = bpf_map_lookup_elem(&drop_summary, &k);
-		if (!v) {
-			count(SKBT_CNT_DROP_UNCOUNTED);
-			return;
-		}
-	}
-	v->count++;
-	if (now - v->last_ts >= EXAMPLE_EVERY_NS)
-		drop_example(v, skb, p, &k, d, now);
-}
-
-/* The verdict of a tc program at its exit (bpfprog.bpf.h). */
+/* The verdict of a tc or XDP program at its exit (bpfprog.bpf.h). */
 static __always_inline void prog_ret_fill(void *ctx, struct skbt_event *e);
 
 /* The event's caller and stack, when asked for: caller 0 reads the stack. */
-static __always_inline void fill_frames(void *ctx, struct skbt_event *e, __u16 flags, __u64 caller)
+static __always_inline void fill_frames(void *ctx, struct skbt_event *e, __u32 flags, __u64 caller)
 {
 	if (cfg_caller) {
 		if (caller) {
@@ -1016,29 +194,23 @@ static __always_inline void fill_frames(void *ctx, struct skbt_event *e, __u16 f
 }
 
 /* A program's verdict at its exit, then the event goes out. */
-static __always_inline int submit(void *ctx, struct skbt_event *e, __u16 flags)
+static __always_inline int submit(void *ctx, struct skbt_event *e, __u32 flags)
 {
 	if (flags & SKBT_F_PROG_RET)
 		prog_ret_fill(ctx, e);
-	count(SKBT_CNT_MATCHED);
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes
-				      ? BPF_RB_FORCE_WAKEUP
-				      : BPF_RB_NO_WAKEUP);
+	count(record_put(e) ? SKBT_CNT_LOST : SKBT_CNT_MATCHED);
 	return 0;
 }
 
 /* Fills and submits one event; the caller has checked the filters. */
 static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
-				__u64 func, __u16 flags, __u32 reason, __u64 caller,
-				const struct skbt_track *tr, const struct drop_out *d, bool typed)
+				__u64 func, __u32 flags, __u32 reason, __u64 caller,
+				const struct skbt_track *tr, const struct drop_out *d, bool typed,
+				int first)
 {
-	__u32 size = sizeof(struct skbt_event);
-	struct skbt_event *e;
+	struct skbt_event *e = record_get();
 	__u32 skb_size = cfg_skb_size;
 
-	if (skb_size)
-		size += SKBT_SKB_DATA_MAX;
-	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e) {
 		count(SKBT_CNT_LOST);
 		return 0;
@@ -1071,57 +243,9 @@ static __always_inline int emit(void *ctx, struct sk_buff *skb, struct pkt *p, _
 			e->flags |= SKBT_F_HAS_SKB_DATA;
 		}
 	}
+	if (capture_wanted(e->flags, first))
+		capture(e, p, cfg_skb_size ? SKBT_SKB_DATA_MAX : 0);
 	return submit(ctx, e, flags);
-}
-
-/* What a program does with the skb besides reporting it. */
-enum how {
-	HOW_TRACE = 0, /* report it; start tracking it when it matches */
-	HOW_FREE,      /* it is being freed: report it if it matches, forget it */
-	HOW_FORGET,    /* it is being freed: report it only if tracked, forget it */
-};
-
-static __always_inline int track_lookup(struct sk_buff *skb, struct skbt_track *tr)
-{
-	__u64 key = (__u64)skb;
-	struct skbt_track *v = bpf_map_lookup_elem(&tracked_skbs, &key);
-
-	if (!v)
-		return 0;
-	*tr = *v;
-	return 1;
-}
-
-/* A full map leaves the skb untracked, id 0: counted, never silent. */
-static __always_inline void track_insert(struct sk_buff *skb, struct skbt_track *tr)
-{
-	__u64 key = (__u64)skb;
-
-	if (bpf_map_update_elem(&tracked_skbs, &key, tr, BPF_ANY)) {
-		count(SKBT_CNT_TRACK_FULL);
-		tr->id = 0;
-	}
-}
-
-/* A new packet: an id, and a map entry unless it is being freed anyway. */
-static __always_inline void track_start(struct sk_buff *skb, struct skbt_track *tr, enum how how)
-{
-	tr->id = __sync_fetch_and_add(&track_last_id, 1) + 1;
-	if (how == HOW_TRACE)
-		track_insert(skb, tr);
-}
-
-/*
- * The filter's verdict alone when the skb is read in place: nothing of it
- * is kept for the event, so nothing is saved across the filter's call,
- * and a packet that passes is read again in full.  Most runs end here.
- */
-static __always_inline int pass_pcap_direct(struct sk_buff *skb, bool typed)
-{
-	struct pkt p;
-
-	pkt_read_direct(skb, &p, typed);
-	return pass_pcap(&p);
 }
 
 static __always_inline int matches(struct sk_buff *skb, struct pkt *p, __u32 *netns,
@@ -1171,14 +295,14 @@ static __always_inline __u64 prog_id(void)
  * event that is reported: most runs are filtered out, and all but the
  * program id can be helper calls.
  */
-static __always_inline __u64 event_func(void *ctx, __u16 flags)
+static __always_inline __u64 event_func(void *ctx, __u32 flags)
 {
 	if (flags & SKBT_F_PROG)
 		return prog_id();
 	return flags & SKBT_F_TRACEPOINT ? probe_id(ctx) : bpf_get_func_ip(ctx);
 }
 
-static __always_inline int is_drop(__u16 flags, __u32 reason)
+static __always_inline int is_drop(__u32 flags, __u32 reason)
 {
 	return (flags & SKBT_F_HAS_REASON) && reason != cfg_consumed;
 }
@@ -1188,9 +312,9 @@ static __always_inline int is_drop(__u16 flags, __u32 reason)
  * socket and netfilter hook, found once for both.
  */
 static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, struct pkt *p, __u32 netns,
-				       __u16 flags, __u32 reason, __u64 caller,
+				       __u32 flags, __u32 reason, __u64 caller,
 				       const struct skbt_track *tr, const struct drop_in *in,
-				       bool typed)
+				       bool typed, int first)
 {
 	struct drop_out d = {.location = in ? in->location : 0, .sk = in ? in->sk : NULL};
 
@@ -1203,7 +327,7 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, struct pk
 	if (!cfg_drop_events)
 		return 0;
 	return emit(ctx, skb, p, d.netns, event_func(ctx, flags), flags | SKBT_F_DROP, reason,
-		    caller, tr, &d, typed);
+		    caller, tr, &d, typed, first);
 }
 
 /*
@@ -1211,12 +335,12 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, struct pk
  * program that only traces: those need not test cfg_drops_only, and a
  * test is a load and a branch on every run, rejected or not.
  */
-static __always_inline int drops_only_applies(__u16 flags, enum how how)
+static __always_inline int drops_only_applies(__u32 flags, enum how how)
 {
 	return how != HOW_TRACE || (flags & SKBT_F_HAS_REASON);
 }
 
-static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flags, __u32 reason,
+static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 flags, __u32 reason,
 				      __u64 caller, enum how how, const struct drop_in *in,
 				      bool typed)
 {
@@ -1225,6 +349,7 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 	__u64 key = (__u64)skb;
 	int drop = is_drop(flags, reason);
 	struct pkt p;
+	int first = 0;
 
 	if (!skb || (drops_only_applies(flags, how) && cfg_drops_only && !drop))
 		return 0;
@@ -1236,14 +361,15 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u16 flag
 			return 0;
 		if (cfg_track)
 			track_start(skb, &tr, how);
+		first = 1;
 	}
 	if (cfg_track && how != HOW_TRACE)
 		flags |= SKBT_F_FREED;
 	if (drop)
-		handle_drop(ctx, skb, &p, netns, flags, reason, caller, &tr, in, typed);
+		handle_drop(ctx, skb, &p, netns, flags, reason, caller, &tr, in, typed, first);
 	else
 		emit(ctx, skb, &p, netns, event_func(ctx, flags), flags, reason, caller, &tr, NULL,
-		     typed);
+		     typed, first);
 	/* After the event: the last event of a packet is still reported. */
 	if (cfg_track && how != HOW_TRACE)
 		bpf_map_delete_elem(&tracked_skbs, &key);
@@ -1495,7 +621,7 @@ int skbt_clone_ret(struct pt_regs *regs)
 	s.parent.flags |= SKBT_F_CLONE;
 	track_insert(child, &s.parent);
 	pkt_read(child, &p, false);
-	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent, NULL, false);
+	return emit(regs, child, &p, 0, s.func, 0, 0, 0, &s.parent, NULL, false, 0);
 }
 
 /*
@@ -1512,7 +638,7 @@ static __always_inline __u64 fe_arg(void *ctx, __u32 n)
 	return v;
 }
 
-static __always_inline int fe_handle(void *ctx, __u32 n, __u16 flags, enum how how)
+static __always_inline int fe_handle(void *ctx, __u32 n, __u32 flags, enum how how)
 {
 	return handle_skb(ctx, (struct sk_buff *)fe_arg(ctx, n), SKBT_F_FENTRY | flags, 0, 0, how,
 			  NULL, false);
@@ -1615,7 +741,7 @@ int skbt_fx_clone(void *ctx)
 	track_insert((struct sk_buff *)child, &tr);
 	pkt_read((struct sk_buff *)child, &p, false);
 	return emit(ctx, (struct sk_buff *)child, &p, 0, bpf_get_func_ip(ctx), SKBT_F_FENTRY, 0, 0,
-		    &tr, NULL, false);
+		    &tr, NULL, false, 0);
 }
 
 /* --filter-trace-tc / --filter-trace-xdp. */

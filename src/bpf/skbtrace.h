@@ -27,9 +27,10 @@ enum skbt_event_flags {
 	SKBT_F_FENTRY = 1 << 10,      /* from a BPF trampoline: its frames top the stack */
 	SKBT_F_DROP = 1 << 11,	      /* a drop (a reason but SKB_CONSUMED): drop_* fields valid */
 	SKBT_F_HAS_SOCK = 1 << 12,    /* sock holds the drop's socket */
-	SKBT_F_PROG = 1 << 13,	      /* in a tc/XDP BPF program: func is its program id */
-	SKBT_F_PROG_RET = 1 << 14,    /* at its return: verdict (and redirect) are valid */
-	SKBT_F_XDP = 1 << 15,	      /* an XDP program's packet: there is no skb yet */
+	SKBT_F_CAPTURE = 1 << 13,     /* a packet record for -w: cap_* are valid */
+	SKBT_F_PROG = 1 << 14,	      /* in a tc/XDP BPF program: func is its program id */
+	SKBT_F_PROG_RET = 1 << 15,    /* at its return: verdict (and redirect) are valid */
+	SKBT_F_XDP = 1 << 16,	      /* an XDP program's packet: there is no skb yet */
 };
 
 /* Value of the tracked_skbs map (--filter-track-skb), key: the skb address. */
@@ -84,9 +85,10 @@ struct skbt_event {
 	unsigned int mtu;    /* dev->mtu, 0 without a device */
 	unsigned int reason; /* enum skb_drop_reason, see flags */
 	int stack_id;
+	unsigned int flags;	     /* enum skbt_event_flags */
 	unsigned short proto;	     /* skb->protocol, host order */
-	unsigned short flags;	     /* enum skbt_event_flags */
 	unsigned short skb_data_len; /* bytes of struct sk_buff that follow */
+	unsigned short cap_len;	     /* packet bytes captured, at skb_data + cap_off */
 	unsigned short pad;
 	struct skbt_tuple tuple;
 	/*
@@ -103,7 +105,11 @@ struct skbt_event {
 	unsigned int redirect;	     /* a redirect's target: ifindex, or map key */
 	unsigned int redirect_map;   /* id of the map redirected through, 0: none */
 	unsigned int redirect_flags; /* bpf_redirect()'s flags (BPF_F_INGRESS) */
-	unsigned char skb_data[];    /* only with --output-skb */
+	unsigned int cap_orig_len;   /* the packet's length from where the capture starts */
+	unsigned short cap_off;	     /* where the captured bytes start in skb_data[] */
+	unsigned char cap_l2;	     /* 1: from the MAC header, 0: from the network header */
+	unsigned char cap_pad;
+	unsigned char skb_data[]; /* --output-skb, then -w's packet bytes */
 };
 
 /* Indexes of the per-CPU counters in the "counters" map. */
@@ -119,6 +125,21 @@ enum skbt_counter {
 
 /* Bytes of struct sk_buff from len that one probe read takes for pkt_read(). */
 #define SKBT_SKB_SPAN 128
+
+/* Most packet bytes one record carries (-s 0): cap_len is 16 bits. */
+#define SKBT_CAPTURE_MAX 65535
+/*
+ * Up to this -s a record is built in a ring reservation of its largest
+ * size; above it, in a per-CPU buffer copied to the ring at its real size.
+ */
+#define SKBT_CAP_INLINE_MAX 1024
+
+/* Which events carry a packet record (--capture-at). */
+enum skbt_capture_at {
+	SKBT_CAP_ALL = 0,
+	SKBT_CAP_FIRST, /* a packet's first event (with --filter-track-skb) */
+	SKBT_CAP_DROP,	/* drop events: SKBT_F_DROP */
+};
 
 /* Largest struct sk_buff copied for --output-skb. */
 #define SKBT_SKB_DATA_MAX 512

@@ -38,6 +38,7 @@ enum {
 	OPT_GROUP,
 	OPT_TRACE_TC,
 	OPT_TRACE_XDP,
+	OPT_CAPTURE_AT,
 	OPT_COLOR,
 	OPT_DROPS_ONLY,
 	OPT_DROP_SUMMARY,
@@ -77,6 +78,9 @@ static const struct option long_opts[] = {
 	{"output-group", no_argument, NULL, OPT_GROUP},
 	{"filter-trace-tc", no_argument, NULL, OPT_TRACE_TC},
 	{"filter-trace-xdp", no_argument, NULL, OPT_TRACE_XDP},
+	{"output-pcap", required_argument, NULL, 'w'},
+	{"capture-len", required_argument, NULL, 's'},
+	{"capture-at", required_argument, NULL, OPT_CAPTURE_AT},
 	{"drops-only", no_argument, NULL, OPT_DROPS_ONLY},
 	{"drop-summary", optional_argument, NULL, OPT_DROP_SUMMARY},
 	{"drop-summary-max", required_argument, NULL, OPT_DROP_SUMMARY_MAX},
@@ -142,6 +146,11 @@ static const char usage_text[] =
 	"  --timestamp none|current|relative|absolute   (default none)\n"
 	"  --output-file FILE         write events to FILE instead of stdout\n"
 	"  --output-limit-lines N     exit after N events\n"
+	"  -w, --output-pcap FILE     also write each event's packet to FILE as pcap-ng (- for\n"
+	"                             stdout: then events print only to --output-file)\n"
+	"  -s, --capture-len N        bytes kept per packet (default 256; 0: all it can read)\n"
+	"  --capture-at all|first|drop  packets at every event (default), at each packet's\n"
+	"                             first (with --filter-track-skb), or at drops only\n"
 	"  --ready-file FILE          create FILE once every probe is attached\n"
 	"  --ringbuf-size BYTES       event ring buffer size, a power of 2 (default 4M)\n"
 	"  --stack-map-size N         stacks kept in flight with --output-stack (default 4096)\n"
@@ -322,6 +331,54 @@ static int join_positional(struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+static enum opts_result parse_capture(struct opts *o, int c, const char *arg)
+{
+	static const char *const at[] = {"all", "first", "drop"};
+	unsigned long long v;
+
+	switch (c) {
+	case 'w':
+		if (!*arg)
+			return usage_err("%s: want a file name, or - for stdout", "-w");
+		o->pcap_file = arg;
+		return OPTS_OK;
+	case 's':
+		if (parse_ull(arg, &v) || v > OPTS_CAPTURE_LEN_MAX)
+			return usage_err("bad -s/--capture-len '%s': want 0 (all) to 65535", arg);
+		o->capture_len = v ? v : OPTS_CAPTURE_LEN_MAX;
+		o->capture_len_set = true;
+		return OPTS_OK;
+	case OPT_CAPTURE_AT:
+		for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+			if (!strcmp(arg, at[i])) {
+				o->capture_at = (enum opts_capture_at)i;
+				o->capture_at_set = true;
+				return OPTS_OK;
+			}
+		}
+		return usage_err("bad --capture-at '%s' (all, first, drop)", arg);
+	default:
+		return OPTS_USAGE;
+	}
+}
+
+static enum opts_result check_capture(const struct opts *o)
+{
+	if (!o->pcap_file && (o->capture_len_set || o->capture_at_set))
+		return usage_err("%s needs -w FILE",
+				 o->capture_len_set ? "-s/--capture-len" : "--capture-at");
+	if (o->capture_at == OPTS_CAP_FIRST && !o->track && !o->group)
+		return usage_err("%s needs --filter-track-skb (a packet's first event)",
+				 "--capture-at first");
+	if (o->pcap_file && o->output_file && !strcmp(o->pcap_file, o->output_file) &&
+	    strcmp(o->pcap_file, "-"))
+		return usage_err("-w '%s' is also --output-file", o->pcap_file);
+	if (o->pcap_file && (o->drop_summary || o->metrics) && !o->drops_only)
+		return usage_err("-w needs events: %s alone sends none (add --drops-only)",
+				 o->drop_summary ? "--drop-summary" : "--metrics");
+	return OPTS_OK;
+}
+
 static const char *drop_mode(const struct opts *o)
 {
 	if (o->drops_only)
@@ -359,6 +416,10 @@ static enum opts_result check_drop_modes(const struct opts *o)
 
 static enum opts_result check_combinations(struct opts *o)
 {
+	enum opts_result r = check_capture(o);
+
+	if (r != OPTS_OK)
+		return r;
 	if (o->all_kmods && o->kmods)
 		return usage_err("%s: give --all-kmods or --kmods, not both", "modules");
 	/* Programs that load later are attached by the running tracer: root is kept. */
@@ -534,6 +595,10 @@ static enum opts_result parse_one(struct opts *o, int c, const char *arg)
 	case 'q':
 		o->quiet = true;
 		break;
+	case 'w':
+	case 's':
+	case OPT_CAPTURE_AT:
+		return parse_capture(o, c, arg);
 	case 'v':
 		o->verbose = true;
 		break;
@@ -560,10 +625,11 @@ enum opts_result opts_parse(struct opts *o, int argc, char **argv)
 	o->ringbuf_size = 4UL << 20;
 	o->stack_map_size = 4096;
 	o->track_max = 16384;
+	o->capture_len = OPTS_CAPTURE_LEN_DEFAULT;
 	o->drop_summary_max = 4096;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hqvZ:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hqvZ:w:s:", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			return OPTS_EXIT_OK;

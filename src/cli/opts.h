@@ -29,6 +29,18 @@ struct opts_out {
 	enum opts_ts ts;
 };
 
+/* --capture-at: which events carry a packet record in the -w file. */
+enum opts_capture_at {
+	OPTS_CAP_ALL = 0,
+	OPTS_CAP_FIRST, /* each packet's first event (needs --filter-track-skb) */
+	OPTS_CAP_DROP,	/* drops only */
+};
+
+/* Default -s: the headers of a TCP packet in VXLAN over IPv6, with room to spare. */
+#define OPTS_CAPTURE_LEN_DEFAULT 256
+/* -s 0: as much as one record holds (SKBT_CAPTURE_MAX). */
+#define OPTS_CAPTURE_LEN_MAX 65535
+
 /* --color: auto colours text on a terminal only, and not with NO_COLOR set */
 enum opts_color {
 	OPTS_COLOR_AUTO = 0,
@@ -79,6 +91,11 @@ struct opts {
 	enum opts_color color;
 	const char *user; /* -Z: drop to this user once attached */
 	bool quiet;
+	const char *pcap_file;	  /* -w / --output-pcap; "-": standard output */
+	unsigned int capture_len; /* -s, 0 already turned into OPTS_CAPTURE_LEN_MAX */
+	bool capture_len_set;
+	enum opts_capture_at capture_at;
+	bool capture_at_set;
 	bool verbose; /* -v: start-up notes the user need not act on */
 };
 

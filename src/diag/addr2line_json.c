@@ -14,38 +14,9 @@
 #include "diag/addr2line_cmd.h"
 #include "diag/srcline.h"
 #include "diag/srcline_fmt.h"
+#include "out/strbuf.h"
 
 #define MAX_FILE_ERRS 64
-
-/* A growing text buffer; on allocation failure it keeps what it had and says so. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sbuf_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = 2 * (b->len + n + 1);
-		char *p = realloc(b->p, cap);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sbuf_str(struct sbuf *b, const char *s)
-{
-	sbuf_add(b, s, strlen(s));
-}
 
 /* Per-file errors (no debug file for a module) are told once, not per frame. */
 struct told {
@@ -67,7 +38,7 @@ static void tell_once(struct told *t, const char *err)
 }
 
 /* One frame's {"sym","src"} text (srcline_fmt_json), appended to out. */
-static void frame_json(struct srcline *s, struct told *t, const char *frame, struct sbuf *out)
+static void frame_json(struct srcline *s, struct told *t, const char *frame, struct strbuf *out)
 {
 	char buf[SRCLINE_TEXT_MAX + 512], qbuf[512];
 	const struct srcline_result *r = NULL;
@@ -80,11 +51,11 @@ static void frame_json(struct srcline *s, struct told *t, const char *frame, str
 		if (r->status == SRCLINE_NO_FILE)
 			tell_once(t, r->err);
 	}
-	sbuf_add(out, buf, srcline_fmt_json(buf, sizeof(buf), frame, r));
+	strbuf_put(out, buf, srcline_fmt_json(buf, sizeof(buf), frame, r));
 }
 
 /* The members to add to one event, as ",\"k\":v..." text in out. */
-static void additions(struct srcline *s, struct told *t, json_object *ev, struct sbuf *out)
+static void additions(struct srcline *s, struct told *t, json_object *ev, struct strbuf *out)
 {
 	json_object *stack, *loc, *v;
 	size_t i, n;
@@ -93,29 +64,29 @@ static void additions(struct srcline *s, struct told *t, json_object *ev, struct
 	    json_object_is_type(stack, json_type_array) &&
 	    !json_object_object_get_ex(ev, "stack_src", NULL)) {
 		n = json_object_array_length(stack);
-		sbuf_str(out, ",\"stack_src\":[");
+		strbuf_str(out, ",\"stack_src\":[");
 		for (i = 0; i < n; i++) {
 			v = json_object_array_get_idx(stack, i);
 			if (i)
-				sbuf_str(out, ",");
+				strbuf_str(out, ",");
 			frame_json(s, t,
 				   json_object_is_type(v, json_type_string)
 					   ? json_object_get_string(v)
 					   : "",
 				   out);
 		}
-		sbuf_str(out, "]");
+		strbuf_str(out, "]");
 	}
 	if (json_object_object_get_ex(ev, "drop_location", &loc) &&
 	    json_object_is_type(loc, json_type_string) &&
 	    !json_object_object_get_ex(ev, "drop_location_src", NULL)) {
-		sbuf_str(out, ",\"drop_location_src\":");
+		strbuf_str(out, ",\"drop_location_src\":");
 		frame_json(s, t, json_object_get_string(loc), out);
 	}
 }
 
 /* Writes line (without its newline) with add spliced in before its last '}'. */
-static void write_event(FILE *out, const char *line, size_t len, const struct sbuf *add)
+static void write_event(FILE *out, const char *line, size_t len, const struct strbuf *add)
 {
 	size_t close = len;
 
@@ -135,7 +106,7 @@ int addr2line_json(struct srcline *s, FILE *in, FILE *out)
 {
 	struct told t = {.n = 0};
 	json_tokener *tok = json_tokener_new();
-	struct sbuf add = {NULL, 0, 0, false};
+	struct strbuf add = {0};
 	char *line = NULL;
 	size_t cap = 0, len;
 	ssize_t got;

@@ -20,7 +20,7 @@ struct ds_row {
 	unsigned long long last_ts;		   /* when the example was taken */
 	unsigned long long above[SKBT_DROP_ABOVE]; /* the example's frames above the site */
 	char ifname[16];
-	unsigned short flags; /* SKBT_F_HAS_TUPLE / SKBT_F_HAS_PORTS of the example */
+	unsigned int flags; /* SKBT_F_HAS_TUPLE / SKBT_F_HAS_PORTS of the example */
 	struct skbt_tuple example;
 };
 

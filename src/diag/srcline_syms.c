@@ -225,10 +225,10 @@ static bool fits_better(const struct sl_sym *a, const struct sl_sym *b, unsigned
 	return b->weak && !a->weak;
 }
 
-const char *sl_syms_file(const struct sl_syms *t, unsigned long long addr)
+/* How many symbols start at or before addr (by_addr is sorted by address). */
+static size_t count_upto(const struct sl_syms *t, unsigned long long addr)
 {
 	size_t lo = 0, hi = t->n;
-	const struct sl_sym *s;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -238,26 +238,26 @@ const char *sl_syms_file(const struct sl_syms *t, unsigned long long addr)
 		else
 			hi = mid;
 	}
-	if (!lo)
+	return lo;
+}
+
+const char *sl_syms_file(const struct sl_syms *t, unsigned long long addr)
+{
+	size_t n = count_upto(t, addr);
+	const struct sl_sym *s;
+
+	if (!n)
 		return NULL;
-	s = t->by_addr[lo - 1];
+	s = t->by_addr[n - 1];
 	return addr < s->addr + s->size ? s->file : NULL;
 }
 
 const char *sl_syms_asm_name(const struct sl_syms *t, unsigned long long addr,
 			     unsigned long long low_pc)
 {
-	size_t lo = 0, hi = t->n;
+	size_t lo = count_upto(t, addr), hi;
 	const struct sl_sym *best;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->by_addr[mid]->addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (!lo || t->by_addr[lo - 1]->addr != low_pc)
 		return NULL;
 	hi = lo;

@@ -139,6 +139,8 @@ static void configure_rodata(struct tracer *t)
 	s->rodata->cfg_track_tp_free = t->cfg.track_tp_free;
 	s->rodata->cfg_skb_span = t->cfg.skb_span;
 	s->rodata->cfg_direct = t->cfg.direct_id > 0;
+	s->rodata->cfg_cap_len = t->cfg.cap_len;
+	s->rodata->cfg_cap_at = t->cfg.cap_at;
 	s->rodata->cfg_consumed = t->cfg.consumed >= 0 ? (__u32)t->cfg.consumed : ~0U;
 	s->rodata->cfg_nf_drop = t->cfg.nf_drop > 0 ? (__u32)t->cfg.nf_drop : 0;
 	s->rodata->cfg_drops_only = t->cfg.drops_only;
@@ -156,6 +158,11 @@ static void configure(struct tracer *t)
 	bpf_map__set_max_entries(s->maps.clone_parents, t->cfg.track ? SKBT_CLONE_SLOTS : 1);
 	bpf_map__set_max_entries(s->maps.events, t->cfg.ringbuf_size);
 	bpf_map__set_max_entries(s->maps.stacks, t->cfg.stack ? t->cfg.stack_map_size : 1);
+	/* Large -s builds records in a buffer per CPU; otherwise the buffer is unused. */
+	if (t->cfg.cap_len > SKBT_CAP_INLINE_MAX)
+		bpf_map__set_max_entries(s->maps.cap_records, libbpf_num_possible_cpus());
+	else
+		bpf_map__set_value_size(s->maps.cap_records, 8);
 	bpf_map__set_max_entries(s->maps.drop_summary,
 				 t->cfg.drop_summary_max ? t->cfg.drop_summary_max : 1);
 	bpf_map__set_max_entries(s->maps.netns_memo, t->cfg.netns_memo ? SKBT_NETNS_MEMO : 1);

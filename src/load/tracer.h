@@ -47,6 +47,8 @@ struct tracer_cfg {
 	bool drop_events;	       /* drops are reported as events */
 	unsigned int drop_summary_max; /* rows of the --drop-summary map, 0: no summary */
 	bool netns_memo;	       /* events without a netns get the skb's last one */
+	unsigned int cap_len;	       /* -w: packet bytes per record, 0: no capture */
+	unsigned int cap_at;	       /* enum skbt_capture_at */
 };
 
 struct bpf_prog_load_opts;

@@ -30,7 +30,7 @@
 struct drop_key {
 	unsigned long long location, above[SKBT_DROP_ABOVE];
 	unsigned int reason, netns;
-	unsigned short flags; /* of the event: tuple, ports, socket */
+	unsigned int flags; /* of the event: tuple, ports, socket */
 	char ifname[SKBT_IFNAMSIZ];
 	struct skbt_tuple tuple;
 	struct skbt_sock sock;
@@ -248,17 +248,7 @@ static void ap_tuple_arrow(struct obuf *b, const struct skbt_event *e)
 		ap_c(b, '-');
 		return;
 	}
-	ap_addr(b, t->saddr, t->l3, ports);
-	if (ports) {
-		ap_c(b, ':');
-		ap_u64(b, t->sport);
-	}
-	ap_lit(b, " > ");
-	ap_addr(b, t->daddr, t->l3, ports);
-	if (ports) {
-		ap_c(b, ':');
-		ap_u64(b, t->dport);
-	}
+	ap_flow_ends(b, t, ports, " > ");
 }
 
 /* tcpdrop's "STATE (FLAGS)": the socket's state, the TCP flags or the protocol. */
@@ -339,4 +329,28 @@ void drop_line_header(struct output *o)
 		ap_pad(b, col, widths[i]);
 	}
 	ap_lit(b, "LOCATION\n");
+}
+
+/* ---- -w record comments ------------------------------------------------------------ */
+
+/*
+ * " at=nft_do_chain+0x46f hook=INPUT": where a drop event's packet died,
+ * within the caller's OUT_LINE_MAX (a reservation here could flush the
+ * comment being built into the text output).
+ */
+void ap_drop_words(struct output *o, const struct skbt_event *e)
+{
+	struct obuf *b = out_buf(o);
+	const struct drop_entry *x;
+
+	if (!has_detail(e) || !(x = describe(o, e)))
+		return;
+	if (x->d.location[0]) {
+		ap_lit(b, " at=");
+		ap_str(b, x->d.location);
+	}
+	if (x->d.hook) {
+		ap_lit(b, " hook=");
+		ap_str(b, x->d.hook->hook);
+	}
 }

@@ -125,9 +125,8 @@ void ap_drop_src_json(struct output *o, unsigned long long addr)
 	size_t len;
 
 	/* No symbol, nothing to look up: the member stays out. */
-	if (!o->src || !frame_ksym(o, addr))
+	if (!o->src || !(r = frame_lookup(o, addr, frame, sizeof(frame))))
 		return;
-	r = frame_lookup(o, addr, frame, sizeof(frame));
 	len = srcline_fmt_json(buf, sizeof(buf), frame, r);
 	ob_reserve(b, len + 24);
 	ap_lit(b, ",\"drop_location_src\":");

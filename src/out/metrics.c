@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "out/metrics.h"
+#include "out/strbuf.h"
 
 enum { BUILD_VERSION, BUILD_BACKEND, BUILD_KERNEL, BUILD_NR };
 
@@ -35,12 +36,6 @@ struct metrics {
 	unsigned long long overflow, events, lost, attached, failed;
 	char *build[BUILD_NR];
 	size_t last_len; /* the previous render's size: the next one's first guess */
-};
-
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
 };
 
 static const char *const label_names[METRICS_NR_LABELS] = {"reason", "location", "netns", "iface"};
@@ -303,36 +298,8 @@ unsigned long long metrics_overflow(const struct metrics *m)
 	return m->overflow;
 }
 
-static void buf_put(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
-}
-
 /* By hand: snprintf cost 15% of a 1,000-series render (bench/metrics). */
-static void buf_u64(struct buf *b, unsigned long long v)
+static void buf_u64(struct strbuf *b, unsigned long long v)
 {
 	char tmp[24];
 	size_t i = sizeof(tmp);
@@ -341,7 +308,7 @@ static void buf_u64(struct buf *b, unsigned long long v)
 		tmp[--i] = '0' + v % 10;
 		v /= 10;
 	} while (v);
-	buf_put(b, tmp + i, sizeof(tmp) - i);
+	strbuf_put(b, tmp + i, sizeof(tmp) - i);
 }
 
 /*
@@ -387,7 +354,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
  * whole, and interface or namespace names may hold any byte): a byte that
  * is not UTF-8 becomes U+FFFD.
  */
-static void buf_label_value(struct buf *b, const char *v)
+static void buf_label_value(struct strbuf *b, const char *v)
 {
 	const unsigned char *s = (const unsigned char *)v;
 	size_t n = strlen(v);
@@ -399,46 +366,46 @@ static void buf_label_value(struct buf *b, const char *v)
 		while (plain < n && s[plain] < 0x80 && s[plain] != '\\' && s[plain] != '"' &&
 		       s[plain] != '\n')
 			plain++;
-		buf_put(b, (const char *)s, plain);
+		strbuf_put(b, (const char *)s, plain);
 		s += plain;
 		n -= plain;
 		if (!n)
 			break;
 		k = utf8_seq(s, n);
 		if (*s == '\\')
-			buf_put(b, "\\\\", 2);
+			strbuf_put(b, "\\\\", 2);
 		else if (*s == '"')
-			buf_put(b, "\\\"", 2);
+			strbuf_put(b, "\\\"", 2);
 		else if (*s == '\n')
-			buf_put(b, "\\n", 2);
+			strbuf_put(b, "\\n", 2);
 		else if (!k)
-			buf_put(b, "\xef\xbf\xbd", 3);
+			strbuf_put(b, "\xef\xbf\xbd", 3);
 		else
-			buf_put(b, (const char *)s, k);
+			strbuf_put(b, (const char *)s, k);
 		s += k ? k : 1;
 		n -= k ? k : 1;
 	}
 }
 
-static void family(struct buf *b, const char *name, const char *type, const char *help)
+static void family(struct strbuf *b, const char *name, const char *type, const char *help)
 {
-	buf_str(b, "# HELP ");
-	buf_str(b, name);
-	buf_put(b, " ", 1);
-	buf_str(b, help);
-	buf_str(b, "\n# TYPE ");
-	buf_str(b, name);
-	buf_put(b, " ", 1);
-	buf_str(b, type);
-	buf_put(b, "\n", 1);
+	strbuf_str(b, "# HELP ");
+	strbuf_str(b, name);
+	strbuf_put(b, " ", 1);
+	strbuf_str(b, help);
+	strbuf_str(b, "\n# TYPE ");
+	strbuf_str(b, name);
+	strbuf_put(b, " ", 1);
+	strbuf_str(b, type);
+	strbuf_put(b, "\n", 1);
 }
 
-static void sample(struct buf *b, const char *name, unsigned long long v)
+static void sample(struct strbuf *b, const char *name, unsigned long long v)
 {
-	buf_str(b, name);
-	buf_put(b, " ", 1);
+	strbuf_str(b, name);
+	strbuf_put(b, " ", 1);
 	buf_u64(b, v);
-	buf_put(b, "\n", 1);
+	strbuf_put(b, "\n", 1);
 }
 
 static int series_cmp(const void *x, const void *y)
@@ -451,30 +418,30 @@ static int series_cmp(const void *x, const void *y)
 	return a->keylen < b->keylen ? -1 : a->keylen > b->keylen;
 }
 
-static void render_series(struct buf *b, const struct metrics *m, const struct series *s)
+static void render_series(struct strbuf *b, const struct metrics *m, const struct series *s)
 {
 	const char *v = s->key;
 	bool first = true;
 
-	buf_str(b, "skbtrace_drops_total{");
+	strbuf_str(b, "skbtrace_drops_total{");
 	for (int i = 0; i < METRICS_NR_LABELS; i++) {
 		if (!(m->labels & (1u << i)))
 			continue;
 		if (!first)
-			buf_put(b, ",", 1);
+			strbuf_put(b, ",", 1);
 		first = false;
-		buf_str(b, label_names[i]);
-		buf_str(b, "=\"");
+		strbuf_str(b, label_names[i]);
+		strbuf_str(b, "=\"");
 		buf_label_value(b, v);
-		buf_put(b, "\"", 1);
+		strbuf_put(b, "\"", 1);
 		v += strlen(v) + 1;
 	}
-	buf_str(b, "} ");
+	strbuf_str(b, "} ");
 	buf_u64(b, s->count);
-	buf_put(b, "\n", 1);
+	strbuf_put(b, "\n", 1);
 }
 
-static void render_drops(struct buf *b, struct metrics *m)
+static void render_drops(struct strbuf *b, struct metrics *m)
 {
 	/* qsort() wants an array even for no element: there is none before the first series */
 	if (!m->sorted && m->nseries) {
@@ -494,27 +461,27 @@ static void render_drops(struct buf *b, struct metrics *m)
 	sample(b, "skbtrace_drops_overflow_total", m->overflow);
 }
 
-static void render_build_info(struct buf *b, const struct metrics *m)
+static void render_build_info(struct strbuf *b, const struct metrics *m)
 {
 	static const char *const names[BUILD_NR] = {"version", "backend", "kernel"};
 
 	family(b, "skbtrace_build_info", "gauge",
 	       "Always 1: the skbtrace version, its tracing backend and the running kernel.");
-	buf_str(b, "skbtrace_build_info{");
+	strbuf_str(b, "skbtrace_build_info{");
 	for (int i = 0; i < BUILD_NR; i++) {
 		if (i)
-			buf_put(b, ",", 1);
-		buf_str(b, names[i]);
-		buf_str(b, "=\"");
+			strbuf_put(b, ",", 1);
+		strbuf_str(b, names[i]);
+		strbuf_str(b, "=\"");
 		buf_label_value(b, m->build[i] ? m->build[i] : "");
-		buf_put(b, "\"", 1);
+		strbuf_put(b, "\"", 1);
 	}
-	buf_str(b, "} 1\n");
+	strbuf_str(b, "} 1\n");
 }
 
 char *metrics_render(struct metrics *m, size_t *len)
 {
-	struct buf b = {.cap = m->last_len + m->last_len / 8 + 4096};
+	struct strbuf b = {.cap = m->last_len + m->last_len / 8 + 4096};
 
 	b.p = malloc(b.cap);
 	if (!b.p)
@@ -527,11 +494,11 @@ char *metrics_render(struct metrics *m, size_t *len)
 	       "Events the kernel could not queue because the ring buffer was full.");
 	sample(&b, "skbtrace_events_lost_total", m->lost);
 	family(&b, "skbtrace_probes", "gauge", "Probes skbtrace attached, and those that failed.");
-	buf_str(&b, "skbtrace_probes{state=\"attached\"} ");
+	strbuf_str(&b, "skbtrace_probes{state=\"attached\"} ");
 	buf_u64(&b, m->attached);
-	buf_str(&b, "\nskbtrace_probes{state=\"failed\"} ");
+	strbuf_str(&b, "\nskbtrace_probes{state=\"failed\"} ");
 	buf_u64(&b, m->failed);
-	buf_put(&b, "\n", 1);
+	strbuf_put(&b, "\n", 1);
 	render_build_info(&b, m);
 	if (b.oom) {
 		free(b.p);

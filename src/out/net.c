@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Addresses, protocols and TCP flags, without inet_ntop's cost. */
 #include "out/net.h"
+#include "bpf/skbtrace.h"
 
 static void ap_ipv4(struct obuf *b, const unsigned char *a)
 {
@@ -108,5 +109,20 @@ void ap_tcp_flags(struct obuf *b, unsigned int flags)
 			ap_c(b, '|');
 		ap_mem(b, names[i], 3);
 		first = false;
+	}
+}
+
+void ap_flow_ends(struct obuf *b, const struct skbt_tuple *t, bool ports, const char *sep)
+{
+	ap_addr(b, t->saddr, t->l3, ports);
+	if (ports) {
+		ap_c(b, ':');
+		ap_u64(b, t->sport);
+	}
+	ap_str(b, sep);
+	ap_addr(b, t->daddr, t->l3, ports);
+	if (ports) {
+		ap_c(b, ':');
+		ap_u64(b, t->dport);
 	}
 }

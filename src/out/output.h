@@ -64,6 +64,13 @@ void output_header(struct output *o);
 int output_event(struct output *o, const struct skbt_event *e, size_t size);
 /* Formats one packet's events (--output-group): a header, then each with its delta. */
 int output_group(struct output *o, const struct group_pkt *p, enum group_end why);
+/*
+ * e as one line of labelled words (function, drop reason, netns, device,
+ * mark, process...) in buf, for a -w record's comment; the function's
+ * name is its first func_len bytes.  Returns the length written.
+ */
+size_t output_comment(struct output *o, const struct skbt_event *e, char *buf, size_t len,
+		      size_t *func_len);
 int output_flush(struct output *o);
 void output_free(struct output *o);
 

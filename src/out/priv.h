@@ -104,6 +104,8 @@ void text_drop_detail(struct output *o, const struct skbt_event *e);
 /* --drops-only: one tcpdrop-like line and a hint line per drop, under its header */
 void drop_line(struct output *o, const struct skbt_event *e);
 void drop_line_header(struct output *o);
+/* -w: " at=SITE hook=HOOK" of a drop event, for its record's comment */
+void ap_drop_words(struct output *o, const struct skbt_event *e);
 void drop_fmt_free(struct out_priv *pv);
 
 #endif

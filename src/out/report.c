@@ -93,6 +93,24 @@ unsigned long long report_lost(struct output *out, unsigned long long lost,
 	return lost;
 }
 
+void report_capture(const char *path, unsigned long long records, int err)
+{
+	const char *name = strcmp(path, "-") ? path : "standard output";
+
+	if (err == -EPIPE)
+		fprintf(stderr,
+			"skbtrace: -w %s: the reader closed the pipe; stopped after %llu packet "
+			"records\n",
+			name, records);
+	else if (err)
+		fprintf(stderr,
+			"skbtrace: -w %s: write failed: %s; stopped, the file holds the %llu whole "
+			"packet records before\n",
+			name, strerror(-err), records);
+	else
+		fprintf(stderr, "skbtrace: %llu packet records written to %s\n", records, name);
+}
+
 void report_tracking(unsigned long long map_full, unsigned long long clones_lost,
 		     unsigned long long evicted)
 {

@@ -20,6 +20,12 @@ unsigned long long report_lost(struct output *out, unsigned long long lost,
 void report_tracking(unsigned long long map_full, unsigned long long clones_lost,
 		     unsigned long long evicted);
 
+/*
+ * -w's line: records written to path, and why it stopped early if it did
+ * (err: the write error, negative errno, or 0).
+ */
+void report_capture(const char *path, unsigned long long records, int err);
+
 /* Drops --drop-summary could not count: its map's rows were all taken. */
 void report_drop_summary_full(unsigned long long uncounted, unsigned int rows);
 

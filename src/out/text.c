@@ -157,17 +157,7 @@ static void text_tuple(struct obuf *b, const struct skbt_event *e)
 		ap_c(b, '-');
 		return;
 	}
-	ap_addr(b, t->saddr, t->l3, ports);
-	if (ports) {
-		ap_c(b, ':');
-		ap_u64(b, t->sport);
-	}
-	ap_lit(b, "->");
-	ap_addr(b, t->daddr, t->l3, ports);
-	if (ports) {
-		ap_c(b, ':');
-		ap_u64(b, t->dport);
-	}
+	ap_flow_ends(b, t, ports, "->");
 	ap_c(b, '(');
 	ap_l4(b, t->l4);
 	if (t->l4 == 6 && t->tcp_flags) {

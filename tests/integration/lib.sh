@@ -63,8 +63,7 @@ start_trace() {
 # stop_trace: SIGINT, then wait; sets TRACE_STATUS.
 stop_trace() {
 	sleep "${SKBT_SETTLE:-0.3}"
-	kill -INT "$TRACE_PID" 2>/dev/null
-	wait "$TRACE_PID"
+	stop_pid "$TRACE_PID"
 	TRACE_STATUS=$?
 }
 

@@ -101,8 +101,7 @@ test_limit_lines() {
 	for i in $(seq 1 50); do kill -0 "$TRACE_PID" 2>/dev/null || break; sleep 0.1; done
 	if kill -0 "$TRACE_PID" 2>/dev/null; then
 		tap_not_ok "limit: exits by itself after 2 events"
-		kill -INT "$TRACE_PID"
-		wait "$TRACE_PID"
+		stop_pid "$TRACE_PID"
 		return
 	fi
 	wait "$TRACE_PID"
@@ -134,8 +133,7 @@ test_sigint_cleanup() {
 	check "cleanup: SIGINT leaves no program of ours and no link to one" test "$(still_there "$ids")" -eq 0
 	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json || { tap_not_ok "cleanup: starts"; return; }
 	ids=$(prog_ids "$TRACE_PID")
-	kill -TERM "$TRACE_PID"
-	wait "$TRACE_PID"
+	stop_pid "$TRACE_PID" 30 TERM
 	check "cleanup: SIGTERM exits 0" test "$?" -eq 0
 	check "cleanup: SIGTERM leaves no program of ours and no link to one" test "$(still_there "$ids")" -eq 0
 	check "cleanup: summary printed on SIGTERM" grep -Eq 'events, [0-9]+ lost, [0-9]+ probes attached' "$out.err"
@@ -657,4 +655,271 @@ test_track_clone() {
 		 and all(.[]; .id == $orig[0])
 		 and any(.[]; .clone != true and .drop_reason == "SKB_DROP_REASON_NETFILTER_DROP")'
 	check "clone: every clone was followed" bash -c "! grep -q 'clones of tracked skbs not followed' '$out.err'"
+}
+
+# ---- -w: packet capture as pcap-ng ----------------------------------------
+
+have_tshark() { command -v tshark >/dev/null && command -v capinfos >/dev/null; }
+
+# pcap_clean FILE: tshark and capinfos read it whole, with nothing on
+# stderr but tshark's notice about running as root.
+pcap_clean() {
+	tshark -r "$1" >/dev/null 2>"$TMP/pcap.err" && capinfos "$1" >/dev/null 2>>"$TMP/pcap.err" &&
+		! grep -v 'This could be dangerous' "$TMP/pcap.err" | grep -q .
+}
+
+# pkt_list FILE [DISPLAY_FILTER]: a JSON array of {len, hex} per packet.
+pkt_list() {
+	tshark -r "$1" ${2:+-Y "$2"} -T json -x 2>/dev/null |
+		jq '[.[]._source.layers | {len: (.frame["frame.len"] | tonumber), hex: .frame_raw[0]}]'
+}
+
+# fields FILE FIELD...: tshark's fields, tab-separated, one packet a line.
+fields() {
+	local f=$1 a=()
+	shift
+	for x in "$@"; do a+=(-e "$x"); done
+	tshark -r "$f" -T fields -E separator=/t "${a[@]}" 2>/dev/null
+}
+
+# wait_quiet FILE: until FILE has not grown for half a second (10 s at most).
+wait_quiet() {
+	local last=-1 now
+	for _ in $(seq 1 20); do
+		now=$(stat -c %s "$1" 2>/dev/null || echo 0)
+		[ "$now" = "$last" ] && return 0
+		last=$now
+		sleep 0.5
+	done
+}
+
+# The receive hook where tcpdump on the device sees the same skb: the
+# netif_receive_skb tracepoint, or the function it sits in.
+recv_hook() {
+	case $BACKEND in
+	tracepoint | tp_btf) echo 'net:netif_receive_skb' ;;
+	*) echo '__netif_receive_skb_core' ;;
+	esac
+}
+
+# Differential: tcpdump captures what veth-b receives while skbtrace
+# records the same packets at the receive hook; every record must be a
+# prefix (the capture length, or the linear data) of one tcpdump packet
+# with the same length, one for one.  IPv4 and IPv6, UDP, ICMP, VXLAN, and
+# a TCP stream whose segments travel as GSO packets of up to 64 KiB.
+test_capture_differential() {
+	local out=$TMP/capd.txt sk=$TMP/capd.pcapng td=$TMP/capd.pcap tdpid spid
+	if ! have_tshark || ! command -v tcpdump >/dev/null || ! command -v iperf3 >/dev/null ||
+		! command -v ping >/dev/null; then
+		tap_skip "capture: differential against tcpdump" "tshark, tcpdump, iperf3 or ping missing (scripts/deps.sh test)"
+		return
+	fi
+	if ! vxlan_up; then
+		vxlan_down
+		tap_skip "capture: differential against tcpdump" "cannot create a vxlan device"
+		return
+	fi
+	ip netns exec "$NS_B" tcpdump -i veth-b -Q in -s 0 -B 65536 --immediate-mode -U -w "$td" 2>"$TMP/td.err" &
+	tdpid=$!
+	for _ in $(seq 1 100); do grep -q 'listening on' "$TMP/td.err" && break; sleep 0.1; done
+	start_trace "$out" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" \
+		--filter-ifname veth-b --filter-func "$(recv_hook)" -w "$sk" ||
+		{ tap_not_ok "capture: differential: skbtrace starts" "$(cat "$out.err")"; kill $tdpid; vxlan_down; return; }
+	ip netns exec "$NS_B" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+	spid=$!
+	send_udp "$NS_A" $IP_B $PASS_PORT 3 64 40200 >/dev/null
+	send_udp "$NS_A" $IP6_B $PASS_PORT 3 1200 40201 >/dev/null
+	ip netns exec "$NS_A" ping -q -c 2 -i 0.2 $IP_B >/dev/null
+	ip netns exec "$NS_A" ping -6 -q -c 2 -i 0.2 $IP6_B >/dev/null
+	send_udp "$NS_A" $VX_IP_B $PASS_PORT 3 100 40202 >/dev/null
+	# Paced, so that tcpdump (64 KiB per packet) keeps up.
+	ip netns exec "$NS_A" iperf3 -c $IP_B -p 5201 -n 4M -b 200M >/dev/null 2>&1
+	wait $spid
+	stop_trace
+	# tcpdump stops at SIGINT with what it has not read yet unwritten: let
+	# its file stop growing first (-U writes each packet as it is read).
+	wait_quiet "$td"
+	kill -INT $tdpid
+	wait $tdpid
+	vxlan_down
+	check "capture: differential: skbtrace exits 0" test "$TRACE_STATUS" -eq 0
+	check "capture: differential: nothing lost" grep -Eq '^skbtrace: [0-9]+ events, 0 lost' "$out.err"
+	check "capture: differential: tcpdump lost nothing" grep -q '^0 packets dropped by kernel' "$TMP/td.err"
+	check "capture: differential: tshark and capinfos read the file without a warning" pcap_clean "$sk"
+	# The drop and free hooks are always attached: only the receive hook's
+	# records.  Multicast (IPv6 autoconfiguration of the new devices) comes
+	# when it likes, maybe while only one of the two listens: left out.
+	pkt_list "$sk" "frame.comment matches \"^$(recv_hook) \" && !(eth.dst.ig == 1)" \
+		>"$TMP/capd-sk.json"
+	pkt_list "$td" "!(eth.dst.ig == 1)" >"$TMP/capd-td.json"
+	jq_check "capture: differential: each record a prefix of one tcpdump packet of the same length" \
+		"$TMP/capd-sk.json" \
+		'.[0] as $s | $td[0] as $t | ($s | length) == ($t | length) and ($s | length) > 0
+		 and (reduce $s[] as $r ({pool: $t, bad: 0};
+			(.pool | map(.len == $r.len and (.hex | startswith($r.hex))) | index(true)) as $i
+			| if $i == null then .bad += 1 else .pool |= del(.[$i]) end) | .bad == 0)' \
+		--slurpfile td "$TMP/capd-td.json"
+	fields "$sk" ip.proto ipv6.nxt udp.dstport tcp.dstport frame.len frame.cap_len >"$TMP/capd.f"
+	check "capture: differential: UDP, ICMP, ICMPv6, VXLAN and TCP were all compared" \
+		bash -c "grep -q \$'^17\t' '$TMP/capd.f' && grep -q \$'^1\t' '$TMP/capd.f' &&
+			 grep -q \$'\t58\t' '$TMP/capd.f' && grep -q \$'\t4789\t' '$TMP/capd.f' &&
+			 grep -q \$'\t5201\t' '$TMP/capd.f'"
+	check "capture: differential: TCP packets longer than the MTU (GSO) are among them" \
+		awk -F'\t' '$4 == 5201 && $5 > 1514 { n++ } END { exit !(n > 0) }' "$TMP/capd.f"
+	check "capture: differential: GSO records: the headers (linear data) and the true length" \
+		awk -F'\t' '$5 > 1514 && $6 < 256 { n++ } END { exit !(n > 0) }' "$TMP/capd.f"
+}
+
+# What tshark shows: interface names, link types, directions, the drop
+# reason in the comment of drop records, packet ids; raw IP from an L3
+# device (tun), Ethernet from veth.
+test_capture_fields() {
+	local out=$TMP/capf.txt sk=$TMP/capf.pcapng ino
+	if ! have_tshark; then
+		tap_skip "capture: fields" "no tshark (scripts/deps.sh test)"
+		return
+	fi
+	ino=$(ns_inode "$NS_B")
+	start_trace "$out" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" \
+		--filter-track-skb -w "$sk" ||
+		{ tap_not_ok "capture: fields: skbtrace starts" "$(cat "$out.err")"; return; }
+	send_udp "$NS_A" $IP_B $DROP_PORT 3 64 40210 >/dev/null
+	ip netns exec "$NS_B" "$TOOLS/tun_inject" tun-skbt
+	stop_trace
+	check "capture: fields: skbtrace exits 0 and counts its records" \
+		grep -Eq "^skbtrace: [1-9][0-9]* packet records written to $sk\$" "$out.err"
+	check "capture: fields: tshark and capinfos read the file without a warning" pcap_clean "$sk"
+	capinfos "$sk" >"$TMP/capf.info" 2>/dev/null
+	check "capture: fields: interfaces IFNAME@NETNS (the ip netns name) with the data's link type" \
+		bash -c "grep -q 'Name = veth-b@$NS_B\$' '$TMP/capf.info' && grep -q 'Name = tun-skbt@$NS_B\$' '$TMP/capf.info' &&
+			 grep -q 'Encapsulation = Ethernet (1 - ether)' '$TMP/capf.info' &&
+			 grep -q 'Encapsulation = Raw IPv4 (129 - rawip4)' '$TMP/capf.info' &&
+			 grep -q 'Encapsulation = Raw IPv6 (130 - rawip6)' '$TMP/capf.info' &&
+			 grep -q 'Time precision = nanoseconds (9)' '$TMP/capf.info'"
+	fields "$sk" frame.interface_name frame.encap_type frame.packet_flags_direction \
+		frame.packet_id udp.dstport frame.comment >"$TMP/capf.f"
+	check "capture: fields: 3 drop records with the reason in their comment" \
+		test "$(awk -F'\t' '$5 == 9999 && $6 ~ /reason=SKB_DROP_REASON_NETFILTER_DROP/' "$TMP/capf.f" | wc -l)" -eq 3
+	# the drop diagnosis's words: the site, the hook, the namespace by its ip netns name
+	check "capture: fields: the drop records' comments name the function, site, hook and netns" \
+		test "$(awk -F'\t' -v ns=" netns=$NS_B($ino) " '$5 == 9999 && index($6, ns) &&
+			$6 ~ /^[a-z_:]+ reason=SKB_DROP_REASON_NETFILTER_DROP at=nft_do_chain\+0x[0-9a-f]+ hook=INPUT /' \
+			"$TMP/capf.f" | wc -l)" -eq 3
+	check "capture: fields: the dropped packets' records carry 3 packet ids" \
+		test "$(awk -F'\t' '$5 == 9999 && $4 != "" { print $4 }' "$TMP/capf.f" | sort -u | wc -l)" -eq 3
+	check "capture: fields: receive records are inbound, on veth-b in B's namespace" \
+		awk -F'\t' -v n="veth-b@" '$6 ~ /^net:netif_receive_skb / && $5 == 9999 { k++; if ($3 != "0x00000001" || index($1, n) != 1) bad++ }
+			END { exit !(k == 3 && !bad) }' "$TMP/capf.f"
+	check "capture: fields: raw IP records from the tun device, with their netns in the comment" \
+		awk -F'\t' -v ns="netns=$NS_B($ino)" '$1 ~ /^tun-skbt@/ && ($2 == 129 || $2 == 130) && index($6, ns) { k++ } END { exit !k }' "$TMP/capf.f"
+}
+
+# capa_run WHAT N SPORT ARGS...: a trace of B's namespace with -w capa.pcapng
+# and ARGS, N packets to the dropped port from SPORT; 1 when it did not start.
+capa_run() {
+	local what=$1 n=$2 sport=$3
+	shift 3
+	start_trace "$TMP/capa.txt" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" \
+		-w "$TMP/capa.pcapng" "$@" udp port $DROP_PORT ||
+		{ tap_not_ok "capture: $what starts" "$(cat "$TMP/capa.txt.err")"; return 1; }
+	send_udp "$NS_A" $IP_B $DROP_PORT "$n" 64 "$sport" >/dev/null
+	stop_trace
+}
+
+# --capture-at drop: records only where packets die; first: one per packet;
+# beside --drops-only: its lines on stdout, a record at each drop in the file.
+test_capture_at() {
+	local sk=$TMP/capa.pcapng
+	have_tshark || { tap_skip "capture: --capture-at" "no tshark"; return; }
+	capa_run "--capture-at drop" 3 40220 --capture-at drop || return
+	check "capture: --capture-at drop: 3 records, each a drop" \
+		test "$(fields "$sk" frame.comment | grep -c 'reason=SKB_DROP_REASON_NETFILTER_DROP')" -eq 3 -a \
+		"$(fields "$sk" frame.number | wc -l)" -eq 3
+	capa_run "--capture-at first" 3 40221 --capture-at first --filter-track-skb || return
+	check "capture: --capture-at first: one record per packet, 3 ids" \
+		test "$(fields "$sk" frame.packet_id | sort -u | grep -c .)" -eq 3 -a \
+		"$(fields "$sk" frame.number | wc -l)" -eq 3
+	capa_run "--drops-only -w" 4 40222 --drops-only --capture-at drop || return
+	check "capture: --drops-only -w: 4 drop records at nft_do_chain in INPUT, 4 drop lines" \
+		test "$(fields "$sk" frame.comment | grep -c ' at=nft_do_chain+0x[0-9a-f]* hook=INPUT ')" -eq 4 -a \
+		"$(fields "$sk" frame.number | wc -l)" -eq 4 -a \
+		"$(grep -c 'NETFILTER_DROP' "$TMP/capa.txt")" -eq 4
+}
+
+# -s: a 1442-byte frame kept whole with -s 0 (records copied at their
+# real size), cut to 100 bytes with -s 100; its length is the frame's.
+test_capture_len() {
+	local sk=$TMP/caps.pcapng n
+	have_tshark || { tap_skip "capture: -s" "no tshark"; return; }
+	for n in 0 100; do
+		start_trace "$TMP/caps.txt" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" \
+			--filter-func "$(recv_hook)" -w "$sk" -s $n udp port $DROP_PORT ||
+			{ tap_not_ok "capture: -s $n starts"; return; }
+		send_udp "$NS_A" $IP_B $DROP_PORT 3 1400 40250 >/dev/null
+		stop_trace
+		check "capture: -s $n: 3 receive records of 1442 bytes, $([ $n = 0 ] && echo 1442 || echo $n) kept" \
+			test "$(fields "$sk" frame.len frame.cap_len frame.comment |
+				awk -F'\t' -v want=$([ $n = 0 ] && echo 1442 || echo $n) \
+				'$1 == 1442 && $2 == want && $3 !~ /^skb:/' | wc -l)" -eq 3
+	done
+}
+
+# -w - into a reader that leaves after 100 bytes: skbtrace stops by
+# itself, says so, exits 0; with -w - alone no event text is printed.
+test_capture_pipe() {
+	local st
+	rm -f "$TMP/ready"
+	( "$SKBTRACE" "${BACKEND_ARGS[@]}" --ready-file "$TMP/ready" --filter-netns "$(ns_path "$NS_B")" \
+		-w - 2>"$TMP/capp.err" | head -c 100 >"$TMP/capp.head"; echo "${PIPESTATUS[0]}" >"$TMP/capp.st" ) &
+	for _ in $(seq 1 300); do [ -e "$TMP/ready" ] && break; sleep 0.1; done
+	for _ in $(seq 1 20); do
+		[ -e "$TMP/capp.st" ] && break
+		send_udp "$NS_A" $IP_B $DROP_PORT 200 1000 40230 >/dev/null
+		sleep 0.2
+	done
+	for _ in $(seq 1 50); do [ -e "$TMP/capp.st" ] && break; sleep 0.1; done
+	st=$(cat "$TMP/capp.st" 2>/dev/null)
+	check "capture: -w - | head -c 100 ends skbtrace by itself, exit 0" test "${st:-none}" = 0
+	check "capture: -w - | head -c 100: one line says the reader left" \
+		grep -Eq '^skbtrace: -w standard output: the reader closed the pipe; stopped after [0-9]+ packet records$' "$TMP/capp.err"
+	check "capture: -w -: stdout starts with a pcap-ng section header" \
+		bash -c "[ \"\$(head -c 4 '$TMP/capp.head' | od -An -tx1 | tr -d ' ')\" = 0a0d0d0a ]"
+}
+
+# A full disk: a 64 KiB tmpfs fills; skbtrace stops with one line, exit 1,
+# and the file ends at its last whole record.
+test_capture_disk_full() {
+	local dir=$TMP/small out=$TMP/capfull.txt st
+	have_tshark || { tap_skip "capture: disk full" "no tshark"; return; }
+	mkdir -p "$dir"
+	if ! mount -t tmpfs -o size=64k tmpfs "$dir" 2>/dev/null; then
+		tap_skip "capture: disk full" "cannot mount a small tmpfs"
+		return
+	fi
+	start_trace "$out" "${BACKEND_ARGS[@]}" --filter-netns "$(ns_path "$NS_B")" \
+		--output-file /dev/null -w "$dir/full.pcapng" ||
+		{ tap_not_ok "capture: disk full: starts"; umount "$dir"; return; }
+	for _ in $(seq 1 50); do
+		kill -0 "$TRACE_PID" 2>/dev/null || break
+		send_udp "$NS_A" $IP_B $DROP_PORT 100 200 40240 >/dev/null
+		sleep 0.1
+	done
+	stop_pid "$TRACE_PID"
+	st=$?
+	check "capture: disk full: exit 1" test "$st" -eq 1
+	check "capture: disk full: one line says why and how many records the file holds" \
+		grep -Eq "^skbtrace: -w $dir/full.pcapng: write failed: No space left on device; stopped, the file holds the [0-9]+ whole packet records before\$" "$out.err"
+	check "capture: disk full: tshark and capinfos read the file without a warning" pcap_clean "$dir/full.pcapng"
+	check "capture: disk full: the file holds the records the line counts" \
+		test "$(capinfos -c -M "$dir/full.pcapng" 2>/dev/null | awk '/Number of packets/ { print $NF }')" = \
+		"$(sed -n 's/.*the file holds the \([0-9]*\) whole.*/\1/p' "$out.err")"
+	umount "$dir"
+}
+
+test_capture_bad_inputs() {
+	expect_fail "-w into a missing directory" 2 "cannot write -w '/nonexistent/x.pcapng': No such file or directory" \
+		"${BACKEND_ARGS[@]}" -w /nonexistent/x.pcapng
+	expect_fail "-s without -w" 2 "^skbtrace: -s/--capture-len needs -w FILE" "${BACKEND_ARGS[@]}" -s 100
+	expect_fail "--capture-at first without tracking" 2 "^skbtrace: --capture-at first needs --filter-track-skb" \
+		"${BACKEND_ARGS[@]}" -w "$TMP/x.pcapng" --capture-at first
 }

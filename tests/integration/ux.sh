@@ -12,8 +12,15 @@ ESC=$'\033'
 on_pty() {
 	local out=$1
 	shift
-	script -qfec "$(printf '%q ' "$@")" /dev/null >"$out" 2>&1 </dev/null &
+	script -qfec "exec $(printf '%q ' "$@")" /dev/null >"$out" 2>&1 </dev/null &
 	TRACE_PID=$!
+}
+
+# pty_stop: SIGINT the command on_pty started (script's child: the exec
+# above keeps it so whatever shell script(1) runs), and reap script.
+pty_stop() {
+	kill -INT $(pgrep -P "$TRACE_PID") 2>/dev/null
+	stop_pid "$TRACE_PID" 30 CONT
 }
 
 # drop_run OUT ARGS...: skbtrace in the background with ARGS (its own
@@ -81,8 +88,7 @@ test_color() {
 		send_udp "$NS_A" $IP_B $DROP_PORT 1 64 40062 >/dev/null
 		sleep "${SKBT_SETTLE:-0.3}"
 		# skbtrace is script's child (env execs it): SIGINT it by its id.
-		kill -INT $(pgrep -P "$TRACE_PID") 2>/dev/null
-		wait "$TRACE_PID"
+		pty_stop
 		if [ "$mode" = auto ]; then
 			check "color: auto on a terminal: red drops" grep -q "${ESC}\[1;31m" "$pty"
 			check "color: auto on a terminal: hints highlighted" \
@@ -137,8 +143,7 @@ test_progress() {
 	on_pty "$pty" "$SKBTRACE" --backend "$BACKEND" --filter-func "$PROGRESS_FUNCS" \
 		--ready-file "$TMP/ready" --filter-netns "$(ns_path "$NS_B")"
 	wait_file "$TMP/ready" "$TRACE_PID" 300
-	kill -INT $(pgrep -P "$TRACE_PID") 2>/dev/null
-	wait "$TRACE_PID"
+	pty_stop
 	check "progress: on a terminal, an 'attaching N/M' line" \
 		grep -aqE $'\rattaching [0-9]+/[0-9]+\033\\[K' "$pty"
 	check "progress: cleared before the start-up line" \

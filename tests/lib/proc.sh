@@ -14,6 +14,26 @@ wait_file() {
 	[ -e "$file" ]
 }
 
+# stop_pid PID [SECONDS] [SIGNAL]: SIGINT (or SIGNAL) PID, a child of this
+# shell, and reap it; its exit status, or 124 after SIGKILL when it
+# outlived SECONDS (30).
+# A tracer that ignores SIGINT must fail its test, never hang the suite.
+stop_pid() {
+	local pid=$1 i
+	kill -"${3:-INT}" "$pid" 2>/dev/null
+	for ((i = 0; i < ${2:-30} * 20; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "# pid $pid still running ${2:-30} s after SIG${3:-INT}: killed" >&2
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 124
+	fi
+	wait "$pid"
+}
+
 # prog_ids PID: JSON array of the BPF program ids the process holds open
 # (program and link file descriptors both name a prog_id).
 prog_ids() {

@@ -66,7 +66,7 @@ contains() {
 help=$("$bin" --help)
 long_opts=$(grep -oE -- '--[a-z][a-z0-9-]+' <<<"$help" | sort -u)
 help_values() { # OPTION: the a|b|c list --help shows after it
-	sed -n "s/.*$1 \([a-z|-]*|[a-z|-]*\).*/\1/p" <<<"$help" | head -1 | tr '|' '\n' | sort
+	sed -n "s/.*$1 \([a-z_|-]*|[a-z_|-]*\).*/\1/p" <<<"$help" | head -1 | tr '|' '\n' | sort
 }
 backends=$(help_values --backend)
 stamps=$(help_values --timestamp)

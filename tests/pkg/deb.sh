@@ -37,6 +37,8 @@ if [ ! -f "$deb" ]; then
 	finish
 fi
 tap_ok "make deb builds $(basename "$deb")"
+# where deploy/Containerfile copies it from
+check "make deb writes it into build/deb/" test "$(cd "$(dirname "$deb")" && pwd)" = "$PWD/build/deb"
 version=$(./skbtrace --version | awk '{print $2}')
 arch=$(dpkg --print-architecture)
 check "the file is named skbtrace_VERSION_ARCH.deb" \
@@ -96,8 +98,7 @@ if netns_pair "$NS_A" "$NS_B" 10.231.9.1 10.231.9.2 && netns_drop_udp "$NS_B" 99
 	if wait_file "$ROOT/tmp/ready" "$TRACE_PID" 30; then
 		ip netns exec "$NS_A" "$TOOLS/udp_send" 10.231.9.2 9999 2 64 40009 >/dev/null
 		sleep 0.3
-		kill -INT "$TRACE_PID"
-		wait "$TRACE_PID"
+		stop_pid "$TRACE_PID"
 		check "the installed skbtrace exits 0 on SIGINT" test $? -eq 0
 		TRACE_PID=
 		n=$(jq -s '[.[] | select(.drop_reason == "SKB_DROP_REASON_NETFILTER_DROP"

@@ -111,8 +111,7 @@ trace() {
 }
 stop() {
 	sleep 0.3
-	kill -INT "$TRACE_PID"
-	wait "$TRACE_PID"
+	stop_pid "$TRACE_PID"
 	TRACE_STATUS=$?
 	TRACE_PID=
 }

@@ -88,7 +88,7 @@ static void expect(struct output_cfg cfg, const struct skbt_event *e, const char
 	bpfprogs_free(&l);
 }
 
-static struct skbt_event prog_event(unsigned short flags, int verdict)
+static struct skbt_event prog_event(unsigned int flags, int verdict)
 {
 	struct skbt_event e = {
 		.ts = 7,

@@ -35,7 +35,7 @@ static void collect(void *ctx, const struct group_pkt *p, enum group_end why)
 }
 
 static void add(struct grouper *g, unsigned long long id, unsigned long long skb,
-		unsigned long long ts, unsigned short flags)
+		unsigned long long ts, unsigned int flags)
 {
 	struct skbt_event e = {.ts = ts, .skb = skb, .track_id = id, .flags = flags};
 

@@ -206,6 +206,47 @@ static void test_tracking(void **state)
 			 OPTS_USAGE);
 }
 
+static void test_capture(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-q"), OPTS_OK);
+	assert_null(o.pcap_file);
+	assert_int_equal(o.capture_len, 256);
+	assert_int_equal(o.capture_at, OPTS_CAP_ALL);
+	assert_int_equal(PARSE(&o, "-w", "-", "-s", "96", "--capture-at", "drop"), OPTS_OK);
+	assert_string_equal(o.pcap_file, "-");
+	assert_int_equal(o.capture_len, 96);
+	assert_int_equal(o.capture_at, OPTS_CAP_DROP);
+	/* 0: as much as a record holds */
+	assert_int_equal(PARSE(&o, "--output-pcap", "x.pcapng", "--capture-len", "0"), OPTS_OK);
+	assert_string_equal(o.pcap_file, "x.pcapng");
+	assert_int_equal(o.capture_len, 65535);
+	assert_int_equal(PARSE(&o, "-w", "x", "--capture-at", "first", "--filter-track-skb"),
+			 OPTS_OK);
+	assert_int_equal(o.capture_at, OPTS_CAP_FIRST);
+	assert_int_equal(PARSE(&o, "-w", "x", "--capture-at", "first", "--output-group"), OPTS_OK);
+
+	assert_int_equal(PARSE(&o, "-w", "x", "--capture-at", "first"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-w", "x", "--capture-at", "last"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-s", "100"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "--capture-at", "drop"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-w", "x", "-s", "65536"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-w", "x", "-s", "-1"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-w", ""), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-w", "same", "--output-file", "same"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-w"), OPTS_USAGE);
+	/* the drop modes: counts alone send no event to capture; with --drops-only they do */
+	assert_int_equal(PARSE(&o, "--drop-summary"), OPTS_OK);
+	assert_int_equal(PARSE(&o, "--metrics", "127.0.0.1:0"), OPTS_OK);
+	assert_int_equal(PARSE(&o, "-w", "x", "--drop-summary"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-w", "x", "--metrics", "127.0.0.1:0"), OPTS_USAGE);
+	assert_int_equal(PARSE(&o, "-w", "x", "--drop-summary", "--drops-only"), OPTS_OK);
+	assert_int_equal(PARSE(&o, "-w", "x", "--drops-only", "--capture-at", "drop"), OPTS_OK);
+	assert_int_equal(PARSE(&o, "-w", "x", "--drops-only", "--capture-at", "first"), OPTS_USAGE);
+}
+
 static void test_help_and_version_exit_ok(void **state)
 {
 	struct opts o;
@@ -260,6 +301,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backend_words),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_mark_masked_on_parse),
 		cmocka_unit_test(test_positional_words_form_one_expression),
