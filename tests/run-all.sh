@@ -33,7 +33,7 @@ suite() {
 kbuild_pid=""
 if [[ " ${SKBT_VM_KERNELS-debian fprobe} " == *" fprobe "* && $(id -u) -eq 0 ]]; then
 	mkdir -p build
-	tests/vm/kbuild.sh >build/kbuild.log 2>&1 &
+	timeout -k 30 "${SKBT_KBUILD_LIMIT:-2400}" tests/vm/kbuild.sh >build/kbuild.log 2>&1 &
 	kbuild_pid=$!
 fi
 

@@ -89,8 +89,19 @@ int skbt_tc_exit(void *ctx)
 }
 
 /*
+ * -w: with --capture-at drop, an XDP_DROP is the packet's drop (no skb is
+ * ever freed for it); with all, every XDP event keeps its frame.
+ */
+static __always_inline int xdp_capture_wanted(const struct skbt_event *e)
+{
+	if (cfg_cap_len && cfg_cap_at == SKBT_CAP_DROP)
+		return (e->flags & SKBT_F_PROG_RET) && e->verdict == XDP_DROP;
+	return capture_wanted(e->flags, 0);
+}
+
+/*
  * The XDP event: emit() without an skb (no mark, no tracking, no
- * --output-skb); -w keeps its frame with --capture-at all.
+ * --output-skb).
  */
 static __always_inline int emit_xdp(void *ctx, struct net_device *dev, const struct pkt *p,
 				    __u32 netns, __u32 flags)
@@ -116,9 +127,12 @@ static __always_inline int emit_xdp(void *ctx, struct net_device *dev, const str
 	bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), &dev->name);
 	parse_tuple(&e->tuple, &e->flags, p);
 	fill_frames(ctx, e, flags, 0);
-	if (capture_wanted(e->flags, 0))
+	if (flags & SKBT_F_PROG_RET)
+		prog_ret_fill(ctx, e);
+	if (xdp_capture_wanted(e))
 		capture(e, p, cfg_skb_size ? SKBT_SKB_DATA_MAX : 0);
-	return submit(ctx, e, flags);
+	/* The verdict is in already: -w's choice depends on it. */
+	return submit(ctx, e, flags & ~SKBT_F_PROG_RET);
 }
 
 /*
@@ -145,11 +159,17 @@ static __always_inline int handle_xdp(void *ctx, __u32 flags)
 		return 0;
 	if (cfg_ifindex && BPF_CORE_READ(dev, ifindex) != cfg_ifindex)
 		return 0;
-	p.head = data;
+	/*
+	 * Offsets count from one byte before the frame: offset 0 means "no
+	 * header" to hdr_set(), and -w's records should start at the MAC
+	 * header as an skb's do.  The byte itself is never read.
+	 */
+	p.head = data - 1;
 	p.data = data;
 	p.len = end - data;
-	p.tail = p.len;
-	p.nh = ETH_HLEN;
+	p.tail = p.len + 1;
+	p.mac = 1;
+	p.nh = 1 + ETH_HLEN;
 	if (cfg_pcap && !pcap_run(SKBT_PCAP_L2, data, p.len, p.len))
 		return 0;
 	if (bpf_probe_read_kernel(&type, sizeof(type), data + 12))

@@ -95,7 +95,7 @@ test_trace_tc_xdp() {
 	fi
 	tc_prog_on || { tap_not_ok "progs: tc program loads"; return; }
 	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-trace-tc --filter-trace-xdp \
-		--filter-netns "$(ns_path "$NS_B")" || {
+		-w "$TMP/progs-drops.pcapng" --capture-at drop --filter-netns "$(ns_path "$NS_B")" || {
 		tap_not_ok "progs: skbtrace starts" "$(cat "$out.err")"
 		tc_prog_off
 		return
@@ -120,12 +120,15 @@ test_trace_tc_xdp() {
 	stop_trace
 	check "progs: skbtrace exits 0" test "$TRACE_STATUS" -eq 0
 	progs_checks "$out"
+	# No skb is freed for an XDP_DROP: its record is the XDP program's exit.
+	check "progs: --capture-at drop records each XDP_DROP (2) at the program's exit" \
+		test "$(grep -ao 'xdp:xdp_drop_udp' "$TMP/progs-drops.pcapng" | wc -l)" -eq 2
 
 	# The packet filter applies to program events as to every other: the
 	# XDP program's too, which sees the frame before there is an skb.
 	xdp_prog_on || tap_not_ok "progs: XDP program loads again"
 	start_trace "$out" "${BACKEND_ARGS[@]}" --output-json --filter-trace-tc --filter-trace-xdp \
-		--filter-netns "$(ns_path "$NS_B")" udp dst port $TC_DROP_PORT || {
+		-w "$TMP/progs.pcapng" --filter-netns "$(ns_path "$NS_B")" udp dst port $TC_DROP_PORT || {
 		tap_not_ok "progs: skbtrace starts with a filter"
 		xdp_prog_off
 		tc_prog_off
@@ -141,6 +144,9 @@ test_trace_tc_xdp() {
 		 and ([$e[] | select(.bpf_prog.type == "xdp")] | length) == 2
 		 and any($e[]; .verdict == "XDP_PASS") and any($e[]; .verdict == "TC_ACT_SHOT")
 		 and all($e[]; .tuple.dport == 9101 and .tuple.sport == 41105)'
+	# -w keeps the frames XDP programs see: the only record of an XDP_DROP.
+	check "progs: -w writes the XDP program's two events as records" \
+		test "$(grep -ao 'xdp:xdp_drop_udp' "$TMP/progs.pcapng" | wc -l)" -eq 2
 	xdp_prog_off
 	tc_prog_off
 }
