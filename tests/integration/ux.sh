@@ -20,7 +20,7 @@ on_pty() {
 # above keeps it so whatever shell script(1) runs), and reap script.
 pty_stop() {
 	kill -INT $(pgrep -P "$TRACE_PID") 2>/dev/null
-	stop_pid "$TRACE_PID" 30 CONT
+	stop_pid "$TRACE_PID" "${SKBT_STOP_TIMEOUT:-300}" CONT
 }
 
 # drop_run OUT ARGS...: skbtrace in the background with ARGS (its own

@@ -16,17 +16,18 @@ wait_file() {
 
 # stop_pid PID [SECONDS] [SIGNAL]: SIGINT (or SIGNAL) PID, a child of this
 # shell, and reap it; its exit status, or 124 after SIGKILL when it
-# outlived SECONDS (30).
+# outlived SECONDS (SKBT_STOP_TIMEOUT, 300: detaching 1,400 kprobes takes
+# ~50 s emulated, and a loaded host can double that).
 # A tracer that ignores SIGINT must fail its test, never hang the suite.
 stop_pid() {
-	local pid=$1 i
+	local pid=$1 limit=${2:-${SKBT_STOP_TIMEOUT:-300}} i
 	kill -"${3:-INT}" "$pid" 2>/dev/null
-	for ((i = 0; i < ${2:-30} * 20; i++)); do
+	for ((i = 0; i < limit * 20; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
 	if kill -0 "$pid" 2>/dev/null; then
-		echo "# pid $pid still running ${2:-30} s after SIG${3:-INT}: killed" >&2
+		echo "# pid $pid still running $limit s after SIG${3:-INT}: killed" >&2
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 		return 124
