@@ -8,7 +8,7 @@
 # '='), then those whose value is optional and must follow '=': true or
 # false, then --drop-summary's seconds.
 _skbtrace_flags='--list-funcs --all-kmods --filter-track-skb --output-group
-	--drops-only --version --help --quiet --verbose -h -q -v'
+	--filter-trace-tc --filter-trace-xdp --drops-only --version --help --quiet --verbose -h -q -v'
 _skbtrace_valued='--backend --filter-func --filter-netns --filter-mark
 	--filter-ifname --filter-track-max --filter-tunnel-pcap-l2
 	--filter-tunnel-pcap-l3 --kmods --kernel-btf --kernel-debuginfo --timestamp
