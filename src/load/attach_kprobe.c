@@ -27,10 +27,10 @@ static int cmp_addr_idx(const void *a, const void *b)
 }
 
 /*
- * Two BTF functions of one name (static functions of two files: add_grec
- * in IPv4 and IPv6 multicast) resolve to the same kallsyms address; by
- * address the first would be probed twice and report every call twice.
- * The later ones go by name instead, which the kernel refuses as ambiguous.
+ * Two probes at one kallsyms address would report every call twice.
+ * Discovery already traces a name BTF lists twice (add_grec in IPv4 and
+ * IPv6 multicast) once; any other pair goes by name for the later one,
+ * which the kernel refuses when the name is ambiguous.
  */
 static void find_shared_addrs(struct kprobe_names *kn, const struct tracer *t, const size_t *list,
 			      size_t n)

@@ -661,6 +661,65 @@ static void name_set_free(struct name_set *s)
 	free(s->text);
 }
 
+/* Orders function probes by module, then name; tracepoints last. */
+static int cmp_func_name(const void *a, const void *b, void *arg)
+{
+	const struct probe *v = arg;
+	const struct probe *x = &v[*(const size_t *)a], *y = &v[*(const size_t *)b];
+	int c;
+
+	if (x->kind != y->kind)
+		return x->kind == PROBE_FUNC ? -1 : 1;
+	c = strcmp(x->module ? x->module : "", y->module ? y->module : "");
+	if (!c)
+		c = strcmp(x->name, y->name);
+	if (!c)
+		c = (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+	return c;
+}
+
+/*
+ * Static functions of one name in two files (add_grec, add_grhead: IPv4
+ * and IPv6 multicast) are two BTF functions, but a name resolves to one
+ * kallsyms address, and a kprobe by that name is refused as ambiguous:
+ * the name is traced once, by its first entry, rather than reported as a
+ * failed attach.  Keeps the list's order.
+ */
+static void merge_same_name(struct probe_list *l)
+{
+	size_t *idx = malloc((l->n ? l->n : 1) * sizeof(*idx));
+	bool *dup = calloc(l->n ? l->n : 1, sizeof(*dup));
+	size_t kept = 0;
+
+	if (!idx || !dup)
+		goto out;
+	for (size_t i = 0; i < l->n; i++)
+		idx[i] = i;
+	qsort_r(idx, l->n, sizeof(*idx), cmp_func_name, l->v);
+	for (size_t i = 1; i < l->n; i++) {
+		const struct probe *x = &l->v[idx[i - 1]], *y = &l->v[idx[i]];
+
+		if (x->kind == PROBE_FUNC && y->kind == PROBE_FUNC && !strcmp(x->name, y->name) &&
+		    !strcmp(x->module ? x->module : "", y->module ? y->module : ""))
+			dup[idx[i]] = true;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		struct probe *p = &l->v[i];
+
+		if (!dup[i]) {
+			l->v[kept++] = *p;
+			continue;
+		}
+		free(p->name);
+		free(p->category);
+		free(p->module);
+	}
+	l->n = kept;
+out:
+	free(idx);
+	free(dup);
+}
+
 int discover_filter_probeable(struct probe_list *l, const char *tracefs, const struct ksyms *ks,
 			      size_t *skipped, const char **source)
 {
@@ -702,6 +761,7 @@ int discover_filter_probeable(struct probe_list *l, const char *tracefs, const s
 		l->v[kept++] = *p;
 	}
 	l->n = kept;
+	merge_same_name(l);
 	if (skipped)
 		*skipped = dropped;
 	if (have_set)

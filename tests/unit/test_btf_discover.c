@@ -617,6 +617,8 @@ static void fill_list(struct probe_list *l)
 	add_probe(l, "kfree_skb", PROBE_TRACEPOINT);
 	add_probe(l, "listed_twice", PROBE_FUNC);
 	add_probe(l, "absent", PROBE_FUNC);
+	/* a static function of the same name in another file: traced once */
+	add_probe(l, "listed_twice", PROBE_FUNC);
 }
 
 static struct ksyms *small_ksyms(void)
@@ -742,6 +744,14 @@ static void test_vmlinux_probeable(void **state)
 	p = find_probe(&l, "ip_rcv");
 	assert_non_null(p);
 	assert_int_equal(p->addr, ksyms_by_name(ks, "ip_rcv")->addr);
+	/* IPv4's and IPv6's add_grec: two BTF functions, one probe. */
+	{
+		int n = 0;
+
+		for (size_t i = 0; i < l.n; i++)
+			n += l.v[i].kind == PROBE_FUNC && !strcmp(l.v[i].name, "add_grec");
+		assert_true(n <= 1);
+	}
 	assert_non_null(find_probe(&l, "kfree_skb"));
 	probe_list_free(&l);
 	ksyms_free(ks);
