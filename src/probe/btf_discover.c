@@ -664,8 +664,8 @@ static void name_set_free(struct name_set *s)
 /* Orders function probes by module, then name; tracepoints last. */
 static int cmp_func_name(const void *a, const void *b, void *arg)
 {
-	const struct probe *v = arg;
-	const struct probe *x = &v[*(const size_t *)a], *y = &v[*(const size_t *)b];
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct probe *v = arg, *x = &v[i], *y = &v[j];
 	int c;
 
 	if (x->kind != y->kind)
@@ -674,7 +674,7 @@ static int cmp_func_name(const void *a, const void *b, void *arg)
 	if (!c)
 		c = strcmp(x->name, y->name);
 	if (!c)
-		c = (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+		c = (i > j) - (i < j);
 	return c;
 }
 
