@@ -661,7 +661,7 @@ static void name_set_free(struct name_set *s)
 	free(s->text);
 }
 
-/* Orders function probes by module, then name; tracepoints last. */
+/* Orders function probes by module, name, then role; tracepoints last. */
 static int cmp_func_name(const void *a, const void *b, void *arg)
 {
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
@@ -673,6 +673,8 @@ static int cmp_func_name(const void *a, const void *b, void *arg)
 	c = strcmp(x->module ? x->module : "", y->module ? y->module : "");
 	if (!c)
 		c = strcmp(x->name, y->name);
+	if (!c)
+		c = (x->role > y->role) - (x->role < y->role);
 	if (!c)
 		c = (i > j) - (i < j);
 	return c;
@@ -699,7 +701,9 @@ static void merge_same_name(struct probe_list *l)
 	for (size_t i = 1; i < l->n; i++) {
 		const struct probe *x = &l->v[idx[i - 1]], *y = &l->v[idx[i]];
 
-		if (x->kind == PROBE_FUNC && y->kind == PROBE_FUNC && !strcmp(x->name, y->name) &&
+		/* One function under two roles (a clone's entry and return) stays. */
+		if (x->kind == PROBE_FUNC && y->kind == PROBE_FUNC && x->role == y->role &&
+		    !strcmp(x->name, y->name) &&
 		    !strcmp(x->module ? x->module : "", y->module ? y->module : ""))
 			dup[idx[i]] = true;
 	}

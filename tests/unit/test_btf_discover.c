@@ -720,6 +720,35 @@ static void test_filter_kallsyms_fallback(void **state)
 	free(root);
 }
 
+/* A name listed twice is traced once; one function under two roles stays twice. */
+static void test_filter_same_name(void **state)
+{
+	struct probe_list l = {0};
+	const char *source = NULL;
+	size_t skipped = 0;
+	struct probe *p;
+
+	(void)state;
+	add_probe(&l, "skb_clone", PROBE_FUNC);
+	add_probe(&l, "add_grec", PROBE_FUNC);
+	add_probe(&l, "add_grec", PROBE_FUNC);
+	p = probe_list_add(&l, &(struct probe){.name = "skb_clone",
+					       .kind = PROBE_FUNC,
+					       .role = PROBE_ROLE_CLONE_ENTRY});
+	assert_non_null(p);
+	p = probe_list_add(&l, &(struct probe){.name = "skb_clone",
+					       .kind = PROBE_FUNC,
+					       .role = PROBE_ROLE_CLONE_RET});
+	assert_non_null(p);
+	assert_int_equal(discover_filter_probeable(&l, NULL, NULL, &skipped, &source), 0);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.v[0].name, "skb_clone");
+	assert_string_equal(l.v[1].name, "add_grec");
+	assert_int_equal(l.v[2].role, PROBE_ROLE_CLONE_ENTRY);
+	assert_int_equal(l.v[3].role, PROBE_ROLE_CLONE_RET);
+	probe_list_free(&l);
+}
+
 /* The whole pipeline on this machine: BTF functions that kallsyms knows. */
 static void test_vmlinux_probeable(void **state)
 {
@@ -834,6 +863,7 @@ int main(void)
 		cmocka_unit_test(test_tracefs_find),
 		cmocka_unit_test(test_filter_available_functions),
 		cmocka_unit_test(test_filter_kallsyms_fallback),
+		cmocka_unit_test(test_filter_same_name),
 		cmocka_unit_test(test_vmlinux_probeable),
 		cmocka_unit_test(test_skb_span),
 	};
