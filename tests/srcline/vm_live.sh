@@ -89,6 +89,7 @@ if jq -e "$drop | has(\"drop_location\")" "$work/resolved.json" >/dev/null 2>&1;
 		"nft_do_chain net/netfilter/nf_tables_core.c"
 else
 	not_ok "the drop event has no drop_location"
+	jq -c "$drop | del(.stack, .stack_src)" "$work/resolved.json" | sed 's/^/#   /'
 fi
 echo "# the drop's stack, resolved:"
 jq -r "$drop | .stack_src[] | \"#   \\(.sym)\", (.src // [] | to_entries[] | \"#       \\(if .key > 0 then \"(inlined by) \" else \"\" end)\\(.value.func) at \\(.value.file):\\(.value.line)\")" \
